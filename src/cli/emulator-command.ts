@@ -1,0 +1,15 @@
+import { type EmulatorOptions, startEmulator } from '../emulator/index.js';
+
+/** Starts the emulator and keeps it running until SIGINT/SIGTERM. */
+export async function runEmulatorCommand(options: EmulatorOptions): Promise<void> {
+  const emulator = await startEmulator(options);
+  console.log(`batchwise emulator listening on ${emulator.url}`);
+  console.log(`  OpenAI:    new OpenAI({ apiKey: 'test', baseURL: '${emulator.openaiBaseURL}' })`);
+  console.log(`  Anthropic: new Anthropic({ apiKey: 'test', baseURL: '${emulator.anthropicBaseURL}' })`);
+  const stop = async () => {
+    await emulator.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,56 @@
+import { randomId, unitHash } from '../random.js';
+import { anthropicParamsError, anthropicResult } from '../respond/anthropic-message.js';
+import { compose } from '../respond/compose.js';
+import { anthropicView } from '../respond/request-view.js';
+import type { RouteContext } from '../route.js';
+import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
+
+/** Answers every request of an ended batch and keeps the results JSONL, in an order that is not the input order. */
+export async function finalizeAnthropicBatch(
+  context: RouteContext,
+  record: AnthropicBatchRecord,
+  phase: Phase,
+): Promise<void> {
+  const counts: ResultCounts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
+  const lines: { customId: string; text: string }[] = [];
+  const doneCount = Math.floor(record.requests.length * phase.doneShare);
+
+  for (const [index, { custom_id: customId, params }] of record.requests.entries()) {
+    let result: Record<string, unknown>;
+    if (index >= doneCount) {
+      result = { type: phase.outcomeOfUnrun };
+    } else {
+      const paramsError = anthropicParamsError(params);
+      if (paramsError) {
+        result = errored('invalid_request_error', paramsError);
+      } else if (unitHash(`${record.id}/${customId}`) < record.erroredShare) {
+        result = errored('api_error', 'Internal server error');
+      } else {
+        const scripted = await context.options.respond?.({
+          provider: 'anthropic',
+          batchId: record.id,
+          customId,
+          body: params,
+        });
+        result = anthropicResult(await compose(anthropicView(params), scripted), String(params.model));
+      }
+    }
+    counts[result.type as keyof ResultCounts]++;
+    lines.push({ customId, text: JSON.stringify({ custom_id: customId, result }) });
+  }
+
+  lines.sort((a, b) => unitHash(a.customId) - unitHash(b.customId));
+  await context.state.anthropicBatches.saveBlob(
+    record.id,
+    Buffer.from(lines.map((l) => `${l.text}\n`).join('')),
+  );
+  record.final = { endedMs: phase.endedAtMs ?? Date.now(), counts };
+  await context.state.anthropicBatches.save(record);
+}
+
+function errored(type: string, message: string): Record<string, unknown> {
+  return {
+    type: 'errored',
+    error: { type: 'error', error: { type, message }, request_id: randomId('req_') },
+  };
+}

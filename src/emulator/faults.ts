@@ -1,0 +1,35 @@
+import type { FaultRule } from './options.js';
+import { seededRandom } from './random.js';
+
+/** Decides, per call, whether a fault rule fires. Rules with `times` are used up. */
+export class FaultPlan {
+  private readonly rules: FaultRule[];
+  private readonly random: () => number;
+
+  constructor(rules: FaultRule[], seed: number) {
+    this.rules = rules.map((rule) => ({ ...rule }));
+    this.random = seededRandom(seed);
+  }
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule });
+  }
+
+  clear(): void {
+    this.rules.length = 0;
+  }
+
+  /** The rule that fires for this route, if any. */
+  pick(routeKey: string): FaultRule | undefined {
+    for (const [index, rule] of this.rules.entries()) {
+      if (rule.route && rule.route !== '*' && rule.route !== routeKey) continue;
+      if (this.random() >= (rule.share ?? 1)) continue;
+      if (rule.times !== undefined) {
+        rule.times--;
+        if (rule.times <= 0) this.rules.splice(index, 1);
+      }
+      return rule;
+    }
+    return undefined;
+  }
+}

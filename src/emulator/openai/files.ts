@@ -1,0 +1,151 @@
+import { HttpError, readBody } from '../http.js';
+import { randomId } from '../random.js';
+import type { Reply, Route, RouteContext } from '../route.js';
+
+export interface StoredFile {
+  id: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  createdAt: number;
+}
+
+const PURPOSES = new Set([
+  'batch',
+  'batch_output',
+  'assistants',
+  'fine-tune',
+  'vision',
+  'user_data',
+  'evals',
+]);
+/** Multipart framing around the file itself. */
+const MULTIPART_OVERHEAD = 1024 * 1024;
+
+export function fileObject(file: StoredFile): Record<string, unknown> {
+  return {
+    id: file.id,
+    object: 'file',
+    bytes: file.bytes,
+    created_at: file.createdAt,
+    expires_at: file.purpose === 'batch' ? file.createdAt + 30 * 86_400 : null,
+    filename: file.filename,
+    purpose: file.purpose,
+    status: 'processed',
+    status_details: null,
+  };
+}
+
+export async function storeFile(
+  context: RouteContext,
+  filename: string,
+  purpose: string,
+  data: Buffer,
+): Promise<StoredFile> {
+  const file: StoredFile = {
+    id: randomId('file-'),
+    filename,
+    purpose,
+    bytes: data.length,
+    createdAt: Math.floor(Date.now() / 1000),
+  };
+  await context.state.files.saveBlob(file.id, data);
+  await context.state.files.save(file);
+  return file;
+}
+
+function requireFile(context: RouteContext): StoredFile {
+  const file = context.state.files.get(context.params.id!);
+  if (!file)
+    throw new HttpError(
+      404,
+      'invalid_request_error',
+      `No such File object: ${context.params.id}`,
+      null,
+      'id',
+    );
+  return file;
+}
+
+async function createFile(context: RouteContext): Promise<Reply> {
+  const limit = context.options.limits.openai.maxBytes;
+  const body = await readBody(context.req, limit + MULTIPART_OVERHEAD);
+  const contentType = context.req.headers['content-type'] ?? '';
+  if (!contentType.includes('multipart/form-data')) {
+    throw new HttpError(
+      400,
+      'invalid_request_error',
+      'Expected a multipart/form-data body with `file` and `purpose`.',
+    );
+  }
+  let form: FormData;
+  try {
+    form = await new Request('http://emulator/upload', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+    }).formData();
+  } catch {
+    throw new HttpError(400, 'invalid_request_error', 'Could not parse the multipart form body.');
+  }
+  const purpose = form.get('purpose');
+  const upload = form.get('file');
+  if (typeof purpose !== 'string' || !PURPOSES.has(purpose)) {
+    throw new HttpError(
+      400,
+      'invalid_request_error',
+      `Invalid value for 'purpose': ${String(purpose)}.`,
+      null,
+      'purpose',
+    );
+  }
+  if (!upload || typeof upload === 'string') {
+    throw new HttpError(400, 'invalid_request_error', "Missing required parameter: 'file'.", null, 'file');
+  }
+  const data = Buffer.from(await upload.arrayBuffer());
+  if (purpose === 'batch') {
+    if (!upload.name.endsWith('.jsonl')) {
+      throw new HttpError(400, 'invalid_request_error', 'Invalid file format for Batch API. Must be .jsonl');
+    }
+    if (data.length > limit) {
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        `File is too large: ${data.length} bytes. Batch input files may be at most ${limit} bytes.`,
+        'file_too_large',
+      );
+    }
+  }
+  const file = await storeFile(context, upload.name, purpose, data);
+  return { status: 200, json: fileObject(file) };
+}
+
+export const fileRoutes: Route[] = [
+  { method: 'POST', path: '/v1/files', provider: 'openai', handle: createFile },
+  {
+    method: 'GET',
+    path: '/v1/files/{id}',
+    provider: 'openai',
+    handle: async (context) => ({ status: 200, json: fileObject(requireFile(context)) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/files/{id}/content',
+    provider: 'openai',
+    handle: async (context) => {
+      const file = requireFile(context);
+      const raw = context.state.files.blob(file.id) ?? Buffer.alloc(0);
+      return { status: 200, raw, contentType: 'application/octet-stream' };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/files/{id}',
+    provider: 'openai',
+    handle: async (context) => {
+      const file = requireFile(context);
+      await context.state.files.delete(file.id);
+      return { status: 200, json: { id: file.id, object: 'file', deleted: true } };
+    },
+  },
+];

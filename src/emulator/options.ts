@@ -1,0 +1,79 @@
+import type { RespondHook } from './respond/answer.js';
+
+/** Request-count and byte limits of one provider's batch endpoint. */
+export interface BatchLimits {
+  maxRequests: number;
+  maxBytes: number;
+}
+
+/** A rule that makes some calls fail the way a real service sometimes does. */
+export interface FaultRule {
+  /** `METHOD /path` with ids as `{id}`, e.g. `POST /v1/messages/batches`; `*` or absent matches every route. */
+  route?: string;
+  /**
+   * `status`: answer with `status` (429 carries `retry-after`); `reset`: destroy the socket before answering;
+   * `truncate`: send the headers and half of the body, then destroy the socket.
+   */
+  kind?: 'status' | 'reset' | 'truncate';
+  /** HTTP status for `kind: 'status'`. Default 500. */
+  status?: number;
+  /** Share of matching calls that fail, 0..1 (seeded, so repeatable). Default 1. */
+  share?: number;
+  /** Fail this many matching calls, then drop the rule. Default: unlimited. */
+  times?: number;
+  /** Seconds sent in `retry-after` with a 429/529. Default 0. */
+  retryAfterSeconds?: number;
+}
+
+export interface EmulatorOptions {
+  /** Port on 127.0.0.1. Default 0 (a free port). */
+  port?: number;
+  host?: string;
+  /** When set, only this key is accepted; otherwise any non-empty key is. */
+  apiKey?: string;
+  /** Time from creation until a batch has ended (OpenAI: validating 10%, in_progress 80%, finalizing 10%). */
+  processingMs?: number;
+  /** Time a cancel takes (`cancelling`/`canceling` -> ended). Default: a tenth of processingMs. */
+  cancelMs?: number;
+  /** Where batches and files are kept so that a restarted emulator still knows them. Default: memory only. */
+  dataDir?: string;
+  limits?: { openai?: Partial<BatchLimits>; anthropic?: Partial<BatchLimits> };
+  faults?: FaultRule[];
+  /** Share of requests (chosen by a hash of batch and custom_id) answered with an error row. */
+  erroredShare?: number;
+  /** Batches created while this is set expire once this share of their requests is done. */
+  expire?: { completedShare: number } | null;
+  seed?: number;
+  /** Script the answer to any request; return undefined to get the default answer. */
+  respond?: RespondHook;
+}
+
+export interface ResolvedOptions {
+  apiKey: string | undefined;
+  processingMs: number;
+  cancelMs: number | undefined;
+  limits: { openai: BatchLimits; anthropic: BatchLimits };
+  erroredShare: number;
+  expire: { completedShare: number } | null;
+  respond: RespondHook | undefined;
+}
+
+export const DEFAULT_LIMITS = {
+  openai: { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 },
+  anthropic: { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 },
+} as const;
+
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  return {
+    apiKey: options.apiKey,
+    processingMs: options.processingMs ?? 200,
+    cancelMs: options.cancelMs,
+    limits: {
+      openai: { ...DEFAULT_LIMITS.openai, ...options.limits?.openai },
+      anthropic: { ...DEFAULT_LIMITS.anthropic, ...options.limits?.anthropic },
+    },
+    erroredShare: options.erroredShare ?? 0,
+    expire: options.expire ?? null,
+    respond: options.respond,
+  };
+}

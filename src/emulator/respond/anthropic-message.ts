@@ -1,0 +1,70 @@
+import { randomId } from '../random.js';
+import type { Composed } from './compose.js';
+
+/** The `result` of one Anthropic batch results line for a composed answer. */
+export function anthropicResult(composed: Composed, model: string): Record<string, unknown> {
+  if (composed.kind === 'error') {
+    return {
+      type: 'errored',
+      error: {
+        type: 'error',
+        error: { type: composed.type, message: composed.message },
+        request_id: randomId('req_'),
+      },
+    };
+  }
+  const content =
+    composed.kind === 'tool'
+      ? [{ type: 'tool_use', id: randomId('toolu_'), name: composed.toolName, input: composed.input }]
+      : composed.blocks.map((block) =>
+          block.citations
+            ? { type: 'text', text: block.text, citations: block.citations }
+            : { type: 'text', text: block.text },
+        );
+  return {
+    type: 'succeeded',
+    message: {
+      id: randomId('msg_'),
+      type: 'message',
+      role: 'assistant',
+      model,
+      content,
+      stop_reason: composed.kind === 'tool' ? 'tool_use' : composed.stopReason,
+      stop_sequence: null,
+      usage: {
+        input_tokens: composed.inputTokens,
+        output_tokens: composed.outputTokens,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    },
+  };
+}
+
+/**
+ * Checks the real service makes per request, after the batch was accepted: such requests come back `errored`.
+ * Returns the error message, or null when the params are acceptable.
+ */
+export function anthropicParamsError(params: Record<string, unknown>): string | null {
+  const model = params.model;
+  if (typeof model !== 'string' || !model.startsWith('claude-')) return `model: ${String(model)}`;
+  const temperature = params.temperature;
+  if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 1)) {
+    return 'temperature: Input should be less than or equal to 1';
+  }
+  const maxTokens = params.max_tokens;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    return 'max_tokens: Input should be greater than or equal to 1';
+  }
+  const messages = params.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
+  for (const [index, message] of messages.entries()) {
+    const role = (message as { role?: unknown }).role;
+    if (role !== 'user' && role !== 'assistant') {
+      return `messages.${index}.role: Input should be 'user' or 'assistant'`;
+    }
+  }
+  if ((messages[0] as { role?: unknown }).role !== 'user')
+    return 'messages: first message must use the "user" role';
+  return null;
+}

@@ -1,0 +1,182 @@
+import type { EmulatedAnswer } from './answer.js';
+import { pdfText } from './document-text.js';
+import type { DocumentView, RequestView } from './request-view.js';
+import { schemaInstance } from './schema-instance.js';
+import { IMAGE_TOKENS, PDF_PAGE_TOKENS, textTokens } from './tokens.js';
+
+export interface CitationWire {
+  type: 'char_location' | 'page_location';
+  cited_text: string;
+  document_index: number;
+  document_title: string | null;
+  start_char_index?: number;
+  end_char_index?: number;
+  start_page_number?: number;
+  end_page_number?: number;
+}
+
+export interface TextBlock {
+  text: string;
+  citations: CitationWire[] | null;
+}
+
+/** A provider-neutral answer; each provider renders it into its own response shape. */
+export type Composed =
+  | {
+      kind: 'text' | 'refusal';
+      blocks: TextBlock[];
+      stopReason: 'end_turn' | 'max_tokens' | 'refusal';
+      inputTokens: number;
+      outputTokens: number;
+    }
+  | { kind: 'tool'; toolName: string; input: unknown; inputTokens: number; outputTokens: number }
+  | { kind: 'error'; statusCode: number; type: string; message: string };
+
+const MAX_CITED_PASSAGES = 8;
+
+export async function compose(view: RequestView, scripted: EmulatedAnswer | undefined): Promise<Composed> {
+  await readPdfs(view.documents);
+  const inputTokens = inputTokensOf(view);
+
+  if (scripted && 'error' in scripted) {
+    return {
+      kind: 'error',
+      statusCode: scripted.error.statusCode ?? 400,
+      type: scripted.error.type ?? 'invalid_request_error',
+      message: scripted.error.message,
+    };
+  }
+  if (scripted && 'refusal' in scripted) {
+    return {
+      kind: 'refusal',
+      blocks: [{ text: scripted.refusal, citations: null }],
+      stopReason: 'refusal',
+      inputTokens: scripted.usage?.inputTokens ?? inputTokens,
+      outputTokens: scripted.usage?.outputTokens ?? textTokens(scripted.refusal),
+    };
+  }
+
+  const corpus = [view.system, ...view.texts, ...view.documents.map((d) => d.text)].join('\n');
+  if (view.schema?.via === 'tool') {
+    const input = scripted && 'json' in scripted ? scripted.json : schemaInstance(view.schema.schema, corpus);
+    return {
+      kind: 'tool',
+      toolName: view.schema.name,
+      input,
+      inputTokens: scripted?.usage?.inputTokens ?? inputTokens,
+      outputTokens: scripted?.usage?.outputTokens ?? textTokens(JSON.stringify(input)),
+    };
+  }
+
+  let blocks: TextBlock[];
+  if (scripted && 'text' in scripted) blocks = [{ text: scripted.text, citations: null }];
+  else if (scripted && 'json' in scripted)
+    blocks = [{ text: JSON.stringify(scripted.json), citations: null }];
+  else if (view.schema)
+    blocks = [{ text: JSON.stringify(schemaInstance(view.schema.schema, corpus)), citations: null }];
+  else if (view.documents.some((d) => d.citations)) blocks = citedBlocks(view.documents);
+  else blocks = [{ text: `Reply to: ${view.lastUserText.slice(0, 200)}`, citations: null }];
+
+  const fullText = blocks.map((b) => b.text).join('');
+  let outputTokens = textTokens(fullText);
+  let stopReason: 'end_turn' | 'max_tokens' = 'end_turn';
+  if (view.maxTokens !== null && outputTokens > view.maxTokens) {
+    blocks = [{ text: truncateToTokens(fullText, view.maxTokens), citations: null }];
+    outputTokens = view.maxTokens;
+    stopReason = 'max_tokens';
+  }
+  return {
+    kind: 'text',
+    blocks,
+    stopReason:
+      scripted && 'text' in scripted && scripted.stopReason === 'max_tokens' ? 'max_tokens' : stopReason,
+    inputTokens: scripted?.usage?.inputTokens ?? inputTokens,
+    outputTokens: scripted?.usage?.outputTokens ?? outputTokens,
+  };
+}
+
+async function readPdfs(documents: DocumentView[]): Promise<void> {
+  for (const document of documents) {
+    if (document.kind === 'pdf' && document.data && !document.text) {
+      const { pages } = await pdfText(document.data);
+      document.pages = pages;
+      document.text = pages.join('\n');
+    }
+  }
+}
+
+function inputTokensOf(view: RequestView): number {
+  let tokens = textTokens(view.system) + view.texts.reduce((sum, t) => sum + textTokens(t), 0);
+  tokens += view.imageCount * IMAGE_TOKENS;
+  for (const document of view.documents) {
+    tokens +=
+      textTokens(document.text) +
+      (document.kind === 'pdf' ? (document.pages?.length ?? 1) * PDF_PAGE_TOKENS : 0);
+  }
+  if (view.schema) tokens += textTokens(JSON.stringify(view.schema.schema));
+  return Math.max(tokens, 1);
+}
+
+/**
+ * One text block per quoted passage, each citing where it stands: pages for PDFs, character offsets for text. The
+ * quoted text is the document's own, so a client can check the location against the document.
+ */
+function citedBlocks(documents: DocumentView[]): TextBlock[] {
+  const blocks: TextBlock[] = [{ text: 'The document states:', citations: null }];
+  for (const document of documents.filter((d) => d.citations)) {
+    if (document.kind === 'pdf') {
+      (document.pages ?? []).forEach((page, index) => {
+        for (const line of lines(page).slice(0, 2)) {
+          if (blocks.length > MAX_CITED_PASSAGES) return;
+          blocks.push({
+            text: ` ${line.text}`,
+            citations: [
+              {
+                type: 'page_location',
+                cited_text: line.text,
+                document_index: document.index,
+                document_title: document.title,
+                start_page_number: index + 1,
+                end_page_number: index + 2,
+              },
+            ],
+          });
+        }
+      });
+    } else {
+      for (const line of lines(document.text).slice(0, MAX_CITED_PASSAGES)) {
+        blocks.push({
+          text: ` ${line.text}`,
+          citations: [
+            {
+              type: 'char_location',
+              cited_text: line.text,
+              document_index: document.index,
+              document_title: document.title,
+              start_char_index: line.start,
+              end_char_index: line.start + line.text.length,
+            },
+          ],
+        });
+      }
+    }
+  }
+  return blocks;
+}
+
+function lines(text: string): { text: string; start: number }[] {
+  const result: { text: string; start: number }[] = [];
+  const pattern = /[^\n]+/g;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const trimmed = match[0].trim();
+    if (trimmed) result.push({ text: trimmed, start: match.index + match[0].indexOf(trimmed) });
+  }
+  return result;
+}
+
+function truncateToTokens(text: string, tokens: number): string {
+  return Buffer.from(text, 'utf8')
+    .subarray(0, tokens * 4)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+}

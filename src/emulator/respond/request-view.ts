@@ -1,0 +1,156 @@
+import { isRecord } from '../http.js';
+
+export interface DocumentView {
+  index: number;
+  title: string | null;
+  kind: 'pdf' | 'text';
+  /** Text documents: their text. PDFs: empty until read from `data`. */
+  text: string;
+  data: Buffer | null;
+  /** PDFs: the text of each page, once read. */
+  pages?: string[];
+  citations: boolean;
+}
+
+export interface SchemaView {
+  name: string;
+  schema: Record<string, unknown>;
+  via: 'response_format' | 'output_config' | 'tool';
+}
+
+/** The parts of a request, from either provider, that the answer and its usage depend on. */
+export interface RequestView {
+  model: string;
+  system: string;
+  texts: string[];
+  lastUserText: string;
+  documents: DocumentView[];
+  imageCount: number;
+  schema: SchemaView | null;
+  maxTokens: number | null;
+}
+
+function emptyView(model: unknown): RequestView {
+  return {
+    model: typeof model === 'string' ? model : '',
+    system: '',
+    texts: [],
+    lastUserText: '',
+    documents: [],
+    imageCount: 0,
+    schema: null,
+    maxTokens: null,
+  };
+}
+
+export function anthropicView(params: Record<string, unknown>): RequestView {
+  const view = emptyView(params.model);
+  view.maxTokens = typeof params.max_tokens === 'number' ? params.max_tokens : null;
+  if (typeof params.system === 'string') view.system = params.system;
+  else if (Array.isArray(params.system)) view.system = params.system.map(blockText).join('\n');
+
+  for (const message of Array.isArray(params.messages) ? params.messages : []) {
+    if (!isRecord(message)) continue;
+    const blocks =
+      typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    for (const block of Array.isArray(blocks) ? blocks : []) {
+      if (!isRecord(block)) continue;
+      if (block.type === 'text' && typeof block.text === 'string') {
+        view.texts.push(block.text);
+        if (message.role === 'user') view.lastUserText = block.text;
+      } else if (block.type === 'image') {
+        view.imageCount++;
+      } else if (block.type === 'document' && isRecord(block.source)) {
+        const citations = isRecord(block.citations) && block.citations.enabled === true;
+        const title = typeof block.title === 'string' ? block.title : null;
+        const source = block.source;
+        if (source.type === 'base64' && typeof source.data === 'string') {
+          const data = Buffer.from(source.data, 'base64');
+          view.documents.push({
+            index: view.documents.length,
+            title,
+            kind: 'pdf',
+            text: '',
+            data,
+            citations,
+          });
+        } else if (source.type === 'text' && typeof source.data === 'string') {
+          view.documents.push({
+            index: view.documents.length,
+            title,
+            kind: 'text',
+            text: source.data,
+            data: null,
+            citations,
+          });
+        }
+      }
+    }
+  }
+
+  const format = isRecord(params.output_config) ? params.output_config.format : undefined;
+  if (isRecord(format) && format.type === 'json_schema' && isRecord(format.schema)) {
+    view.schema = { name: 'output', schema: format.schema, via: 'output_config' };
+  }
+  const choice = params.tool_choice;
+  if (isRecord(choice) && choice.type === 'tool' && Array.isArray(params.tools)) {
+    const tool = params.tools.find((t) => isRecord(t) && t.name === choice.name);
+    if (isRecord(tool) && isRecord(tool.input_schema)) {
+      view.schema = { name: String(tool.name), schema: tool.input_schema, via: 'tool' };
+    }
+  }
+  return view;
+}
+
+export function openaiView(body: Record<string, unknown>): RequestView {
+  const view = emptyView(body.model);
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  view.maxTokens = typeof maxTokens === 'number' ? maxTokens : null;
+
+  for (const message of Array.isArray(body.messages) ? body.messages : []) {
+    if (!isRecord(message)) continue;
+    const isSystem = message.role === 'system' || message.role === 'developer';
+    const parts =
+      typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    for (const part of Array.isArray(parts) ? parts : []) {
+      if (!isRecord(part)) continue;
+      if (part.type === 'text' && typeof part.text === 'string') {
+        if (isSystem) view.system += (view.system ? '\n' : '') + part.text;
+        else view.texts.push(part.text);
+        if (message.role === 'user') view.lastUserText = part.text;
+      } else if (part.type === 'image_url') {
+        view.imageCount++;
+      } else if (part.type === 'file' && isRecord(part.file) && typeof part.file.file_data === 'string') {
+        const data = decodeDataUrl(part.file.file_data);
+        const title = typeof part.file.filename === 'string' ? part.file.filename : null;
+        if (data)
+          view.documents.push({
+            index: view.documents.length,
+            title,
+            kind: 'pdf',
+            text: '',
+            data,
+            citations: false,
+          });
+      }
+    }
+  }
+
+  const format = body.response_format;
+  if (isRecord(format) && format.type === 'json_schema' && isRecord(format.json_schema)) {
+    const spec = format.json_schema;
+    if (isRecord(spec.schema)) {
+      view.schema = { name: String(spec.name ?? 'response'), schema: spec.schema, via: 'response_format' };
+    }
+  }
+  return view;
+}
+
+function blockText(block: unknown): string {
+  return isRecord(block) && typeof block.text === 'string' ? block.text : '';
+}
+
+function decodeDataUrl(url: string): Buffer | null {
+  const match = /^data:[^;,]*;base64,(.*)$/s.exec(url);
+  return match ? Buffer.from(match[1]!, 'base64') : null;
+}

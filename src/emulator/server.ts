@@ -1,0 +1,217 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { messageBatchRoutes } from './anthropic/batches.js';
+import { authenticate } from './auth.js';
+import { FaultPlan } from './faults.js';
+import { errorBody, errorTypeFor, HttpError, type Provider, sendJson } from './http.js';
+import { batchRoutes } from './openai/batches.js';
+import { fileRoutes } from './openai/files.js';
+import {
+  type BatchLimits,
+  type EmulatorOptions,
+  type FaultRule,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
+import { randomId } from './random.js';
+import type { RespondHook } from './respond/answer.js';
+import { compilePath, type Reply, type Route } from './route.js';
+import { EmulatorState, type EmulatorStats } from './state.js';
+
+/** What can be changed on a running emulator; it applies to batches created from then on. */
+export interface EmulatorSettings {
+  processingMs?: number;
+  cancelMs?: number;
+  erroredShare?: number;
+  expire?: { completedShare: number } | null;
+  respond?: RespondHook | undefined;
+  limits?: { openai?: Partial<BatchLimits>; anthropic?: Partial<BatchLimits> };
+}
+
+/** A running emulator of the OpenAI Batch + Files and Anthropic Message Batches APIs. */
+export interface Emulator {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  /** `baseURL` for the `openai` client (it includes `/v1`). */
+  readonly openaiBaseURL: string;
+  /** `baseURL` for the `@anthropic-ai/sdk` client (without `/v1`). */
+  readonly anthropicBaseURL: string;
+  /** A copy of the counters: calls per route, batches created, most batches active at once. */
+  stats(): EmulatorStats;
+  resetStats(): void;
+  configure(settings: EmulatorSettings): void;
+  /** Adds a fault rule; `times` defaults to 1 here. */
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+const routes = [...fileRoutes, ...batchRoutes, ...messageBatchRoutes].map((route) => ({
+  route,
+  match: compilePath(route.path),
+}));
+
+function findRoute(
+  method: string,
+  pathname: string,
+): { route: Route; params: Record<string, string> } | undefined {
+  for (const { route, match } of routes) {
+    if (route.method !== method) continue;
+    const params = match(pathname);
+    if (params) return { route, params };
+  }
+  return undefined;
+}
+
+function providerOf(req: IncomingMessage, pathname: string): Provider {
+  return pathname.startsWith('/v1/messages') || req.headers['anthropic-version'] ? 'anthropic' : 'openai';
+}
+
+function writeReply(res: ServerResponse, reply: Reply, requestHeaders: Record<string, string>): void {
+  if ('json' in reply) {
+    sendJson(res, reply.status, reply.json, { ...requestHeaders, ...reply.headers });
+    return;
+  }
+  res.writeHead(reply.status, {
+    'content-type': reply.contentType,
+    'content-length': reply.raw.length,
+    ...requestHeaders,
+  });
+  res.end(reply.raw);
+}
+
+/** Sends the headers and half of the body, then drops the connection: the client sees a truncated response. */
+function writeTruncated(res: ServerResponse, reply: Reply): void {
+  const body = 'json' in reply ? Buffer.from(JSON.stringify(reply.json)) : reply.raw;
+  res.writeHead(reply.status, {
+    'content-type': 'json' in reply ? 'application/json' : reply.contentType,
+    'content-length': body.length,
+  });
+  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  let resolved: ResolvedOptions = resolveOptions(options);
+  const state = new EmulatorState(options.dataDir);
+  const faults = new FaultPlan(options.faults ?? [], options.seed ?? 1);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    const found = findRoute(method, url.pathname);
+    const provider = found?.route.provider ?? providerOf(req, url.pathname);
+    const requestId = randomId('req_');
+    const idHeader: Record<string, string> =
+      provider === 'anthropic' ? { 'request-id': requestId } : { 'x-request-id': requestId };
+    const routeKey = found ? `${method} ${found.route.path}` : 'unknown';
+    state.stats.calls[routeKey] = (state.stats.calls[routeKey] ?? 0) + 1;
+
+    try {
+      if (!found) {
+        const message =
+          provider === 'anthropic'
+            ? `Not found: ${method} ${url.pathname}`
+            : `Invalid URL (${method} ${url.pathname})`;
+        throw new HttpError(404, errorTypeFor(provider, 404), message);
+      }
+      authenticate(req, provider, resolved.apiKey);
+      const fault = faults.pick(routeKey);
+      if (fault?.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault && fault.kind !== 'truncate') {
+        req.resume();
+        const status = fault.status ?? 500;
+        const retryAfter = fault.retryAfterSeconds ?? 0;
+        const error = new HttpError(status, errorTypeFor(provider, status), faultMessage(status));
+        sendJson(res, status, errorBody(provider, error, requestId), {
+          ...idHeader,
+          'retry-after': String(retryAfter),
+          'retry-after-ms': String(retryAfter * 1000),
+        });
+        return;
+      }
+      const reply = await found.route.handle({
+        req,
+        params: found.params,
+        query: url.searchParams,
+        origin: `http://${req.headers.host ?? 'localhost'}`,
+        options: resolved,
+        state,
+      });
+      if (fault?.kind === 'truncate') writeTruncated(res, reply);
+      else writeReply(res, reply, idHeader);
+    } catch (cause) {
+      const error =
+        cause instanceof HttpError
+          ? cause
+          : new HttpError(500, errorTypeFor(provider, 500), `Internal emulator error: ${String(cause)}`);
+      req.resume();
+      if (!res.headersSent) sendJson(res, error.status, errorBody(provider, error, requestId), idHeader);
+      else res.destroy();
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+  return {
+    url,
+    port,
+    openaiBaseURL: `${url}/v1`,
+    anthropicBaseURL: url,
+    stats: () => structuredClone(state.stats),
+    resetStats: () => {
+      state.stats.calls = {};
+      state.stats.batchesCreated = { openai: 0, anthropic: 0 };
+      state.stats.maxActiveBatches = { openai: 0, anthropic: 0 };
+      state.stats.createdBatchIds = { openai: [], anthropic: [] };
+    },
+    configure: (settings) => {
+      resolved = resolveOptions({
+        ...options,
+        ...resolvedAsOptions(resolved),
+        ...settings,
+        limits: {
+          openai: { ...resolved.limits.openai, ...settings.limits?.openai },
+          anthropic: { ...resolved.limits.anthropic, ...settings.limits?.anthropic },
+        },
+      });
+    },
+    injectFault: (rule) => faults.add({ times: 1, ...rule }),
+    clearFaults: () => faults.clear(),
+    close: async () => {
+      await Promise.allSettled([...state.finalizing.values()]);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
+  return {
+    apiKey: resolved.apiKey,
+    processingMs: resolved.processingMs,
+    cancelMs: resolved.cancelMs,
+    erroredShare: resolved.erroredShare,
+    expire: resolved.expire,
+    respond: resolved.respond,
+  };
+}
+
+function faultMessage(status: number): string {
+  if (status === 429) return 'Rate limit reached. Please retry after a short wait.';
+  if (status === 529) return 'Overloaded';
+  return 'The server had an error while processing your request.';
+}

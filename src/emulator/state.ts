@@ -1,0 +1,50 @@
+import type { AnthropicBatchRecord } from './anthropic/batch-record.js';
+import type { OpenAIBatchRecord } from './openai/batch-record.js';
+import type { StoredFile } from './openai/files.js';
+import { Collection } from './store.js';
+
+/** Counters tests use to assert what reached the "provider", e.g. that a batch was created exactly once. */
+export interface EmulatorStats {
+  /** Calls per route, keyed `METHOD /path` with ids as `{id}`; unknown routes count under `unknown`. */
+  calls: Record<string, number>;
+  batchesCreated: { openai: number; anthropic: number };
+  /** The most batches that were unfinished at the same moment, counted at each create. */
+  maxActiveBatches: { openai: number; anthropic: number };
+  createdBatchIds: { openai: string[]; anthropic: string[] };
+}
+
+export class EmulatorState {
+  readonly files: Collection<StoredFile>;
+  readonly openaiBatches: Collection<OpenAIBatchRecord>;
+  readonly anthropicBatches: Collection<AnthropicBatchRecord>;
+  readonly stats: EmulatorStats = {
+    calls: {},
+    batchesCreated: { openai: 0, anthropic: 0 },
+    maxActiveBatches: { openai: 0, anthropic: 0 },
+    createdBatchIds: { openai: [], anthropic: [] },
+  };
+  /** Finalisation in progress per batch id, so that concurrent polls generate results once. */
+  readonly finalizing = new Map<string, Promise<void>>();
+
+  constructor(dataDir: string | undefined) {
+    this.files = new Collection(dataDir, 'openai-files');
+    this.openaiBatches = new Collection(dataDir, 'openai-batches');
+    this.anthropicBatches = new Collection(dataDir, 'anthropic-batches');
+  }
+
+  /** Runs `finalize` once per id, however many callers arrive while it runs. */
+  async finalizeOnce(id: string, finalize: () => Promise<void>): Promise<void> {
+    let pending = this.finalizing.get(id);
+    if (!pending) {
+      pending = finalize().finally(() => this.finalizing.delete(id));
+      this.finalizing.set(id, pending);
+    }
+    await pending;
+  }
+
+  noteCreated(provider: 'openai' | 'anthropic', id: string, activeNow: number): void {
+    this.stats.batchesCreated[provider]++;
+    this.stats.createdBatchIds[provider].push(id);
+    this.stats.maxActiveBatches[provider] = Math.max(this.stats.maxActiveBatches[provider], activeNow);
+  }
+}
