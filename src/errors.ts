@@ -38,3 +38,33 @@ export class BatchwiseError extends Error {
     return { message: this.message, code: this.code };
   }
 }
+
+/** A job given to `addJob` breaks a rule; nothing was sent. `jobId` names the job, the message the fix. */
+export class JobValidationError extends BatchwiseError {}
+
+/** The batch's options or limits are wrong (`new Batch`, `addCostLimit`, `addTimeLimit`, `run` with no jobs). */
+export class ConfigurationError extends BatchwiseError {}
+
+/** `run.wait({ timeoutMs })` ran out of time; the run itself keeps going. */
+export class WaitTimeoutError extends BatchwiseError {
+  constructor(timeoutMs: number) {
+    super(
+      'wait_timeout',
+      `The run did not finish within ${timeoutMs} ms; it keeps running. Call wait() again or shutdown().`,
+    );
+  }
+}
+
+/** A provider call failed in a way retrying will not fix. */
+export class ProviderError extends BatchwiseError {
+  readonly statusCode: number | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { statusCode?: number; cause?: unknown; isRetryable?: boolean; jobId?: string } = {},
+  ) {
+    super(code, message, options);
+    this.statusCode = options.statusCode;
+  }
+}

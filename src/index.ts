@@ -1,7 +1,43 @@
 /**
- * batchwise: thousands of LLM requests through the OpenAI and Anthropic batch APIs at half price, behind one typed,
- * crash-safe builder.
+ * batchwise: thousands of LLM requests through the OpenAI and Anthropic batch APIs at half price, behind one typed
+ * builder.
+ *
+ * @example
+ * ```ts
+ * import { Batch } from 'batchwise';
+ *
+ * const run = await new Batch({ resultsDir: './results' })
+ *   .defaults({ model: 'claude-haiku-4-5', maxTokens: 512 })
+ *   .addJob({ messages: [{ role: 'user', content: 'Sentiment of: great product!' }] })
+ *   .run({ wait: true });
+ * console.log(run.results());
+ * ```
  * @module
  */
+export type { BatchOptions, RunOptions } from './batch.js';
+export { Batch } from './batch.js';
 export type { ErrorInfo } from './errors.js';
-export { BatchwiseError } from './errors.js';
+export {
+  BatchwiseError,
+  ConfigurationError,
+  JobValidationError,
+  ProviderError,
+  WaitTimeoutError,
+} from './errors.js';
+export type { Logger, Verbosity } from './log/logger.js';
+export type { ModelInfo, ProviderName } from './models/registry.js';
+export { findModel, knownModelNames, registerModel } from './models/registry.js';
+export type { AnthropicProviderOptions } from './providers/anthropic/anthropic-provider.js';
+export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js';
+export { BatchRun } from './run/batch-run.js';
+export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './run/events.js';
+export type {
+  Citation,
+  FileInput,
+  JobInput,
+  JobResult,
+  JobSettings,
+  JobStatus,
+  Message,
+  Progress,
+} from './types.js';

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError, JobValidationError } from './errors.js';
+import { normalizeJob } from './jobs/normalize-job.js';
+import type { NormalizedJob } from './jobs/normalized-job.js';
+import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
+import type { ProviderName } from './models/registry.js';
+import {
+  type AnthropicProviderOptions,
+  anthropicProvider,
+} from './providers/anthropic/anthropic-provider.js';
+import type { BatchProvider } from './providers/provider.js';
+import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
+import { planBatches } from './run/plan-batches.js';
+import { ResultsWriter } from './store/results-writer.js';
+import type { JobInput, JobSettings, Progress } from './types.js';
+
+/** Options of {@link Batch}. */
+export interface BatchOptions {
+  /** One `<jobId>.json` per job is written here (atomically); an existing directory is never deleted. */
+  resultsDir?: string;
+  /** Provider batches in flight at once. @default 10 */
+  maxConcurrent?: number;
+  /**
+   * Jobs per provider batch, also capped by each provider's request-count and byte limits. A provider returns a
+   * batch's results only when the whole batch has ended, so smaller batches deliver results sooner and lose less
+   * when one fails; larger ones make fewer API calls. @default 1000
+   */
+  itemsPerBatch?: number;
+  /** Also keep each job's raw request and provider response in `resultsDir/raw/`. @default true when resultsDir is set */
+  saveRawResponses?: boolean;
+  /** Anthropic client options; `apiKey` and `baseURL` default to the SDK's `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL`. */
+  anthropic?: AnthropicProviderOptions;
+  /** Polling backoff of provider batches. */
+  poll?: PollOptions;
+  /** Retries of transient submit and download failures, on top of the SDKs' own. */
+  retry?: RetryOptions;
+  /** Crash-safe resume is not available yet: setting it is refused rather than silently ignored. */
+  stateFile?: string;
+  reuseState?: boolean;
+}
+
+/** Options of {@link Batch.run}. */
+export interface RunOptions {
+  /** Called every `progressIntervalMs` and once at the end. */
+  onProgress?: (progress: Progress) => void;
+  /** @default 1000 */
+  progressIntervalMs?: number;
+  /** Resolve only when every job has its result. @default false */
+  wait?: boolean;
+}
+
+const AVAILABLE_PROVIDERS: ReadonlySet<ProviderName> = new Set(['anthropic']);
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(
+      'invalid_option',
+      `Expected \`${name}\` to be a positive integer, got \`${String(value)}\`.`,
+    );
+  }
+  return value;
+}
+
+function positiveNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(
+      'invalid_limit',
+      `Expected \`${name}\` to be a positive number, got \`${String(value)}\`.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The builder: options, defaults, limits and jobs, checked as they are added, then `run()`.
+ *
+ * @example
+ * ```ts
+ * const run = await new Batch({ resultsDir: './results' })
+ *   .defaults({ model: 'claude-haiku-4-5', maxTokens: 512 })
+ *   .addTimeLimit({ hours: 2 })
+ *   .addJob({ messages: [{ role: 'user', content: 'Sentiment of: great product!' }] })
+ *   .run({ wait: true });
+ * console.log(run.results());
+ * ```
+ */
+export class Batch {
+  private readonly options: BatchOptions;
+  private readonly maxConcurrent: number;
+  private readonly itemsPerBatch: number;
+  private settings: JobSettings = {};
+  private readonly jobs: NormalizedJob[] = [];
+  private readonly jobIds = new Set<string>();
+  private costLimitUsd: number | undefined;
+  private timeLimitMs: number | undefined;
+  private logger: Logger = consoleLogger('warn');
+  private started = false;
+
+  constructor(options: BatchOptions = {}) {
+    this.options = options;
+    this.maxConcurrent = positiveInteger('maxConcurrent', options.maxConcurrent ?? 10);
+    this.itemsPerBatch = positiveInteger('itemsPerBatch', options.itemsPerBatch ?? 1000);
+    if (options.stateFile !== undefined) {
+      throw new ConfigurationError(
+        'not_supported',
+        '`stateFile` (crash-safe resume) is not available in this version yet; remove it. Results still go to `resultsDir`.',
+      );
+    }
+  }
+
+  /** Settings every later job takes unless it sets its own. Calls merge. */
+  defaults(settings: JobSettings): this {
+    this.settings = { ...this.settings, ...settings };
+    return this;
+  }
+
+  /** Caps what the run may spend, in US dollars. */
+  addCostLimit(limit: { usd: number }): this {
+    this.costLimitUsd = positiveNumber('usd', limit?.usd);
+    return this;
+  }
+
+  /** Caps how long the run may take; parts given are added up. When it passes, in-flight batches are cancelled. */
+  addTimeLimit(limit: { seconds?: number; minutes?: number; hours?: number }): this {
+    const parts = Object.entries(limit ?? {}).filter(([, value]) => value !== undefined);
+    if (parts.length === 0) {
+      throw new ConfigurationError('invalid_limit', 'addTimeLimit needs `seconds`, `minutes` or `hours`.');
+    }
+    const scale: Record<string, number> = { seconds: 1_000, minutes: 60_000, hours: 3_600_000 };
+    let ms = 0;
+    for (const [unit, value] of parts) {
+      if (!(unit in scale))
+        throw new ConfigurationError('invalid_limit', `addTimeLimit: unknown unit \`${unit}\`.`);
+      ms += positiveNumber(unit, value) * scale[unit]!;
+    }
+    this.timeLimitMs = ms;
+    return this;
+  }
+
+  /** How much batchwise logs (to stderr), or a logger of your own. @default 'warn' */
+  setVerbosity(level: Verbosity | Logger): this {
+    if (typeof level === 'string') {
+      if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
+        throw new ConfigurationError(
+          'invalid_option',
+          `Unknown verbosity \`${level}\`: use debug, info, warn, error or silent.`,
+        );
+      }
+      this.logger = consoleLogger(level);
+    } else {
+      this.logger = level;
+    }
+    return this;
+  }
+
+  /** Adds a job, checking every rule now: a bad job throws a {@link JobValidationError} naming it and the fix. */
+  addJob(job: JobInput): this {
+    const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
+    if (!AVAILABLE_PROVIDERS.has(normalized.provider)) {
+      throw new JobValidationError(
+        'provider_unavailable',
+        `Job "${normalized.id}": ${normalized.provider} batches are not supported in this version yet; use a Claude model.`,
+        { jobId: normalized.id },
+      );
+    }
+    this.jobs.push(normalized);
+    this.jobIds.add(normalized.id);
+    return this;
+  }
+
+  /** Starts the run and resolves once work has started (or, with `wait: true`, once every job has a result). */
+  async run(options: RunOptions = {}): Promise<BatchRun> {
+    if (this.jobs.length === 0)
+      throw new ConfigurationError('no_jobs', 'run() needs at least one job: call addJob() first.');
+    if (this.started)
+      throw new ConfigurationError(
+        'already_run',
+        'This Batch was already run; build a new Batch for another run.',
+      );
+    const providers = this.providers();
+    this.started = true;
+
+    const resultsWriter = this.options.resultsDir
+      ? new ResultsWriter(this.options.resultsDir, this.options.saveRawResponses ?? true)
+      : undefined;
+    const run = new BatchRun({
+      runId: `run_${randomBytes(6).toString('hex')}`,
+      jobs: this.jobs,
+      planned: planBatches(this.jobs, {
+        itemsPerBatch: this.itemsPerBatch,
+        limitsFor: (provider) => providers.get(provider)!.limits,
+      }),
+      providers,
+      maxConcurrent: this.maxConcurrent,
+      itemsPerBatch: this.itemsPerBatch,
+      resultsWriter,
+      logger: this.logger,
+      timeLimitMs: this.timeLimitMs,
+      costLimitUsd: this.costLimitUsd,
+      poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
+      retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },
+    });
+    if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
+    await run.start();
+    if (options.wait) await run.wait();
+    return run;
+  }
+
+  private providers(): Map<ProviderName, BatchProvider> {
+    const needed = new Set(this.jobs.map((job) => job.provider));
+    const providers = new Map<ProviderName, BatchProvider>();
+    if (needed.has('anthropic')) {
+      const apiKey = this.options.anthropic?.apiKey ?? process.env.ANTHROPIC_API_KEY;
+      if (!apiKey) {
+        throw new ConfigurationError(
+          'missing_api_key',
+          'No Anthropic API key: set ANTHROPIC_API_KEY or pass `anthropic: { apiKey }` to new Batch().',
+        );
+      }
+      providers.set('anthropic', anthropicProvider({ ...this.options.anthropic, apiKey }));
+    }
+    return providers;
+  }
+}

@@ -1,0 +1,205 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileTypeOf, SUPPORTED_EXTENSIONS } from '../content/file-type.js';
+import { JobValidationError } from '../errors.js';
+import { type ModelInfo, requireModel } from '../models/registry.js';
+import type { FileInput, JobInput, JobSettings, Message } from '../types.js';
+import { checkJobId, generatedJobId } from './job-id.js';
+import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
+
+export const DEFAULT_MAX_TOKENS = 1024;
+const ROLES = new Set(['system', 'user', 'assistant']);
+
+/**
+ * Merges a job with the defaults and checks every rule, throwing a {@link JobValidationError} that names the job and
+ * the fix. Runs at `addJob`, before anything is sent.
+ */
+export function normalizeJob(
+  input: JobInput,
+  defaults: JobSettings,
+  index: number,
+  taken: ReadonlySet<string>,
+): NormalizedJob {
+  const id = checkJobId(input.id ?? generatedJobId(index), taken);
+  const fail = (code: string, message: string): never => {
+    throw new JobValidationError(code, `Job "${id}": ${message}`, { jobId: id });
+  };
+
+  const modelName = input.model ?? defaults.model;
+  if (!modelName) fail('missing_model', 'no model. Pass `model` to addJob() or to defaults().');
+  const model = requireModel(modelName!, id);
+
+  const hasMessages = input.messages !== undefined;
+  const hasFile = input.file !== undefined;
+  const hasPrompt = input.prompt !== undefined;
+  if (hasMessages && (hasFile || hasPrompt)) {
+    fail('conflicting_input', 'give either `messages` or `file` + `prompt`, not both.');
+  }
+  if (hasFile && !hasPrompt) fail('missing_prompt', '`file` needs a `prompt` saying what to do with it.');
+  if (!hasMessages && !hasFile) {
+    fail(
+      'missing_input',
+      hasPrompt
+        ? '`prompt` needs a `file`; for text alone use `messages`.'
+        : 'give `messages`, or `file` + `prompt`.',
+    );
+  }
+
+  const temperature = checkTemperature(input, defaults, model, fail);
+  const maxTokens = input.maxTokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+    fail('invalid_max_tokens', `maxTokens must be a positive integer, got ${String(maxTokens)}.`);
+  }
+  if (maxTokens > model.maxOutputTokens) {
+    fail(
+      'invalid_max_tokens',
+      `maxTokens ${maxTokens} is above ${model.name}'s maximum of ${model.maxOutputTokens}.`,
+    );
+  }
+
+  const enableCitations = input.enableCitations ?? defaults.enableCitations ?? false;
+  const content = hasMessages
+    ? { kind: 'messages' as const, messages: checkMessages(input.messages, fail) }
+    : { kind: 'file' as const, file: checkFile(input.file!, fail), prompt: checkPrompt(input.prompt, fail) };
+
+  if (
+    content.kind === 'file' &&
+    !model.capabilities[content.file.kind === 'image' ? 'images' : 'pdf'] &&
+    content.file.kind !== 'text'
+  ) {
+    fail('unsupported_file_type', `${model.name} does not accept ${content.file.kind} files.`);
+  }
+  if (enableCitations) {
+    if (!model.capabilities.citations) {
+      fail(
+        'citations_unsupported',
+        `${model.name} (${model.provider}) cannot cite documents; use a Claude model or drop enableCitations.`,
+      );
+    }
+    if (content.kind !== 'file' || content.file.kind === 'image') {
+      fail('citations_need_document', 'enableCitations needs a PDF or text `file` to cite.');
+    }
+  }
+
+  return {
+    id,
+    provider: model.provider,
+    model: modelName!,
+    modelInfo: model,
+    temperature,
+    maxTokens,
+    enableCitations,
+    content,
+  };
+}
+
+function checkTemperature(
+  input: JobInput,
+  defaults: JobSettings,
+  model: ModelInfo,
+  fail: (code: string, message: string) => never,
+): number | undefined {
+  const own = input.temperature;
+  const temperature = own ?? defaults.temperature;
+  if (temperature === undefined) return undefined;
+  if (model.temperature === null) {
+    // A default meant for other models is dropped; a temperature the job asks for itself is an error.
+    if (own === undefined) return undefined;
+    fail(
+      'temperature_out_of_range',
+      `${model.name} takes no temperature (it is a reasoning model); remove it.`,
+    );
+  }
+  const { min, max } = model.temperature!;
+  if (
+    typeof temperature !== 'number' ||
+    Number.isNaN(temperature) ||
+    temperature < min ||
+    temperature > max
+  ) {
+    fail(
+      'temperature_out_of_range',
+      `temperature must be between ${min} and ${max} for ${model.name}, got ${String(temperature)}.`,
+    );
+  }
+  return temperature;
+}
+
+function checkMessages(messages: unknown, fail: (code: string, message: string) => never): Message[] {
+  if (!Array.isArray(messages) || messages.length === 0)
+    fail('invalid_messages', '`messages` must be a non-empty array.');
+  const list = messages as unknown[];
+  list.forEach((message, index) => {
+    const { role, content } = (message ?? {}) as Partial<Message>;
+    if (typeof role !== 'string' || !ROLES.has(role)) {
+      fail(
+        'invalid_messages',
+        `messages[${index}].role must be "system", "user" or "assistant", got ${JSON.stringify(role)}.`,
+      );
+    }
+    if (typeof content !== 'string' || content.trim() === '') {
+      fail('invalid_messages', `messages[${index}].content must be a non-empty string.`);
+    }
+  });
+  const turns = (list as Message[]).filter((m) => m.role !== 'system');
+  if (turns.length === 0) fail('invalid_messages', '`messages` needs at least one user message.');
+  if (turns[0]!.role !== 'user')
+    fail('invalid_messages', 'the first non-system message must come from the user.');
+  return (list as Message[]).map(({ role, content }) => ({ role, content }));
+}
+
+function checkPrompt(prompt: unknown, fail: (code: string, message: string) => never): string {
+  if (typeof prompt !== 'string' || prompt.trim() === '')
+    fail('missing_prompt', '`prompt` must be a non-empty string.');
+  return prompt as string;
+}
+
+function checkFile(file: FileInput, fail: (code: string, message: string) => never): NormalizedFile {
+  if (typeof file === 'object' && file !== null && 'data' in file) {
+    if (!(file.data instanceof Uint8Array))
+      fail('invalid_file', '`file.data` must be a Buffer or Uint8Array.');
+    if (typeof file.name !== 'string' || !file.name)
+      fail('invalid_file', '`file.name` is needed with `file.data`.');
+    const type = fileTypeOf(file.name, file.mediaType) ?? unsupported(file.name, file.mediaType, fail);
+    return {
+      name: file.name,
+      kind: type.kind,
+      mediaType: type.mediaType,
+      path: null,
+      data: file.data,
+      size: file.data.length,
+    };
+  }
+  const path = typeof file === 'string' ? file : file?.path;
+  if (typeof path !== 'string' || !path)
+    fail('invalid_file', '`file` must be a path or { path } or { data, name }.');
+  const name = (typeof file === 'object' && file.name) || basename(path!);
+  const type =
+    fileTypeOf(name, typeof file === 'object' ? file.mediaType : undefined) ??
+    unsupported(name, undefined, fail);
+  let size = 0;
+  try {
+    accessSync(path!, constants.R_OK);
+    const stat = statSync(path!);
+    if (!stat.isFile()) fail('file_not_found', `${path} is not a file.`);
+    size = stat.size;
+  } catch (cause) {
+    if (cause instanceof JobValidationError) throw cause;
+    fail(
+      'file_not_found',
+      `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}. Check the path.`,
+    );
+  }
+  return { name, kind: type.kind, mediaType: type.mediaType, path: path!, data: null, size };
+}
+
+function unsupported(
+  name: string,
+  mediaType: string | undefined,
+  fail: (code: string, message: string) => never,
+): never {
+  return fail(
+    'unsupported_file_type',
+    `${mediaType ?? name} is not a supported file type. Supported: ${SUPPORTED_EXTENSIONS.join(' ')}.`,
+  );
+}

@@ -1,0 +1,30 @@
+import type { FileKind } from '../content/file-type.js';
+import type { ModelInfo, ProviderName } from '../models/registry.js';
+import type { Message } from '../types.js';
+
+export interface NormalizedFile {
+  name: string;
+  kind: FileKind;
+  mediaType: string;
+  /** Read when the provider batch is built, so that bytes are not held for every job at once. */
+  path: string | null;
+  data: Uint8Array | null;
+  size: number;
+}
+
+export type JobContent =
+  | { kind: 'messages'; messages: Message[] }
+  | { kind: 'file'; file: NormalizedFile; prompt: string };
+
+/** A job after `addJob`: defaults merged, every rule checked, ready to map to a provider request. */
+export interface NormalizedJob {
+  id: string;
+  provider: ProviderName;
+  /** The name the user gave (a dated alias stays dated). */
+  model: string;
+  modelInfo: ModelInfo;
+  temperature: number | undefined;
+  maxTokens: number;
+  enableCitations: boolean;
+  content: JobContent;
+}

@@ -1,0 +1,88 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { BatchProvider, JobOutcome, ProviderBatchRef, ProviderBatchState } from '../provider.js';
+import { toProviderError } from '../provider-error.js';
+import { parseAnthropicResult } from './parse-result.js';
+import { toAnthropicRequest } from './to-request.js';
+
+export interface AnthropicProviderOptions {
+  /** Default: the SDK's `ANTHROPIC_API_KEY`. */
+  apiKey?: string;
+  /** Default: the SDK's `ANTHROPIC_BASE_URL`, else https://api.anthropic.com. */
+  baseURL?: string;
+  /** The SDK's own retries per call. @default 2 */
+  maxRetries?: number;
+  /** Message Batches limits; lower them only to test splitting. */
+  limits?: { maxRequests?: number; maxBytes?: number };
+}
+
+type BatchParams = Anthropic.Messages.Batches.BatchCreateParams;
+
+/** Anthropic Message Batches through `@anthropic-ai/sdk`. */
+export function anthropicProvider(options: AnthropicProviderOptions = {}): BatchProvider {
+  let client: Anthropic | undefined;
+  const sdk = () => {
+    client ??= new Anthropic({
+      ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
+      ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
+      maxRetries: options.maxRetries ?? 2,
+    });
+    return client;
+  };
+
+  return {
+    name: 'anthropic',
+    limits: {
+      maxRequests: options.limits?.maxRequests ?? 100_000,
+      maxBytes: options.limits?.maxBytes ?? 256 * 1024 * 1024,
+    },
+    toRequest: toAnthropicRequest,
+
+    async submit(requests) {
+      const body = {
+        requests: requests.map((r) => ({ custom_id: r.customId, params: r.body })),
+      } as unknown as BatchParams;
+      try {
+        const batch = await sdk().messages.batches.create(body);
+        return { provider: 'anthropic', id: batch.id };
+      } catch (error) {
+        throw toProviderError('Anthropic', 'batch create', error);
+      }
+    },
+
+    async poll(ref: ProviderBatchRef): Promise<ProviderBatchState> {
+      try {
+        const batch = await sdk().messages.batches.retrieve(ref.id);
+        const counts = batch.request_counts;
+        const done = counts.succeeded + counts.errored + counts.canceled + counts.expired;
+        return {
+          phase: batch.processing_status === 'ended' ? 'ended' : 'active',
+          rawStatus: batch.processing_status,
+          requestsDone: done,
+          requestsTotal: done + counts.processing,
+          failure: null,
+        };
+      } catch (error) {
+        throw toProviderError('Anthropic', `poll of ${ref.id}`, error);
+      }
+    },
+
+    async *results(ref: ProviderBatchRef): AsyncIterable<JobOutcome> {
+      try {
+        for await (const line of await sdk().messages.batches.results(ref.id)) {
+          const outcome = parseAnthropicResult(line);
+          if (outcome) yield outcome;
+        }
+      } catch (error) {
+        throw toProviderError('Anthropic', `results of ${ref.id}`, error);
+      }
+    },
+
+    async cancel(ref: ProviderBatchRef) {
+      try {
+        await sdk().messages.batches.cancel(ref.id);
+      } catch (error) {
+        throw toProviderError('Anthropic', `cancel of ${ref.id}`, error);
+      }
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { JobOutcome } from '../provider.js';
+
+interface ResultLine {
+  custom_id: string;
+  result: {
+    type: string;
+    message?: {
+      content?: { type: string; text?: string }[];
+      stop_reason?: string | null;
+      usage?: {
+        input_tokens?: number;
+        output_tokens?: number;
+        cache_creation_input_tokens?: number | null;
+        cache_read_input_tokens?: number | null;
+      };
+    };
+    error?: { error?: { type?: string; message?: string }; type?: string; message?: string };
+  };
+}
+
+/**
+ * One line of the results JSONL as a provider-neutral outcome. Deliberately partial: an unexpected shape becomes one
+ * failed job, never a crashed run.
+ */
+export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
+  const row = line as Partial<ResultLine> | null;
+  if (!row || typeof row.custom_id !== 'string') return undefined;
+  const customId = row.custom_id;
+  const result = row.result;
+  switch (result?.type) {
+    case 'succeeded': {
+      const message = result.message ?? {};
+      const content = Array.isArray(message.content) ? message.content : [];
+      const usage = message.usage ?? {};
+      return {
+        customId,
+        status: 'succeeded',
+        text: content
+          .map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : ''))
+          .join(''),
+        content,
+        // Cache writes and reads are input too: the total is their sum.
+        inputTokens:
+          (usage.input_tokens ?? 0) +
+          (usage.cache_creation_input_tokens ?? 0) +
+          (usage.cache_read_input_tokens ?? 0),
+        outputTokens: usage.output_tokens ?? 0,
+        stopReason: message.stop_reason ?? null,
+        raw: line,
+      };
+    }
+    case 'errored': {
+      const inner = result.error?.error ?? result.error ?? {};
+      return {
+        customId,
+        status: 'failed',
+        error: {
+          code: 'errored',
+          type: inner.type ?? 'api_error',
+          message: `Anthropic returned an error for this request: ${inner.message ?? 'no message'}`,
+        },
+        raw: line,
+      };
+    }
+    case 'canceled':
+      return {
+        customId,
+        status: 'cancelled',
+        error: { code: 'cancelled', message: 'The provider batch was cancelled before this request ran.' },
+        raw: line,
+      };
+    case 'expired':
+      return {
+        customId,
+        status: 'expired',
+        error: { code: 'expired', message: 'The provider batch expired (24 h) before this request ran.' },
+        raw: line,
+      };
+    default:
+      return {
+        customId,
+        status: 'failed',
+        error: {
+          code: 'unexpected_result',
+          message: `Unexpected result type ${JSON.stringify(result?.type)}.`,
+        },
+        raw: line,
+      };
+  }
+}

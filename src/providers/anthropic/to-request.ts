@@ -1,0 +1,50 @@
+import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import type { ProviderRequest } from '../provider.js';
+
+type Block = Record<string, unknown>;
+
+/** The Message Batches request for a job. Pure: the same job and bytes give the same request. */
+export function toAnthropicRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest {
+  const params: Record<string, unknown> = { model: job.model, max_tokens: job.maxTokens };
+  if (job.content.kind === 'messages') {
+    const system = job.content.messages.filter((m) => m.role === 'system').map((m) => m.content);
+    if (system.length > 0) params.system = system.join('\n\n');
+    params.messages = job.content.messages
+      .filter((m) => m.role !== 'system')
+      .map((m) => ({ role: m.role, content: m.content }));
+  } else {
+    if (!file) throw new Error(`job ${job.id}: file bytes were not loaded`);
+    params.messages = [
+      { role: 'user', content: [fileBlock(job, file), { type: 'text', text: job.content.prompt }] },
+    ];
+  }
+  if (job.temperature !== undefined) params.temperature = job.temperature;
+  return { customId: job.id, jobId: job.id, body: params };
+}
+
+function fileBlock(job: NormalizedJob, data: Buffer): Block {
+  if (job.content.kind !== 'file') throw new Error('not a file job');
+  const { file } = job.content;
+  const citations = job.enableCitations ? { citations: { enabled: true } } : {};
+  switch (file.kind) {
+    case 'image':
+      return {
+        type: 'image',
+        source: { type: 'base64', media_type: file.mediaType, data: data.toString('base64') },
+      };
+    case 'pdf':
+      return {
+        type: 'document',
+        source: { type: 'base64', media_type: 'application/pdf', data: data.toString('base64') },
+        title: file.name,
+        ...citations,
+      };
+    case 'text':
+      return {
+        type: 'document',
+        source: { type: 'text', media_type: 'text/plain', data: data.toString('utf8') },
+        title: file.name,
+        ...citations,
+      };
+  }
+}

@@ -1,0 +1,61 @@
+import type { ErrorInfo } from '../errors.js';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { ProviderName } from '../models/registry.js';
+
+/** One job as a line of a provider batch. */
+export interface ProviderRequest {
+  customId: string;
+  jobId: string;
+  /** Anthropic: the request's `params`; OpenAI: the JSONL line's `body`. */
+  body: Record<string, unknown>;
+}
+
+/** Names one submission, so that a provider batch can be traced back to the run and position that made it. */
+export interface SubmissionTag {
+  runId: string;
+  batchIndex: number;
+}
+
+export interface ProviderBatchRef {
+  provider: ProviderName;
+  id: string;
+}
+
+/** A provider batch's status, normalised; the provider's own word is kept in `rawStatus`. */
+export interface ProviderBatchState {
+  /** Unknown provider states count as active, so that nobody reads results that are not there yet. */
+  phase: 'active' | 'ended';
+  rawStatus: string;
+  requestsDone: number;
+  requestsTotal: number;
+  /** Why the whole batch failed, when it did (e.g. OpenAI validation errors). */
+  failure: ErrorInfo | null;
+}
+
+/** What the provider said about one request; matched to its job by `customId`, never by position. */
+export type JobOutcome =
+  | {
+      customId: string;
+      status: 'succeeded';
+      text: string;
+      /** The provider's content blocks as returned (citations, tool calls). */
+      content: unknown[];
+      inputTokens: number;
+      outputTokens: number;
+      stopReason: string | null;
+      raw: unknown;
+    }
+  | { customId: string; status: 'failed' | 'cancelled' | 'expired'; error: ErrorInfo; raw: unknown };
+
+/** One provider behind one small interface; mapping is pure, the rest talks to the official SDK. */
+export interface BatchProvider {
+  readonly name: ProviderName;
+  readonly limits: { maxRequests: number; maxBytes: number };
+  /** Pure: the request for a job, given the bytes of its file (if any). */
+  toRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest;
+  submit(requests: ProviderRequest[], tag: SubmissionTag): Promise<ProviderBatchRef>;
+  poll(ref: ProviderBatchRef): Promise<ProviderBatchState>;
+  /** Streams results; callable again after a broken stream. */
+  results(ref: ProviderBatchRef): AsyncIterable<JobOutcome>;
+  cancel(ref: ProviderBatchRef): Promise<void>;
+}

@@ -1,0 +1,476 @@
+import { EventEmitter } from 'eventemitter3';
+import { loadFile } from '../content/load-file.js';
+import { BatchwiseError, type ErrorInfo, ProviderError, WaitTimeoutError } from '../errors.js';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { Logger } from '../log/logger.js';
+import type { ProviderName } from '../models/registry.js';
+import type { BatchProvider, JobOutcome, ProviderBatchRef, ProviderRequest } from '../providers/provider.js';
+import type { ResultsWriter } from '../store/results-writer.js';
+import type { JobResult, Progress } from '../types.js';
+import type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './events.js';
+import { formatStatus } from './format-status.js';
+import type { PlannedBatch } from './plan-batches.js';
+import { Semaphore } from './semaphore.js';
+import { failedResult, outcomeToResult } from './to-job-result.js';
+import { WakeableSleep } from './wake-sleep.js';
+
+/** How often a provider batch is polled: `initialMs`, growing by `factor` per poll up to `maxMs`. */
+export interface PollOptions {
+  /** @default 2000 */
+  initialMs?: number;
+  /** @default 60000 */
+  maxMs?: number;
+  /** @default 1.5 */
+  factor?: number;
+}
+
+/** Retries of calls that failed in a transient way (on top of the SDKs' own retries). */
+export interface RetryOptions {
+  /** Attempts of a submit or a results download before its jobs fail. @default 4 */
+  attempts?: number;
+  /** @default 1000 */
+  initialDelayMs?: number;
+  /** @default 30000 */
+  maxDelayMs?: number;
+}
+
+export interface RunConfig {
+  runId: string;
+  jobs: NormalizedJob[];
+  planned: PlannedBatch[];
+  providers: ReadonlyMap<ProviderName, BatchProvider>;
+  maxConcurrent: number;
+  itemsPerBatch: number;
+  resultsWriter: ResultsWriter | undefined;
+  logger: Logger;
+  timeLimitMs: number | undefined;
+  costLimitUsd: number | undefined;
+  poll: Required<PollOptions>;
+  retry: Required<RetryOptions>;
+}
+
+interface TrackedBatch {
+  plan: PlannedBatch;
+  status: ProviderBatchStatus;
+  ref: ProviderBatchRef | null;
+  rawStatus: string | null;
+  requestsDone: number;
+  cancelRequested: boolean;
+}
+
+type StopReason = { kind: 'shutdown' | 'time_limit'; cancelActive: boolean };
+
+/** A report of a run: its progress and each provider batch. */
+export interface StatusReport {
+  progress: Progress;
+  batches: ProviderBatchInfo[];
+}
+
+/**
+ * A running batch: provider batches are submitted (at most `maxConcurrent` in flight), polled with backoff, and
+ * their results streamed into exactly one {@link JobResult} per job. Get one from `Batch.run()`.
+ */
+export class BatchRun extends EventEmitter<BatchRunEvents> {
+  /** This run's id (also `Progress.batchId`). */
+  readonly id: string;
+  private readonly config: RunConfig;
+  private readonly jobsById: Map<string, NormalizedJob>;
+  private readonly resultsById = new Map<string, JobResult>();
+  private readonly activeJobs = new Set<string>();
+  private readonly batches: TrackedBatch[];
+  private readonly sleeper = new WakeableSleep();
+  private readonly startedAt = Date.now();
+  private stopReason: StopReason | null = null;
+  private finished: Promise<void> | undefined;
+  private timeLimitTimer: NodeJS.Timeout | undefined;
+  private markStarted: (() => void) | undefined;
+
+  /** @internal Created by `Batch.run()`. */
+  constructor(config: RunConfig) {
+    super();
+    this.config = config;
+    this.id = config.runId;
+    this.jobsById = new Map(config.jobs.map((job) => [job.id, job]));
+    this.batches = config.planned.map((plan) => ({
+      plan,
+      status: 'pending',
+      ref: null,
+      rawStatus: null,
+      requestsDone: 0,
+      cancelRequested: false,
+    }));
+  }
+
+  /** @internal Starts the scheduler; resolves once the first provider batch was submitted (or the run ended). */
+  async start(): Promise<void> {
+    if (this.finished) return;
+    const started = new Promise<void>((resolve) => {
+      this.markStarted = resolve;
+    });
+    if (this.config.timeLimitMs !== undefined) {
+      this.timeLimitTimer = setTimeout(
+        () => this.stop({ kind: 'time_limit', cancelActive: true }),
+        this.config.timeLimitMs,
+      );
+    }
+    this.finished = this.schedule().finally(() => {
+      clearTimeout(this.timeLimitTimer);
+      this.markStarted?.();
+    });
+    await started;
+  }
+
+  /** Every result so far, by job id (partial while running). */
+  results(): Record<string, JobResult> {
+    const results: Record<string, JobResult> = {};
+    for (const id of this.jobsById.keys()) {
+      const result = this.resultsById.get(id);
+      if (result) results[id] = result;
+    }
+    return results;
+  }
+
+  /** Resolves with every result once every job has one; rejects with {@link WaitTimeoutError} after `timeoutMs`. */
+  async wait(options: { timeoutMs?: number } = {}): Promise<Record<string, JobResult>> {
+    const finished = this.finished ?? Promise.resolve();
+    if (options.timeoutMs === undefined) {
+      await finished;
+      return this.results();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WaitTimeoutError(options.timeoutMs!)), options.timeoutMs);
+    });
+    try {
+      await Promise.race([finished, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.results();
+  }
+
+  /**
+   * Stops submitting. Jobs not yet submitted end `cancelled`. With `waitForActive: true` (the default) provider
+   * batches in flight run to the end; with `false` they are cancelled at the provider, and what they had already
+   * finished is still collected (it was paid for) before this resolves.
+   */
+  async shutdown(options: { waitForActive?: boolean } = {}): Promise<Record<string, JobResult>> {
+    this.stop({ kind: 'shutdown', cancelActive: options.waitForActive === false });
+    return this.wait();
+  }
+
+  /** Calls `callback` with the progress every `intervalMs`, and once more when the run completes. */
+  onProgress(callback: (progress: Progress) => void, intervalMs = 1000): () => void {
+    const timer = setInterval(() => callback(this.progress()), intervalMs);
+    timer.unref();
+    const final = () => {
+      clearInterval(timer);
+      callback(this.progress());
+    };
+    this.once('complete', final);
+    return () => {
+      clearInterval(timer);
+      this.off('complete', final);
+    };
+  }
+
+  progress(): Progress {
+    let completed = 0;
+    for (const result of this.resultsById.values()) if (result.isSuccess) completed++;
+    const total = this.jobsById.size;
+    const failed = this.resultsById.size - completed;
+    const active = this.activeJobs.size;
+    const count = (status: ProviderBatchStatus) => this.batches.filter((b) => b.status === status).length;
+    return {
+      batchId: this.id,
+      total,
+      pending: total - completed - failed - active,
+      active,
+      completed,
+      failed,
+      costUsd: null,
+      costLimitUsd: this.config.costLimitUsd ?? null,
+      isComplete: this.resultsById.size === total,
+      batchesTotal: this.batches.length,
+      batchesCompleted: count('ended'),
+      batchesPending: count('pending'),
+      itemsPerBatch: this.config.itemsPerBatch,
+      elapsedMs: Date.now() - this.startedAt,
+    };
+  }
+
+  /** The progress and every provider batch; with `print: true` also written to stdout as a table. */
+  status(options: { print?: boolean } = {}): StatusReport {
+    const report = { progress: this.progress(), batches: this.batches.map((batch) => this.info(batch)) };
+    if (options.print) console.log(formatStatus(report));
+    return report;
+  }
+
+  private stop(reason: StopReason): void {
+    if (this.stopReason && !(reason.cancelActive && !this.stopReason.cancelActive)) return;
+    this.config.logger.info(
+      `run ${this.id}: stopping (${reason.kind}${reason.cancelActive ? ', cancelling in-flight batches' : ''})`,
+    );
+    this.stopReason = reason;
+    this.sleeper.wake();
+  }
+
+  private info(batch: TrackedBatch): ProviderBatchInfo {
+    return {
+      index: batch.plan.index,
+      provider: batch.plan.provider,
+      model: batch.plan.model,
+      providerBatchId: batch.ref?.id ?? null,
+      status: batch.status,
+      rawStatus: batch.rawStatus,
+      jobIds: batch.plan.jobs.map((job) => job.id),
+      requestsDone: batch.requestsDone,
+      requestsTotal: batch.plan.jobs.length,
+    };
+  }
+
+  private async schedule(): Promise<void> {
+    const slots = new Semaphore(this.config.maxConcurrent);
+    const running: Promise<void>[] = [];
+    for (const batch of this.batches) {
+      await slots.acquire();
+      if (this.stopReason) {
+        slots.release();
+        await this.endUnsubmitted(batch);
+        continue;
+      }
+      running.push(this.runBatch(batch).finally(() => slots.release()));
+    }
+    await Promise.all(running);
+    this.emit('progress', this.progress());
+    this.emit('complete', this.results());
+  }
+
+  private async endUnsubmitted(batch: TrackedBatch): Promise<void> {
+    const error = this.stopError();
+    for (const job of batch.plan.jobs) {
+      await this.record(failedResult(job, error.code === 'time_limit' ? 'failed' : 'cancelled', error, null));
+    }
+    batch.status = 'ended';
+  }
+
+  private stopError(): ErrorInfo {
+    return this.stopReason?.kind === 'time_limit'
+      ? { code: 'time_limit', message: 'time limit exceeded before this job finished' }
+      : { code: 'shutdown', message: 'the run was shut down before this job was submitted' };
+  }
+
+  private async runBatch(batch: TrackedBatch): Promise<void> {
+    const provider = this.config.providers.get(batch.plan.provider)!;
+    batch.status = 'submitting';
+    const requests = await this.buildRequests(batch, provider);
+    if (requests.length === 0) {
+      batch.status = 'ended';
+      return;
+    }
+    let ref: ProviderBatchRef;
+    try {
+      ref = await this.withRetry(`submit of batch ${batch.plan.index}`, () =>
+        provider.submit(requests, { runId: this.id, batchIndex: batch.plan.index }),
+      );
+    } catch (error) {
+      await this.failBatch(batch, requests, { code: 'submit_failed', message: messageOf(error) }, null);
+      return;
+    } finally {
+      this.markStarted?.();
+    }
+    batch.ref = ref;
+    batch.status = 'active';
+    for (const request of requests) this.activeJobs.add(request.jobId);
+    this.config.logger.info(`submitted ${batch.plan.provider} batch ${ref.id} (${requests.length} jobs)`);
+    this.emit('batchSubmitted', this.info(batch));
+    this.emit('progress', this.progress());
+
+    const ended = await this.pollUntilEnded(batch, provider, ref);
+    if (ended.failure) {
+      await this.failBatch(batch, requests, { code: 'batch_failed', message: ended.failure.message }, ref.id);
+      return;
+    }
+    if (ended.unreachable) {
+      await this.failBatch(batch, requests, ended.unreachable, ref.id);
+      return;
+    }
+    await this.collect(batch, provider, ref, requests);
+  }
+
+  /** Reads each job's file and maps it; a job whose file can no longer be read fails alone. */
+  private async buildRequests(batch: TrackedBatch, provider: BatchProvider): Promise<ProviderRequest[]> {
+    const requests: ProviderRequest[] = [];
+    for (const job of batch.plan.jobs) {
+      try {
+        const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
+        const request = provider.toRequest(job, file);
+        await this.config.resultsWriter?.writeRaw(job.id, 'request', {
+          custom_id: request.customId,
+          body: request.body,
+        });
+        requests.push(request);
+      } catch (error) {
+        await this.record(
+          failedResult(job, 'failed', { code: 'file_unreadable', message: messageOf(error) }, null),
+        );
+      }
+    }
+    return requests;
+  }
+
+  private async pollUntilEnded(
+    batch: TrackedBatch,
+    provider: BatchProvider,
+    ref: ProviderBatchRef,
+  ): Promise<{ failure: ErrorInfo | null; unreachable: ErrorInfo | null }> {
+    const { initialMs, maxMs, factor } = this.config.poll;
+    let delay = initialMs;
+    let fatalErrors = 0;
+    for (;;) {
+      if (this.stopReason?.cancelActive && !batch.cancelRequested) await this.cancel(batch, provider, ref);
+      try {
+        const state = await provider.poll(ref);
+        fatalErrors = 0;
+        batch.rawStatus = state.rawStatus;
+        batch.requestsDone = state.requestsDone;
+        if (state.phase === 'ended') return { failure: state.failure, unreachable: null };
+      } catch (error) {
+        const retryable = !(error instanceof ProviderError) || error.isRetryable;
+        this.config.logger.warn(
+          `poll of ${ref.id} failed (${retryable ? 'will retry' : 'not retryable'}): ${messageOf(error)}`,
+        );
+        // A transient error says nothing about the batch, which may still finish: keep polling. Only a batch the
+        // provider keeps refusing to show us (404, 401, 403) is given up on, with its id in the reason.
+        if (!retryable && ++fatalErrors >= 3) {
+          const unreachable = {
+            code: 'poll_failed',
+            message: `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider.`,
+          };
+          this.emit('error', new BatchwiseError('poll_failed', unreachable.message));
+          return { failure: null, unreachable };
+        }
+      }
+      await this.sleeper.sleep(delay);
+      delay = Math.min(maxMs, delay * factor);
+    }
+  }
+
+  private async cancel(batch: TrackedBatch, provider: BatchProvider, ref: ProviderBatchRef): Promise<void> {
+    try {
+      await this.withRetry(`cancel of ${ref.id}`, () => provider.cancel(ref));
+      batch.cancelRequested = true;
+    } catch (error) {
+      // A batch that ended meanwhile cannot be cancelled; polling shows which it was.
+      batch.cancelRequested = true;
+      this.config.logger.warn(`cancel of ${ref.id} failed: ${messageOf(error)}`);
+    }
+  }
+
+  /** Streams the results; a broken stream is read again, and each job takes only its first result. */
+  private async collect(
+    batch: TrackedBatch,
+    provider: BatchProvider,
+    ref: ProviderBatchRef,
+    requests: ProviderRequest[],
+  ): Promise<void> {
+    const byCustomId = new Map(requests.map((r) => [r.customId, r.jobId]));
+    try {
+      await this.withRetry(`results of ${ref.id}`, async () => {
+        for await (const outcome of provider.results(ref)) {
+          const jobId = byCustomId.get(outcome.customId);
+          if (jobId === undefined) {
+            this.config.logger.warn(
+              `batch ${ref.id} returned a result for unknown custom_id ${outcome.customId}`,
+            );
+            continue;
+          }
+          if (this.resultsById.has(jobId)) continue;
+          await this.config.resultsWriter?.writeRaw(jobId, 'response', outcome.raw);
+          await this.record(this.resultFor(this.jobsById.get(jobId)!, outcome, ref.id));
+        }
+      });
+    } catch (error) {
+      this.emit(
+        'error',
+        new BatchwiseError('results_failed', `reading the results of ${ref.id} failed: ${messageOf(error)}`),
+      );
+    }
+    await this.failBatch(
+      batch,
+      requests,
+      { code: 'missing_result', message: `provider batch ${ref.id} ended without a result for this job` },
+      ref.id,
+    );
+  }
+
+  private resultFor(job: NormalizedJob, outcome: JobOutcome, providerBatchId: string): JobResult {
+    const result = outcomeToResult(job, outcome, providerBatchId);
+    if (outcome.status === 'cancelled' && this.stopReason?.kind === 'time_limit') {
+      return {
+        ...result,
+        status: 'failed',
+        error: { code: 'time_limit', message: 'time limit exceeded before this job finished' },
+      };
+    }
+    return result;
+  }
+
+  /** Ends every job of the batch that has no result yet with `error`, and marks the batch ended. */
+  private async failBatch(
+    batch: TrackedBatch,
+    requests: ProviderRequest[],
+    error: ErrorInfo,
+    providerBatchId: string | null,
+  ): Promise<void> {
+    for (const request of requests) {
+      if (this.resultsById.has(request.jobId)) continue;
+      await this.record(failedResult(this.jobsById.get(request.jobId)!, 'failed', error, providerBatchId));
+    }
+    batch.status = 'ended';
+    batch.requestsDone = batch.plan.jobs.length;
+    this.emit('batchCompleted', this.info(batch));
+  }
+
+  /** Persists first, then tells: a listener never sees a result that a crash would lose. */
+  private async record(result: JobResult): Promise<void> {
+    if (this.resultsById.has(result.jobId)) return;
+    try {
+      await this.config.resultsWriter?.writeResult(result);
+    } catch (error) {
+      this.emit(
+        'error',
+        new BatchwiseError(
+          'write_failed',
+          `writing the result of job "${result.jobId}" failed: ${messageOf(error)}`,
+        ),
+      );
+    }
+    this.resultsById.set(result.jobId, result);
+    this.activeJobs.delete(result.jobId);
+    this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result);
+    this.emit('progress', this.progress());
+  }
+
+  private async withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const { attempts, initialDelayMs, maxDelayMs } = this.config.retry;
+    let delay = initialDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const retryable = !(error instanceof ProviderError) || error.isRetryable;
+        if (!retryable || attempt >= attempts) throw error;
+        this.config.logger.warn(
+          `${what} failed (attempt ${attempt} of ${attempts}), retrying: ${messageOf(error)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(maxDelayMs, delay * 2);
+      }
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

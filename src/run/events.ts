@@ -1,0 +1,38 @@
+import type { BatchwiseError } from '../errors.js';
+import type { ProviderName } from '../models/registry.js';
+import type { JobResult, Progress } from '../types.js';
+
+export type ProviderBatchStatus = 'pending' | 'submitting' | 'active' | 'ended';
+
+/** One provider batch of a run, as events and `status()` show it. */
+export interface ProviderBatchInfo {
+  index: number;
+  provider: ProviderName;
+  model: string;
+  providerBatchId: string | null;
+  status: ProviderBatchStatus;
+  /** The provider's own status word (`in_progress`, `ended`, `finalizing`, …) when known. */
+  rawStatus: string | null;
+  jobIds: string[];
+  requestsDone: number;
+  requestsTotal: number;
+}
+
+/** The events of a {@link BatchRun}; each listener's signature is its documentation. */
+export interface BatchRunEvents {
+  /** Counts changed (also on every `onProgress` interval). */
+  progress: (progress: Progress) => void;
+  /** A provider batch was created; its id is known (and written where results go). */
+  batchSubmitted: (batch: ProviderBatchInfo) => void;
+  /** A provider batch ended and every one of its jobs has its result. */
+  batchCompleted: (batch: ProviderBatchInfo) => void;
+  /** A job succeeded; its result file (if any) is already written. */
+  jobCompleted: (result: JobResult) => void;
+  /** A job ended without success; its result file (if any) is already written. */
+  jobFailed: (result: JobResult) => void;
+  costLimitReached: (info: { limitUsd: number; spentUsd: number }) => void;
+  /** Every job has a result. */
+  complete: (results: Record<string, JobResult>) => void;
+  /** Something went wrong that the run works around (a poll that keeps failing, a write that failed). */
+  error: (error: BatchwiseError) => void;
+}

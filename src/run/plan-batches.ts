@@ -1,0 +1,64 @@
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { ProviderName } from '../models/registry.js';
+
+export interface PlannedBatch {
+  index: number;
+  provider: ProviderName;
+  model: string;
+  jobs: NormalizedJob[];
+}
+
+export interface PlanLimits {
+  itemsPerBatch: number;
+  limitsFor(provider: ProviderName): { maxRequests: number; maxBytes: number };
+}
+
+/** JSON framing around a request's content, generously counted. */
+const REQUEST_OVERHEAD_BYTES = 2_048;
+
+/**
+ * An upper bound of a job's size on the wire, from its messages or its file size (base64 grows bytes by 4/3), known
+ * without reading the file.
+ */
+export function estimateRequestBytes(job: NormalizedJob): number {
+  if (job.content.kind === 'messages') {
+    return REQUEST_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(job.content.messages));
+  }
+  const fileBytes =
+    job.content.file.kind === 'text' ? job.content.file.size * 2 : Math.ceil(job.content.file.size / 3) * 4;
+  return REQUEST_OVERHEAD_BYTES + fileBytes + Buffer.byteLength(JSON.stringify(job.content.prompt));
+}
+
+/**
+ * Packs jobs into provider batches: one provider and one model per batch, in the order the jobs were added, each at
+ * most `itemsPerBatch` jobs and within the provider's request-count and byte limits.
+ */
+export function planBatches(jobs: NormalizedJob[], limits: PlanLimits): PlannedBatch[] {
+  const groups = new Map<string, NormalizedJob[]>();
+  for (const job of jobs) {
+    const key = `${job.provider}\u0000${job.model}`;
+    const group = groups.get(key);
+    if (group) group.push(job);
+    else groups.set(key, [job]);
+  }
+  const planned: PlannedBatch[] = [];
+  for (const group of groups.values()) {
+    const { provider, model } = group[0]!;
+    const { maxRequests, maxBytes } = limits.limitsFor(provider);
+    const maxItems = Math.max(1, Math.min(limits.itemsPerBatch, maxRequests));
+    let current: NormalizedJob[] = [];
+    let bytes = 0;
+    for (const job of group) {
+      const size = estimateRequestBytes(job);
+      if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
+        planned.push({ index: planned.length, provider, model, jobs: current });
+        current = [];
+        bytes = 0;
+      }
+      current.push(job);
+      bytes += size;
+    }
+    if (current.length > 0) planned.push({ index: planned.length, provider, model, jobs: current });
+  }
+  return planned;
+}
