@@ -1,0 +1,68 @@
+/**
+ * The main job, end to end with no API keys: starts the built-in emulator, sends a few hundred jobs through
+ * Anthropic's Message Batches API (emulated), shows a progress bar and prints a summary.
+ *
+ *   npm run demo
+ *
+ * Against the real API: drop the emulator, set ANTHROPIC_API_KEY, and leave out `anthropic.baseURL`.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { startEmulator } from '../src/emulator/index.js';
+import { Batch } from '../src/index.js';
+
+const JOBS = 300;
+const reviews = ['great product!', 'arrived broken', 'does what it says', 'would not buy again', 'love it'];
+
+const emulator = await startEmulator({ processingMs: 1_500, erroredShare: 0.02 });
+const resultsDir = await mkdtemp(join(tmpdir(), 'batchwise-demo-'));
+
+const batch = new Batch({
+  resultsDir,
+  itemsPerBatch: 50,
+  maxConcurrent: 3,
+  anthropic: { apiKey: 'emulator-key', baseURL: emulator.anthropicBaseURL },
+  poll: { initialMs: 200, maxMs: 1_000 },
+}).defaults({ model: 'claude-haiku-4-5', temperature: 0, maxTokens: 256 });
+
+for (let i = 0; i < JOBS; i++) {
+  batch.addJob({
+    id: `review-${i}`,
+    messages: [
+      { role: 'system', content: 'Classify the sentiment of the review as positive, negative or neutral.' },
+      { role: 'user', content: `Review: ${reviews[i % reviews.length]} (#${i})` },
+    ],
+  });
+}
+
+const bar = new SingleBar({
+  format: 'batchwise |{bar}| {value}/{total} jobs | {succeeded} ok, {failed} failed | batches {batches}',
+  hideCursor: true,
+});
+bar.start(JOBS, 0, { succeeded: 0, failed: 0, batches: '0/0' });
+
+const run = await batch.run();
+run.on('progress', (p) => {
+  bar.update(p.completed + p.failed, {
+    succeeded: p.completed,
+    failed: p.failed,
+    batches: `${p.batchesCompleted}/${p.batchesTotal}`,
+  });
+});
+const results = await run.wait();
+bar.stop();
+
+const all = Object.values(results);
+const failed = all.filter((r) => !r.isSuccess);
+const tokens = all.reduce((sum, r) => sum + r.totalTokens, 0);
+console.log(
+  `\n${all.length} results: ${all.length - failed.length} succeeded, ${failed.length} failed; ${tokens} tokens.`,
+);
+for (const result of failed.slice(0, 3))
+  console.log(`  ${result.jobId}: ${result.error?.code} — ${result.error?.message}`);
+console.log(`first answer: ${all[0]?.jobId} -> ${JSON.stringify(all[0]?.rawResponse)}`);
+console.log(`result files in ${resultsDir}\n`);
+run.status({ print: true });
+await emulator.close();

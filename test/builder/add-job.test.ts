@@ -1,0 +1,290 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import {
+  Batch,
+  type BatchwiseError,
+  ConfigurationError,
+  type JobInput,
+  JobValidationError,
+  registerModel,
+} from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+let pdfPath: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-addjob-'));
+  pdfPath = join(dir, 'doc.pdf');
+  await writeFile(pdfPath, '%PDF-1.4 tiny');
+  await writeFile(join(dir, 'notes.docx'), 'x');
+});
+afterAll(() => emulator.close());
+
+const base = (): Batch => batchFor(emulator).defaults({ model: 'claude-haiku-4-5' });
+
+function expectRefused(
+  act: () => unknown,
+  errorClass: typeof BatchwiseError,
+  code: string,
+  mention?: string,
+) {
+  let thrown: unknown;
+  try {
+    act();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(errorClass);
+  expect((thrown as BatchwiseError).code).toBe(code);
+  if (mention) expect((thrown as Error).message).toContain(mention);
+  expect(emulator.stats().calls).toEqual({});
+}
+
+const badJobs: [string, JobInput, string, string][] = [
+  ['no model', { id: 'j', messages: userMessage('x'), model: undefined }, 'missing_model', 'Job "j"'],
+  [
+    'unknown model',
+    { id: 'j', messages: userMessage('x'), model: 'claude-nope' },
+    'unknown_model',
+    'claude-haiku-4-5',
+  ],
+  [
+    'messages with file',
+    { id: 'j', messages: userMessage('x'), file: 'a.pdf', prompt: 'p' },
+    'conflicting_input',
+    'not both',
+  ],
+  [
+    'messages with prompt',
+    { id: 'j', messages: userMessage('x'), prompt: 'p' },
+    'conflicting_input',
+    'Job "j"',
+  ],
+  ['file without prompt', { id: 'j', file: 'a.pdf' }, 'missing_prompt', 'prompt'],
+  ['prompt without file', { id: 'j', prompt: 'p' }, 'missing_input', 'file'],
+  ['neither', { id: 'j' }, 'missing_input', 'messages'],
+  ['empty messages', { id: 'j', messages: [] }, 'invalid_messages', 'non-empty'],
+  [
+    'malformed role',
+    { id: 'j', messages: [{ role: 'bot', content: 'x' } as never] },
+    'invalid_messages',
+    'messages[0].role',
+  ],
+  [
+    'empty content',
+    { id: 'j', messages: [{ role: 'user', content: ' ' }] },
+    'invalid_messages',
+    'messages[0].content',
+  ],
+  [
+    'only system',
+    { id: 'j', messages: [{ role: 'system', content: 'x' }] },
+    'invalid_messages',
+    'user message',
+  ],
+  [
+    'assistant first',
+    { id: 'j', messages: [{ role: 'assistant', content: 'x' }] },
+    'invalid_messages',
+    'first',
+  ],
+  [
+    'temperature above 1 for Claude',
+    { id: 'j', messages: userMessage('x'), temperature: 1.5 },
+    'temperature_out_of_range',
+    'between 0 and 1',
+  ],
+  [
+    'negative temperature',
+    { id: 'j', messages: userMessage('x'), temperature: -0.1 },
+    'temperature_out_of_range',
+    'Job "j"',
+  ],
+  [
+    'maxTokens zero',
+    { id: 'j', messages: userMessage('x'), maxTokens: 0 },
+    'invalid_max_tokens',
+    'positive integer',
+  ],
+  [
+    'maxTokens fraction',
+    { id: 'j', messages: userMessage('x'), maxTokens: 10.5 },
+    'invalid_max_tokens',
+    '10.5',
+  ],
+  [
+    'maxTokens above model max',
+    { id: 'j', messages: userMessage('x'), maxTokens: 1_000_000 },
+    'invalid_max_tokens',
+    'maximum of 64000',
+  ],
+  [
+    'missing file',
+    { id: 'j', file: '/no/such/file.pdf', prompt: 'p' },
+    'file_not_found',
+    '/no/such/file.pdf',
+  ],
+  ['unsupported file type', { id: 'j', file: 'notes.docx', prompt: 'p' }, 'unsupported_file_type', '.pdf'],
+  [
+    'bytes without name',
+    { id: 'j', file: { data: Buffer.from('x') } as never, prompt: 'p' },
+    'invalid_file',
+    'file.name',
+  ],
+  [
+    'citations without a document',
+    { id: 'j', messages: userMessage('x'), enableCitations: true },
+    'citations_need_document',
+    'PDF',
+  ],
+  ['unsafe id ../', { id: '../etc', messages: userMessage('x') }, 'invalid_job_id', 'file name'],
+  ['unsafe id /', { id: 'a/b', messages: userMessage('x') }, 'invalid_job_id', '"a/b"'],
+  ['unsafe id space', { id: 'a b', messages: userMessage('x') }, 'invalid_job_id', '"a b"'],
+  ['id too long', { id: 'x'.repeat(65), messages: userMessage('x') }, 'invalid_job_id', '64'],
+  [
+    'OpenAI model before its provider lands',
+    { id: 'j', messages: userMessage('x'), model: 'gpt-4o-mini' },
+    'provider_unavailable',
+    'not supported',
+  ],
+];
+
+describe('.addJob() refuses bad input before any request', () => {
+  for (const [name, job, code, mention] of badJobs) {
+    it(name, () => {
+      const batch = name === 'no model' ? batchFor(emulator) : base();
+      const input = job.file === 'notes.docx' ? { ...job, file: join(dir, 'notes.docx') } : job;
+      expectRefused(() => batch.addJob(input), JobValidationError, code, mention);
+    });
+  }
+
+  it('duplicate job id', () => {
+    const batch = base().addJob({ id: 'same', messages: userMessage('x') });
+    expectRefused(
+      () => batch.addJob({ id: 'same', messages: userMessage('y') }),
+      JobValidationError,
+      'duplicate_job_id',
+      '"same"',
+    );
+  });
+
+  it('an unreadable file (a directory where a PDF should be)', async () => {
+    const folder = join(dir, 'folder.pdf');
+    await import('node:fs/promises').then((fs) => fs.mkdir(folder, { recursive: true }));
+    expectRefused(
+      () => base().addJob({ id: 'j', file: folder, prompt: 'p' }),
+      JobValidationError,
+      'file_not_found',
+      'not a file',
+    );
+  });
+
+  it('the error carries the job id', () => {
+    try {
+      base().addJob({ id: 'named-7', messages: [] });
+    } catch (error) {
+      expect((error as JobValidationError).jobId).toBe('named-7');
+    }
+  });
+});
+
+describe('limits, options and run()', () => {
+  it('.addCostLimit() and .addTimeLimit() need positive numbers', () => {
+    expectRefused(() => base().addCostLimit({ usd: 0 }), ConfigurationError, 'invalid_limit', '`usd`');
+    expectRefused(() => base().addCostLimit({ usd: -5 }), ConfigurationError, 'invalid_limit', '-5');
+    expectRefused(() => base().addTimeLimit({}), ConfigurationError, 'invalid_limit', 'seconds');
+    expectRefused(
+      () => base().addTimeLimit({ minutes: -1 }),
+      ConfigurationError,
+      'invalid_limit',
+      '`minutes`',
+    );
+    expectRefused(
+      () => base().addTimeLimit({ hours: Number.NaN }),
+      ConfigurationError,
+      'invalid_limit',
+      'NaN',
+    );
+  });
+
+  it('new Batch() refuses non-positive concurrency and batch sizes, and stateFile until it is supported', () => {
+    expectRefused(
+      () => new Batch({ maxConcurrent: 0 }),
+      ConfigurationError,
+      'invalid_option',
+      '`maxConcurrent`',
+    );
+    expectRefused(() => new Batch({ itemsPerBatch: 2.5 }), ConfigurationError, 'invalid_option', '2.5');
+    expectRefused(
+      () => new Batch({ stateFile: 'state.json' }),
+      ConfigurationError,
+      'not_supported',
+      'stateFile',
+    );
+  });
+
+  it('.run() with no jobs', async () => {
+    await expect(base().run()).rejects.toMatchObject({ code: 'no_jobs' });
+    await expect(base().run()).rejects.toBeInstanceOf(ConfigurationError);
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('.run() without an API key names the variable to set', async () => {
+    const saved = process.env.ANTHROPIC_API_KEY;
+    delete process.env.ANTHROPIC_API_KEY;
+    try {
+      const batch = new Batch()
+        .defaults({ model: 'claude-haiku-4-5' })
+        .addJob({ messages: userMessage('x') });
+      await expect(batch.run()).rejects.toMatchObject({
+        code: 'missing_api_key',
+        message: expect.stringContaining('ANTHROPIC_API_KEY'),
+      });
+    } finally {
+      if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
+    }
+  });
+});
+
+describe('builder', () => {
+  it('every method returns the builder, and per-job values override defaults', () => {
+    const batch = base();
+    expect(batch.defaults({ temperature: 0.2 })).toBe(batch);
+    expect(batch.addCostLimit({ usd: 5 })).toBe(batch);
+    expect(batch.addTimeLimit({ seconds: 30, minutes: 1 })).toBe(batch);
+    expect(batch.setVerbosity('error')).toBe(batch);
+    expect(batch.addJob({ messages: userMessage('x'), temperature: 0.9 })).toBe(batch);
+  });
+
+  it('knows dated aliases and models registered by the user', () => {
+    expect(() =>
+      base().addJob({ messages: userMessage('x'), model: 'claude-haiku-4-5-20251001' }),
+    ).not.toThrow();
+    expect(() => base().addJob({ messages: userMessage('x'), model: 'claude-future-9' })).toThrow(
+      JobValidationError,
+    );
+    registerModel({
+      name: 'claude-future-9',
+      provider: 'anthropic',
+      maxOutputTokens: 1000,
+      temperature: { min: 0, max: 1 },
+      capabilities: { pdf: true, images: true, citations: true, structured: true },
+    });
+    expect(() =>
+      base().addJob({ messages: userMessage('x'), model: 'claude-future-9', maxTokens: 1000 }),
+    ).not.toThrow();
+    expect(() =>
+      base().addJob({ messages: userMessage('x'), model: 'claude-future-9', maxTokens: 1001 }),
+    ).toThrow(/1000/);
+  });
+
+  it('accepts a PDF path with a prompt', () => {
+    expect(() => base().addJob({ file: pdfPath, prompt: 'Summarise', enableCitations: true })).not.toThrow();
+  });
+});

@@ -1,0 +1,16 @@
+import type { Emulator } from '../../src/emulator/index.js';
+import { Batch, type BatchOptions } from '../../src/index.js';
+
+/** A Batch pointed at the emulator, polling fast and quiet unless a test asks otherwise. */
+export function batchFor(emulator: Emulator, options: BatchOptions = {}): Batch {
+  return new Batch({
+    ...options,
+    anthropic: { apiKey: 'test-key', baseURL: emulator.anthropicBaseURL, ...options.anthropic },
+    poll: { initialMs: 20, maxMs: 60, ...options.poll },
+    retry: { initialDelayMs: 10, maxDelayMs: 50, ...options.retry },
+  }).setVerbosity('silent');
+}
+
+export function userMessage(text: string) {
+  return [{ role: 'user' as const, content: text }];
+}

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import { parseAnthropicResult } from '../../src/providers/anthropic/parse-result.js';
+import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
+import type { JobInput } from '../../src/types.js';
+
+const lines = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../fixtures/anthropic/result-lines.json'), 'utf8'),
+) as Record<string, unknown>;
+const job = (input: JobInput) => normalizeJob(input, { model: 'claude-haiku-4-5' }, 0, new Set());
+
+describe('toAnthropicRequest', () => {
+  it('maps messages: system turns to `system`, the rest in order, with temperature and max_tokens', () => {
+    const request = toAnthropicRequest(
+      job({
+        id: 'j1',
+        temperature: 0.3,
+        maxTokens: 50,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'system', content: 'Answer in French.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Bonjour' },
+          { role: 'user', content: 'Again' },
+        ],
+      }),
+      null,
+    );
+    expect(request).toEqual({
+      customId: 'j1',
+      jobId: 'j1',
+      body: {
+        model: 'claude-haiku-4-5',
+        max_tokens: 50,
+        temperature: 0.3,
+        system: 'Be brief.\n\nAnswer in French.',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Bonjour' },
+          { role: 'user', content: 'Again' },
+        ],
+      },
+    });
+  });
+
+  it('sends the dated model name the job used, and no temperature unless one was set', () => {
+    const request = toAnthropicRequest(
+      job({ id: 'j', model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'x' }] }),
+      null,
+    );
+    expect(request.body.model).toBe('claude-haiku-4-5-20251001');
+    expect(request.body).not.toHaveProperty('temperature');
+    expect(request.body.max_tokens).toBe(1024);
+  });
+
+  it('maps a PDF to a base64 document block titled with the file name, with citations when asked', () => {
+    const data = Buffer.from('%PDF-1.4 x');
+    const request = toAnthropicRequest(
+      job({ id: 'p', file: { data, name: 'invoice.pdf' }, prompt: 'Extract', enableCitations: true }),
+      data,
+    );
+    expect(request.body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'document',
+            source: { type: 'base64', media_type: 'application/pdf', data: data.toString('base64') },
+            title: 'invoice.pdf',
+            citations: { enabled: true },
+          },
+          { type: 'text', text: 'Extract' },
+        ],
+      },
+    ]);
+  });
+
+  it('maps text files to text documents and images to image blocks', () => {
+    const text = Buffer.from('Total: 5');
+    const textRequest = toAnthropicRequest(
+      job({ id: 't', file: { data: text, name: 'a.md' }, prompt: 'p' }),
+      text,
+    );
+    expect((textRequest.body.messages as { content: unknown[] }[])[0]!.content[0]).toEqual({
+      type: 'document',
+      source: { type: 'text', media_type: 'text/plain', data: 'Total: 5' },
+      title: 'a.md',
+    });
+    const png = Buffer.from([0x89, 0x50]);
+    const imageRequest = toAnthropicRequest(
+      job({ id: 'i', file: { data: png, name: 'a.png' }, prompt: 'p' }),
+      png,
+    );
+    expect((imageRequest.body.messages as { content: unknown[] }[])[0]!.content[0]).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') },
+    });
+  });
+});
+
+describe('parseAnthropicResult', () => {
+  it('a succeeded line: text joined, cache tokens counted as input', () => {
+    expect(parseAnthropicResult(lines.succeeded)).toMatchObject({
+      customId: 'job-00001',
+      status: 'succeeded',
+      text: 'Hello again!',
+      inputTokens: 115,
+      outputTokens: 36,
+      stopReason: 'end_turn',
+    });
+  });
+
+  it('an errored line keeps the provider type and message', () => {
+    expect(parseAnthropicResult(lines.errored)).toMatchObject({
+      customId: 'job-00002',
+      status: 'failed',
+      error: {
+        code: 'errored',
+        type: 'invalid_request_error',
+        message: expect.stringContaining('max_tokens: too large'),
+      },
+    });
+  });
+
+  it('canceled and expired lines', () => {
+    expect(parseAnthropicResult(lines.canceled)).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'cancelled' },
+    });
+    expect(parseAnthropicResult(lines.expired)).toMatchObject({
+      status: 'expired',
+      error: { code: 'expired' },
+    });
+  });
+
+  it('an unexpected type fails that one job; a line without custom_id is skipped', () => {
+    expect(parseAnthropicResult(lines.unknownType)).toMatchObject({
+      status: 'failed',
+      error: { code: 'unexpected_result' },
+    });
+    expect(parseAnthropicResult({ result: { type: 'succeeded' } })).toBeUndefined();
+  });
+});
