@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, JobValidationError } from './errors.js';
+import { ConfigurationError } from './errors.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
@@ -8,6 +8,7 @@ import {
   type AnthropicProviderOptions,
   anthropicProvider,
 } from './providers/anthropic/anthropic-provider.js';
+import { type OpenAIProviderOptions, openaiProvider } from './providers/openai/openai-provider.js';
 import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
 import { planBatches } from './run/plan-batches.js';
@@ -30,6 +31,8 @@ export interface BatchOptions {
   saveRawResponses?: boolean;
   /** Anthropic client options; `apiKey` and `baseURL` default to the SDK's `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL`. */
   anthropic?: AnthropicProviderOptions;
+  /** OpenAI client options; `apiKey` and `baseURL` default to the SDK's `OPENAI_API_KEY` / `OPENAI_BASE_URL`. */
+  openai?: OpenAIProviderOptions;
   /** Polling backoff of provider batches. */
   poll?: PollOptions;
   /** Retries of transient submit and download failures, on top of the SDKs' own. */
@@ -48,8 +51,6 @@ export interface RunOptions {
   /** Resolve only when every job has its result. @default false */
   wait?: boolean;
 }
-
-const AVAILABLE_PROVIDERS: ReadonlySet<ProviderName> = new Set(['anthropic']);
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -156,13 +157,6 @@ export class Batch {
   /** Adds a job, checking every rule now: a bad job throws a {@link JobValidationError} naming it and the fix. */
   addJob(job: JobInput): this {
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
-    if (!AVAILABLE_PROVIDERS.has(normalized.provider)) {
-      throw new JobValidationError(
-        'provider_unavailable',
-        `Job "${normalized.id}": ${normalized.provider} batches are not supported in this version yet; use a Claude model.`,
-        { jobId: normalized.id },
-      );
-    }
     this.jobs.push(normalized);
     this.jobIds.add(normalized.id);
     return this;
@@ -210,15 +204,29 @@ export class Batch {
     const needed = new Set(this.jobs.map((job) => job.provider));
     const providers = new Map<ProviderName, BatchProvider>();
     if (needed.has('anthropic')) {
-      const apiKey = this.options.anthropic?.apiKey ?? process.env.ANTHROPIC_API_KEY;
-      if (!apiKey) {
-        throw new ConfigurationError(
-          'missing_api_key',
-          'No Anthropic API key: set ANTHROPIC_API_KEY or pass `anthropic: { apiKey }` to new Batch().',
-        );
-      }
+      const apiKey = requireKey(
+        this.options.anthropic?.apiKey,
+        'ANTHROPIC_API_KEY',
+        'Anthropic',
+        'anthropic',
+      );
       providers.set('anthropic', anthropicProvider({ ...this.options.anthropic, apiKey }));
+    }
+    if (needed.has('openai')) {
+      const apiKey = requireKey(this.options.openai?.apiKey, 'OPENAI_API_KEY', 'OpenAI', 'openai');
+      providers.set('openai', openaiProvider({ ...this.options.openai, apiKey }));
     }
     return providers;
   }
+}
+
+function requireKey(given: string | undefined, variable: string, provider: string, option: string): string {
+  const apiKey = given ?? process.env[variable];
+  if (!apiKey) {
+    throw new ConfigurationError(
+      'missing_api_key',
+      `No ${provider} API key: set ${variable} or pass \`${option}: { apiKey }\` to new Batch().`,
+    );
+  }
+  return apiKey;
 }

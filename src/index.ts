@@ -28,6 +28,7 @@ export type { Logger, Verbosity } from './log/logger.js';
 export type { ModelInfo, ProviderName } from './models/registry.js';
 export { findModel, knownModelNames, registerModel } from './models/registry.js';
 export type { AnthropicProviderOptions } from './providers/anthropic/anthropic-provider.js';
+export type { OpenAIProviderOptions } from './providers/openai/openai-provider.js';
 export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js';
 export { BatchRun } from './run/batch-run.js';
 export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './run/events.js';

@@ -15,7 +15,7 @@
  * @module
  */
 
-export type { BatchLimits, EmulatorOptions, FaultRule } from './options.js';
+export type { BatchLimits, EmulatorOptions, FaultRule, LineValidator } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { EmulatedAnswer, EmulatedRequest, RespondHook, TokenUsage } from './respond/answer.js';
 export { IMAGE_TOKENS, PDF_PAGE_TOKENS, textTokens } from './respond/tokens.js';

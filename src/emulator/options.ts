@@ -46,7 +46,17 @@ export interface EmulatorOptions {
   seed?: number;
   /** Script the answer to any request; return undefined to get the default answer. */
   respond?: RespondHook;
+  /**
+   * Script a validation failure of an OpenAI input line (as `token_limit_exceeded` or a bad line would be): return
+   * `{ code, message }` and the batch fails with it in `errors.data`, naming that line.
+   */
+  validateLine?: LineValidator;
 }
+
+export type LineValidator = (
+  line: { customId: string; body: Record<string, unknown> },
+  lineNumber: number,
+) => { code: string; message: string } | undefined;
 
 export interface ResolvedOptions {
   apiKey: string | undefined;
@@ -56,6 +66,7 @@ export interface ResolvedOptions {
   erroredShare: number;
   expire: { completedShare: number } | null;
   respond: RespondHook | undefined;
+  validateLine: LineValidator | undefined;
 }
 
 export const DEFAULT_LIMITS = {
@@ -75,5 +86,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     erroredShare: options.erroredShare ?? 0,
     expire: options.expire ?? null,
     respond: options.respond,
+    validateLine: options.validateLine,
   };
 }

@@ -10,6 +10,7 @@ import {
   type BatchLimits,
   type EmulatorOptions,
   type FaultRule,
+  type LineValidator,
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
@@ -25,6 +26,7 @@ export interface EmulatorSettings {
   erroredShare?: number;
   expire?: { completedShare: number } | null;
   respond?: RespondHook | undefined;
+  validateLine?: LineValidator | undefined;
   limits?: { openai?: Partial<BatchLimits>; anthropic?: Partial<BatchLimits> };
 }
 
@@ -207,6 +209,7 @@ function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
     erroredShare: resolved.erroredShare,
     expire: resolved.expire,
     respond: resolved.respond,
+    validateLine: resolved.validateLine,
   };
 }
 

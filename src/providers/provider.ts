@@ -30,6 +30,8 @@ export interface ProviderBatchState {
   requestsTotal: number;
   /** Why the whole batch failed, when it did (e.g. OpenAI validation errors). */
   failure: ErrorInfo | null;
+  /** Errors the provider tied to single requests of a failed batch, by 0-based position in the submitted order. */
+  requestErrors?: { index: number; error: ErrorInfo }[];
 }
 
 /** What the provider said about one request; matched to its job by `customId`, never by position. */
@@ -58,4 +60,6 @@ export interface BatchProvider {
   /** Streams results; callable again after a broken stream. */
   results(ref: ProviderBatchRef): AsyncIterable<JobOutcome>;
   cancel(ref: ProviderBatchRef): Promise<void>;
+  /** Frees what the batch left at the provider (OpenAI: its input file) once its results are safe. */
+  cleanup?(ref: ProviderBatchRef): Promise<void>;
 }

@@ -4,7 +4,13 @@ import { BatchwiseError, type ErrorInfo, ProviderError, WaitTimeoutError } from 
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
-import type { BatchProvider, JobOutcome, ProviderBatchRef, ProviderRequest } from '../providers/provider.js';
+import type {
+  BatchProvider,
+  JobOutcome,
+  ProviderBatchRef,
+  ProviderBatchState,
+  ProviderRequest,
+} from '../providers/provider.js';
 import type { ResultsWriter } from '../store/results-writer.js';
 import type { JobResult, Progress } from '../types.js';
 import type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './events.js';
@@ -287,15 +293,24 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     this.emit('progress', this.progress());
 
     const ended = await this.pollUntilEnded(batch, provider, ref);
-    if (ended.failure) {
-      await this.failBatch(batch, requests, { code: 'batch_failed', message: ended.failure.message }, ref.id);
-      return;
-    }
     if (ended.unreachable) {
       await this.failBatch(batch, requests, ended.unreachable, ref.id);
       return;
     }
-    await this.collect(batch, provider, ref, requests);
+    if (ended.state?.failure) {
+      // Each request the provider blamed gets its own reason; the others get the batch's.
+      for (const { index, error } of ended.state.requestErrors ?? []) {
+        const request = requests[index];
+        if (request)
+          await this.record(failedResult(this.jobsById.get(request.jobId)!, 'failed', error, ref.id));
+      }
+      await this.failBatch(batch, requests, ended.state.failure, ref.id);
+    } else {
+      await this.collect(batch, provider, ref, requests);
+    }
+    await provider.cleanup?.(ref).catch((error: unknown) => {
+      this.config.logger.warn(`cleanup of ${ref.id} failed: ${messageOf(error)}`);
+    });
   }
 
   /** Reads each job's file and maps it; a job whose file can no longer be read fails alone. */
@@ -323,7 +338,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     batch: TrackedBatch,
     provider: BatchProvider,
     ref: ProviderBatchRef,
-  ): Promise<{ failure: ErrorInfo | null; unreachable: ErrorInfo | null }> {
+  ): Promise<{ state: ProviderBatchState | null; unreachable: ErrorInfo | null }> {
     const { initialMs, maxMs, factor } = this.config.poll;
     let delay = initialMs;
     let fatalErrors = 0;
@@ -334,7 +349,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
         fatalErrors = 0;
         batch.rawStatus = state.rawStatus;
         batch.requestsDone = state.requestsDone;
-        if (state.phase === 'ended') return { failure: state.failure, unreachable: null };
+        if (state.phase === 'ended') return { state, unreachable: null };
       } catch (error) {
         const retryable = !(error instanceof ProviderError) || error.isRetryable;
         this.config.logger.warn(
@@ -348,7 +363,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
             message: `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider.`,
           };
           this.emit('error', new BatchwiseError('poll_failed', unreachable.message));
-          return { failure: null, unreachable };
+          return { state: null, unreachable };
         }
       }
       await this.sleeper.sleep(delay);

@@ -148,10 +148,22 @@ const badJobs: [string, JobInput, string, string][] = [
   ['unsafe id space', { id: 'a b', messages: userMessage('x') }, 'invalid_job_id', '"a b"'],
   ['id too long', { id: 'x'.repeat(65), messages: userMessage('x') }, 'invalid_job_id', '64'],
   [
-    'OpenAI model before its provider lands',
-    { id: 'j', messages: userMessage('x'), model: 'gpt-4o-mini' },
-    'provider_unavailable',
-    'not supported',
+    'citations on a model that cannot cite',
+    { id: 'j', file: 'doc.pdf', prompt: 'p', model: 'gpt-4o-mini', enableCitations: true },
+    'citations_unsupported',
+    'gpt-4o-mini',
+  ],
+  [
+    'a temperature of its own on a reasoning model',
+    { id: 'j', messages: userMessage('x'), model: 'gpt-5-mini', temperature: 0.2 },
+    'temperature_out_of_range',
+    'reasoning',
+  ],
+  [
+    'temperature above 2 for GPT',
+    { id: 'j', messages: userMessage('x'), model: 'gpt-4o', temperature: 2.5 },
+    'temperature_out_of_range',
+    'between 0 and 2',
   ],
 ];
 
@@ -159,7 +171,8 @@ describe('.addJob() refuses bad input before any request', () => {
   for (const [name, job, code, mention] of badJobs) {
     it(name, () => {
       const batch = name === 'no model' ? batchFor(emulator) : base();
-      const input = job.file === 'notes.docx' ? { ...job, file: join(dir, 'notes.docx') } : job;
+      const input =
+        job.file === 'notes.docx' || job.file === 'doc.pdf' ? { ...job, file: join(dir, job.file) } : job;
       expectRefused(() => batch.addJob(input), JobValidationError, code, mention);
     });
   }
@@ -282,6 +295,14 @@ describe('builder', () => {
     expect(() =>
       base().addJob({ messages: userMessage('x'), model: 'claude-future-9', maxTokens: 1001 }),
     ).toThrow(/1000/);
+  });
+
+  it('drops a default temperature for reasoning models instead of refusing them', () => {
+    expect(() =>
+      base()
+        .defaults({ temperature: 0 })
+        .addJob({ messages: userMessage('x'), model: 'gpt-5-mini' }),
+    ).not.toThrow();
   });
 
   it('accepts a PDF path with a prompt', () => {

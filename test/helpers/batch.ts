@@ -6,6 +6,7 @@ export function batchFor(emulator: Emulator, options: BatchOptions = {}): Batch 
   return new Batch({
     ...options,
     anthropic: { apiKey: 'test-key', baseURL: emulator.anthropicBaseURL, ...options.anthropic },
+    openai: { apiKey: 'test-key', baseURL: emulator.openaiBaseURL, ...options.openai },
     poll: { initialMs: 20, maxMs: 60, ...options.poll },
     retry: { initialDelayMs: 10, maxDelayMs: 50, ...options.retry },
   }).setVerbosity('silent');

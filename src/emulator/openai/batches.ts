@@ -68,6 +68,7 @@ async function createBatch(context: RouteContext): Promise<Reply> {
     content,
     endpoint,
     context.options.limits.openai.maxRequests,
+    context.options.validateLine,
   );
   const now = Date.now();
   const record: OpenAIBatchRecord = {

@@ -1,4 +1,5 @@
 import { isRecord } from '../http.js';
+import type { LineValidator } from '../options.js';
 import type { ValidationError } from './batch-record.js';
 
 export interface InputLine {
@@ -16,7 +17,12 @@ export interface ValidatedInput {
  * What the service checks while a batch is `validating`. Any error fails the whole batch, each error naming its
  * 1-based line, as `errors.data` does.
  */
-export function validateInput(content: Buffer, endpoint: string, maxRequests: number): ValidatedInput {
+export function validateInput(
+  content: Buffer,
+  endpoint: string,
+  maxRequests: number,
+  validateLine?: LineValidator,
+): ValidatedInput {
   const errors: ValidationError[] = [];
   const lines: InputLine[] = [];
   const seen = new Set<string>();
@@ -42,6 +48,8 @@ export function validateInput(content: Buffer, endpoint: string, maxRequests: nu
       continue;
     }
     model ??= checked.model;
+    const scripted = validateLine?.(checked.line, index + 1);
+    if (scripted) errors.push({ ...scripted, param: null, line: index + 1 });
     lines.push(checked.line);
   }
   return { lines, model, errors };

@@ -1,0 +1,156 @@
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import OpenAI, { toStreamingFile } from 'openai';
+import type {
+  BatchProvider,
+  JobOutcome,
+  ProviderBatchRef,
+  ProviderBatchState,
+  ProviderRequest,
+} from '../provider.js';
+import { toProviderError } from '../provider-error.js';
+import { parseOpenAIResult } from './parse-result.js';
+import { CHAT_COMPLETIONS, toJsonlLine, toOpenAIRequest } from './to-request.js';
+
+export interface OpenAIProviderOptions {
+  /** Default: the SDK's `OPENAI_API_KEY`. */
+  apiKey?: string;
+  /** Default: the SDK's `OPENAI_BASE_URL`, else https://api.openai.com/v1. */
+  baseURL?: string;
+  /** The SDK's own retries per call. @default 2 */
+  maxRetries?: number;
+  /** Delete the uploaded input file once its batch has ended, so that storage does not fill up. @default true */
+  deleteInputFile?: boolean;
+  /** Batch API limits; lower them only to test splitting. */
+  limits?: { maxRequests?: number; maxBytes?: number };
+}
+
+const ACTIVE = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
+const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+/** OpenAI's Batch API through the `openai` client: a JSONL file uploaded, then a batch over it. */
+export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvider {
+  let client: OpenAI | undefined;
+  const sdk = () => {
+    client ??= new OpenAI({
+      ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
+      ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
+      maxRetries: options.maxRetries ?? 2,
+    });
+    return client;
+  };
+
+  return {
+    name: 'openai',
+    limits: {
+      maxRequests: options.limits?.maxRequests ?? 50_000,
+      maxBytes: options.limits?.maxBytes ?? 200 * 1024 * 1024,
+    },
+    toRequest: toOpenAIRequest,
+
+    async submit(requests, tag) {
+      let fileId: string | undefined;
+      try {
+        // Streamed line by line: a 200 MB batch is never one string in memory.
+        const file = await sdk().files.create({
+          file: toStreamingFile(jsonlStream(requests), `batchwise-${tag.runId}-${tag.batchIndex}.jsonl`),
+          purpose: 'batch',
+        });
+        fileId = file.id;
+        const batch = await sdk().batches.create({
+          input_file_id: file.id,
+          endpoint: CHAT_COMPLETIONS,
+          completion_window: '24h',
+          metadata: { batchwise_run: tag.runId, batchwise_batch: String(tag.batchIndex) },
+        });
+        return { provider: 'openai', id: batch.id };
+      } catch (error) {
+        // The batch was not created: do not leave its input file behind.
+        if (fileId)
+          await sdk()
+            .files.delete(fileId)
+            .catch(() => undefined);
+        throw toProviderError('OpenAI', fileId ? 'batch create' : 'file upload', error);
+      }
+    },
+
+    async poll(ref: ProviderBatchRef): Promise<ProviderBatchState> {
+      let batch: OpenAI.Batches.Batch;
+      try {
+        batch = await sdk().batches.retrieve(ref.id);
+      } catch (error) {
+        throw toProviderError('OpenAI', `poll of ${ref.id}`, error);
+      }
+      const counts = batch.request_counts ?? { total: 0, completed: 0, failed: 0 };
+      // Unknown statuses count as active, so that nobody reads result files that are not there yet.
+      const ended = ENDED.has(batch.status) && !ACTIVE.has(batch.status);
+      const lineErrors = batch.errors?.data ?? [];
+      return {
+        phase: ended ? 'ended' : 'active',
+        rawStatus: batch.status,
+        requestsDone: counts.completed + counts.failed,
+        requestsTotal: counts.total,
+        failure:
+          batch.status === 'failed'
+            ? {
+                code: 'batch_failed',
+                message: `OpenAI batch ${batch.id} failed validation: ${lineErrors
+                  .map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message ?? e.code}`)
+                  .join('; ')}`,
+              }
+            : null,
+        requestErrors: lineErrors
+          .filter((e) => typeof e.line === 'number')
+          .map((e) => ({
+            index: e.line! - 1,
+            error: {
+              code: 'batch_failed',
+              type: e.code ?? 'invalid_request',
+              message: `OpenAI rejected this request: ${e.message ?? e.code}`,
+            },
+          })),
+      };
+    },
+
+    async *results(ref: ProviderBatchRef): AsyncIterable<JobOutcome> {
+      try {
+        const batch = await sdk().batches.retrieve(ref.id);
+        for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+          if (!fileId) continue;
+          const response = await sdk().files.content(fileId);
+          if (!response.body) continue;
+          const lines = createInterface({
+            input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+            crlfDelay: Number.POSITIVE_INFINITY,
+          });
+          for await (const line of lines) {
+            if (!line.trim()) continue;
+            const outcome = parseOpenAIResult(JSON.parse(line));
+            if (outcome) yield outcome;
+          }
+        }
+      } catch (error) {
+        throw toProviderError('OpenAI', `results of ${ref.id}`, error);
+      }
+    },
+
+    async cancel(ref: ProviderBatchRef) {
+      try {
+        await sdk().batches.cancel(ref.id);
+      } catch (error) {
+        throw toProviderError('OpenAI', `cancel of ${ref.id}`, error);
+      }
+    },
+
+    async cleanup(ref: ProviderBatchRef) {
+      if (options.deleteInputFile === false) return;
+      const batch = await sdk().batches.retrieve(ref.id);
+      await sdk().files.delete(batch.input_file_id);
+    },
+  };
+}
+
+async function* jsonlStream(requests: ProviderRequest[]): AsyncIterable<Uint8Array> {
+  for (const request of requests) yield Buffer.from(`${toJsonlLine(request)}\n`);
+}

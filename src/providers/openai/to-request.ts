@@ -1,0 +1,59 @@
+import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import type { ProviderRequest } from '../provider.js';
+
+export const CHAT_COMPLETIONS = '/v1/chat/completions';
+
+type Part = Record<string, unknown>;
+
+/**
+ * The `body` of a Batch API line for a job. Pure. Reasoning models (o-series, gpt-5) get `max_completion_tokens` and
+ * no temperature, as the API requires; other models get `max_tokens` and their temperature.
+ */
+export function toOpenAIRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest {
+  const body: Record<string, unknown> = { model: job.model };
+  if (job.content.kind === 'messages') {
+    body.messages = job.content.messages.map((m) => ({ role: m.role, content: m.content }));
+  } else {
+    if (!file) throw new Error(`job ${job.id}: file bytes were not loaded`);
+    body.messages = [
+      { role: 'user', content: [filePart(job, file), { type: 'text', text: job.content.prompt }] },
+    ];
+  }
+  if (job.modelInfo.reasoning) {
+    body.max_completion_tokens = job.maxTokens;
+  } else {
+    body.max_tokens = job.maxTokens;
+    if (job.temperature !== undefined) body.temperature = job.temperature;
+  }
+  return { customId: job.id, jobId: job.id, body };
+}
+
+/** The JSONL line for a request: `custom_id`, `method`, `url`, `body`. */
+export function toJsonlLine(request: ProviderRequest): string {
+  return JSON.stringify({
+    custom_id: request.customId,
+    method: 'POST',
+    url: CHAT_COMPLETIONS,
+    body: request.body,
+  });
+}
+
+function filePart(job: NormalizedJob, data: Buffer): Part {
+  if (job.content.kind !== 'file') throw new Error('not a file job');
+  const { file } = job.content;
+  switch (file.kind) {
+    case 'pdf':
+      return {
+        type: 'file',
+        file: { filename: file.name, file_data: `data:application/pdf;base64,${data.toString('base64')}` },
+      };
+    case 'image':
+      return {
+        type: 'image_url',
+        image_url: { url: `data:${file.mediaType};base64,${data.toString('base64')}`, detail: 'auto' },
+      };
+    case 'text':
+      // Chat Completions has no text-document part: the text goes inline, fenced and named.
+      return { type: 'text', text: `<document name="${file.name}">\n${data.toString('utf8')}\n</document>` };
+  }
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import { parseOpenAIResult } from '../../src/providers/openai/parse-result.js';
+import { toJsonlLine, toOpenAIRequest } from '../../src/providers/openai/to-request.js';
+import type { JobInput, JobSettings } from '../../src/types.js';
+
+const lines = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../fixtures/openai-result-lines.json'), 'utf8'),
+) as Record<string, unknown>;
+const job = (input: JobInput, defaults: JobSettings = { model: 'gpt-4o-mini' }) =>
+  normalizeJob(input, defaults, 0, new Set());
+
+describe('toOpenAIRequest and toJsonlLine', () => {
+  it('maps messages, keeping system turns as system messages, with max_tokens and temperature', () => {
+    const request = toOpenAIRequest(
+      job({
+        id: 'j1',
+        temperature: 0.7,
+        maxTokens: 64,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      }),
+      null,
+    );
+    expect(JSON.parse(toJsonlLine(request))).toEqual({
+      custom_id: 'j1',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model: 'gpt-4o-mini',
+        max_tokens: 64,
+        temperature: 0.7,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      },
+    });
+  });
+
+  it('gives reasoning models max_completion_tokens and no temperature', () => {
+    for (const model of ['gpt-5', 'gpt-5-mini', 'o3', 'o4-mini']) {
+      const request = toOpenAIRequest(
+        job(
+          { id: 'r', messages: [{ role: 'user', content: 'x' }] },
+          { model, temperature: 0, maxTokens: 500 },
+        ),
+        null,
+      );
+      expect(request.body).toEqual({
+        model,
+        max_completion_tokens: 500,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+    }
+  });
+
+  it('sends a PDF as a file part with a base64 data URL and its file name', () => {
+    const data = Buffer.from('%PDF-1.7 x');
+    const request = toOpenAIRequest(
+      job({ id: 'p', file: { data, name: 'invoice.pdf' }, prompt: 'Extract' }),
+      data,
+    );
+    expect(request.body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'file',
+            file: {
+              filename: 'invoice.pdf',
+              file_data: `data:application/pdf;base64,${data.toString('base64')}`,
+            },
+          },
+          { type: 'text', text: 'Extract' },
+        ],
+      },
+    ]);
+  });
+
+  it('sends images as image_url data URLs and text files inline', () => {
+    const jpeg = Buffer.from([0xff, 0xd8]);
+    const image = toOpenAIRequest(job({ id: 'i', file: { data: jpeg, name: 'a.jpg' }, prompt: 'p' }), jpeg);
+    expect((image.body.messages as { content: unknown[] }[])[0]!.content[0]).toEqual({
+      type: 'image_url',
+      image_url: { url: `data:image/jpeg;base64,${jpeg.toString('base64')}`, detail: 'auto' },
+    });
+    const csv = Buffer.from('a,b\n1,2');
+    const text = toOpenAIRequest(job({ id: 't', file: { data: csv, name: 'data.csv' }, prompt: 'p' }), csv);
+    expect((text.body.messages as { content: unknown[] }[])[0]!.content[0]).toEqual({
+      type: 'text',
+      text: '<document name="data.csv">\na,b\n1,2\n</document>',
+    });
+  });
+});
+
+describe('parseOpenAIResult', () => {
+  it('a 200 line is an answer with usage and finish_reason', () => {
+    expect(parseOpenAIResult(lines.succeeded)).toMatchObject({
+      customId: 'request-2',
+      status: 'succeeded',
+      text: '2 + 2 equals 4.',
+      inputTokens: 24,
+      outputTokens: 15,
+      stopReason: 'stop',
+    });
+  });
+
+  it('a refusal is a failure with the model’s words', () => {
+    expect(parseOpenAIResult(lines.refusal)).toMatchObject({
+      status: 'failed',
+      error: { code: 'refusal', message: expect.stringContaining("I can't help with that.") },
+    });
+  });
+
+  it('a non-200 line keeps the provider message, type and status', () => {
+    expect(parseOpenAIResult(lines.contextTooLong)).toMatchObject({
+      customId: 'request-4',
+      status: 'failed',
+      error: {
+        code: 'errored',
+        type: 'invalid_request_error',
+        statusCode: 400,
+        message: expect.stringContaining('maximum context length'),
+      },
+    });
+  });
+
+  it('top-level errors: expired, cancelled, and others', () => {
+    expect(parseOpenAIResult(lines.expired)).toMatchObject({ status: 'expired', error: { code: 'expired' } });
+    expect(parseOpenAIResult(lines.cancelled)).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'cancelled' },
+    });
+    expect(parseOpenAIResult(lines.timeout)).toMatchObject({
+      status: 'failed',
+      error: { code: 'errored', type: 'request_timeout' },
+    });
+  });
+});
