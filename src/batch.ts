@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError } from './errors.js';
+import { loadFile } from './content/load-file.js';
+import { pdfHasText } from './content/pdf-text.js';
+import { ConfigurationError, JobValidationError } from './errors.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
@@ -13,6 +15,7 @@ import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
 import { planBatches } from './run/plan-batches.js';
 import { ResultsWriter } from './store/results-writer.js';
+import type { InferOutput, ResponseSchema } from './structured/schema.js';
 import type { JobInput, JobSettings, Progress } from './types.js';
 
 /** Options of {@link Batch}. */
@@ -85,7 +88,7 @@ function positiveNumber(name: string, value: unknown): number {
  * console.log(run.results());
  * ```
  */
-export class Batch {
+export class Batch<T = never> {
   private readonly options: BatchOptions;
   private readonly maxConcurrent: number;
   private readonly itemsPerBatch: number;
@@ -109,10 +112,15 @@ export class Batch {
     }
   }
 
-  /** Settings every later job takes unless it sets its own. Calls merge. */
-  defaults(settings: JobSettings): this {
+  /**
+   * Settings every later job takes unless it sets its own. Calls merge. A `responseModel` here types the
+   * `parsedResponse` of the results.
+   */
+  defaults<S extends ResponseSchema | undefined = undefined>(
+    settings: JobSettings<S>,
+  ): Batch<T | InferOutput<S>> {
     this.settings = { ...this.settings, ...settings };
-    return this;
+    return this as unknown as Batch<T | InferOutput<S>>;
   }
 
   /** Caps what the run may spend, in US dollars. */
@@ -155,15 +163,15 @@ export class Batch {
   }
 
   /** Adds a job, checking every rule now: a bad job throws a {@link JobValidationError} naming it and the fix. */
-  addJob(job: JobInput): this {
+  addJob<S extends ResponseSchema | undefined = undefined>(job: JobInput<S>): Batch<T | InferOutput<S>> {
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
     this.jobs.push(normalized);
     this.jobIds.add(normalized.id);
-    return this;
+    return this as unknown as Batch<T | InferOutput<S>>;
   }
 
   /** Starts the run and resolves once work has started (or, with `wait: true`, once every job has a result). */
-  async run(options: RunOptions = {}): Promise<BatchRun> {
+  async run(options: RunOptions = {}): Promise<BatchRun<T>> {
     if (this.jobs.length === 0)
       throw new ConfigurationError('no_jobs', 'run() needs at least one job: call addJob() first.');
     if (this.started)
@@ -172,6 +180,7 @@ export class Batch {
         'This Batch was already run; build a new Batch for another run.',
       );
     const providers = this.providers();
+    await checkCitablePdfs(this.jobs);
     this.started = true;
 
     const resultsWriter = this.options.resultsDir
@@ -197,7 +206,7 @@ export class Batch {
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
     await run.start();
     if (options.wait) await run.wait();
-    return run;
+    return run as BatchRun<T>;
   }
 
   private providers(): Map<ProviderName, BatchProvider> {
@@ -217,6 +226,21 @@ export class Batch {
       providers.set('openai', openaiProvider({ ...this.options.openai, apiKey }));
     }
     return providers;
+  }
+}
+
+/** Citations quote a PDF's text: an image-only PDF has none, which is refused before anything is sent. */
+async function checkCitablePdfs(jobs: NormalizedJob[]): Promise<void> {
+  for (const job of jobs) {
+    if (!job.enableCitations || job.content.kind !== 'file' || job.content.file.kind !== 'pdf') continue;
+    if (!(await pdfHasText(await loadFile(job.content.file)))) {
+      throw new JobValidationError(
+        'citations_need_text_pdf',
+        `Job "${job.id}": citations need a text PDF, and ${job.content.file.name} has no extractable text (a scan?). ` +
+          'Drop enableCitations for it, or OCR it first.',
+        { jobId: job.id },
+      );
+    }
   }
 }
 

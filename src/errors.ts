@@ -6,6 +6,8 @@ export interface ErrorInfo {
   code: string;
   type?: string;
   statusCode?: number;
+  /** Where an answer failed validation (status `invalid`). */
+  issues?: { path: string; message: string }[];
 }
 
 /**

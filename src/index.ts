@@ -32,6 +32,7 @@ export type { OpenAIProviderOptions } from './providers/openai/openai-provider.j
 export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js';
 export { BatchRun } from './run/batch-run.js';
 export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './run/events.js';
+export type { InferOutput, ResponseSchema } from './structured/schema.js';
 export type {
   Citation,
   FileInput,
@@ -39,6 +40,7 @@ export type {
   JobResult,
   JobSettings,
   JobStatus,
+  MappedCitation,
   Message,
   Progress,
 } from './types.js';

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from './errors.js';
 import type { ProviderName } from './models/registry.js';
+import type { ResponseSchema } from './structured/schema.js';
 
 /** One turn of a conversation. `system` turns become the provider's system prompt. */
 export interface Message {
@@ -14,17 +15,25 @@ export type FileInput =
   | { data: Uint8Array; name: string; mediaType?: string };
 
 /** Settings a job may take from `defaults()` or set itself. */
-export interface JobSettings {
+export interface JobSettings<S extends ResponseSchema | undefined = ResponseSchema | undefined> {
   model?: string;
   /** Within the model's range (Claude 0–1, GPT 0–2). Reasoning models take none: a default temperature is dropped. */
   temperature?: number;
   /** A positive integer at most the model's output maximum. @default 1024 */
   maxTokens?: number;
   enableCitations?: boolean;
+  /**
+   * A zod object schema (zod 3.25+ or 4): the answer is requested as JSON of this shape through the provider's own
+   * structured output, validated with the schema, and typed as `z.infer<typeof schema>` in `parsedResponse`.
+   */
+  responseModel?: S;
+  /** Send a job whose answer did not validate again, with the validation error added, up to this many times. @default 0 */
+  retryInvalid?: number;
 }
 
 /** One request: either `messages`, or a `file` with a `prompt`. */
-export interface JobInput extends JobSettings {
+export interface JobInput<S extends ResponseSchema | undefined = ResponseSchema | undefined>
+  extends JobSettings<S> {
   /** Letters, digits, `_` and `-`, at most 64 characters; generated (`job-00001`, …) when absent. */
   id?: string;
   messages?: Message[];
@@ -34,15 +43,27 @@ export interface JobInput extends JobSettings {
 
 /**
  * How a job ended. `failed` carries the provider's or batchwise's reason in `error.code`: `errored`,
- * `batch_failed`, `submit_failed`, `time_limit`, `missing_result`, …
+ * `batch_failed`, `submit_failed`, `time_limit`, `missing_result`, …; `invalid` means the answer did not parse or
+ * validate against the job's `responseModel` (`error.issues` says where; `rawResponse` keeps the text).
  */
-export type JobStatus = 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export type JobStatus = 'succeeded' | 'failed' | 'invalid' | 'cancelled' | 'expired';
 
+/** A passage of a document the provider cited. */
 export interface Citation {
+  /** The quoted text of the document. */
   text: string;
+  /** The document's title (its file name). */
   source: string | null;
+  /** 1-based page for PDFs (`page_location`), else null. */
   page: number | null;
+  /** `type`, `documentIndex`, `startPage`/`endPage` or `startChar`/`endChar`, and `context` (the answer text it backs). */
   metadata: Record<string, unknown>;
+}
+
+/** A citation mapped to a field of the parsed response, with how sure the mapping is and why. */
+export interface MappedCitation extends Citation {
+  confidence: 'high' | 'medium' | 'low';
+  matchReason: string;
 }
 
 /** The one result every job ends with. Plain JSON: this is what `resultsDir/<jobId>.json` holds. */
@@ -52,9 +73,11 @@ export interface JobResult<T = unknown> {
   isSuccess: boolean;
   /** The model's text (or JSON text), as returned. */
   rawResponse: string | null;
+  /** The validated object when the job had a `responseModel` and the answer matched it; otherwise null. */
   parsedResponse: T | null;
   citations: Citation[];
-  citationMappings: Record<string, Citation[]>;
+  /** Field path (`vendor`, `address.city`, `lineItems[2].amount`) -> the citations that support its value. */
+  citationMappings: Record<string, MappedCitation[]>;
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
@@ -66,6 +89,7 @@ export interface JobResult<T = unknown> {
   providerBatchId: string | null;
   /** `end_turn`, `max_tokens`, `stop`, `length`, … as the provider said. */
   stopReason: string | null;
+  /** How many times the job was sent (more than 1 after `retryInvalid` resent it). */
   attempts: number;
 }
 

@@ -1,11 +1,13 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { FILE_LIMITS, wireBytes } from '../content/file-limits.js';
 import { fileTypeOf, SUPPORTED_EXTENSIONS } from '../content/file-type.js';
 import { JobValidationError } from '../errors.js';
 import { type ModelInfo, requireModel } from '../models/registry.js';
 import type { FileInput, JobInput, JobSettings, Message } from '../types.js';
 import { checkJobId, generatedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
+import { outputSpecFor } from './output-spec.js';
 
 export const DEFAULT_MAX_TOKENS = 1024;
 const ROLES = new Set(['system', 'user', 'assistant']);
@@ -81,6 +83,40 @@ export function normalizeJob(
     }
   }
 
+  if (content.kind === 'file') {
+    const { perFile, perRequest } = FILE_LIMITS[model.provider];
+    const { file } = content;
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+    if (file.size > perFile[file.kind]) {
+      fail(
+        'file_too_large',
+        `${file.name} is ${mb(file.size)}; ${model.provider} takes ${file.kind} files up to ${mb(perFile[file.kind])}.`,
+      );
+    }
+    if (wireBytes(file.kind, file.size) > perRequest) {
+      fail(
+        'file_too_large',
+        `${file.name} makes the request larger than ${model.provider}'s ${mb(perRequest)} per request.`,
+      );
+    }
+  }
+
+  const responseModel = input.responseModel ?? defaults.responseModel;
+  let output: NormalizedJob['output'] = null;
+  if (responseModel !== undefined) {
+    const spec = outputSpecFor(responseModel);
+    if (typeof spec === 'string') fail('invalid_response_model', `${spec}.`);
+    if (!model.capabilities.structured)
+      fail('structured_unsupported', `${model.name} has no structured output; drop responseModel.`);
+    output = spec as Exclude<typeof spec, string>;
+  }
+  const retryInvalid = input.retryInvalid ?? defaults.retryInvalid ?? 0;
+  if (!Number.isInteger(retryInvalid) || retryInvalid < 0) {
+    fail('invalid_retry', `retryInvalid must be a whole number from 0 up, got ${String(retryInvalid)}.`);
+  }
+  if (retryInvalid > 0 && !output)
+    fail('invalid_retry', 'retryInvalid needs a responseModel to validate against.');
+
   return {
     id,
     provider: model.provider,
@@ -90,6 +126,9 @@ export function normalizeJob(
     maxTokens,
     enableCitations,
     content,
+    output,
+    retryInvalid,
+    attempt: 1,
   };
 }
 

@@ -1,5 +1,7 @@
 import type { FileKind } from '../content/file-type.js';
 import type { ModelInfo, ProviderName } from '../models/registry.js';
+import type { JsonSchema, ResponseSchema } from '../structured/schema.js';
+import type { PathPattern } from '../structured/strict-schema.js';
 import type { Message } from '../types.js';
 
 export interface NormalizedFile {
@@ -27,4 +29,19 @@ export interface NormalizedJob {
   maxTokens: number;
   enableCitations: boolean;
   content: JobContent;
+  output: OutputSpec | null;
+  retryInvalid: number;
+  /** 1 for the first send; a job resent after an invalid answer counts up. */
+  attempt: number;
+}
+
+/** A job's `responseModel`, with its JSON Schema in the shapes each provider takes. */
+export interface OutputSpec {
+  schema: ResponseSchema;
+  /** `[a-zA-Z0-9_-]{1,64}`, as OpenAI requires. */
+  name: string;
+  jsonSchema: JsonSchema;
+  /** OpenAI strict mode: every object closed, every field required, optional ones nullable. */
+  strict: JsonSchema;
+  nullableOptional: PathPattern[];
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { loadFile } from '../content/load-file.js';
 import { BatchwiseError, type ErrorInfo, ProviderError, WaitTimeoutError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { withRetryNote } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
 import type {
@@ -13,11 +14,12 @@ import type {
 } from '../providers/provider.js';
 import type { ResultsWriter } from '../store/results-writer.js';
 import type { JobResult, Progress } from '../types.js';
+import { buildResult } from './build-result.js';
 import type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './events.js';
 import { formatStatus } from './format-status.js';
-import type { PlannedBatch } from './plan-batches.js';
+import { type PlannedBatch, planBatches } from './plan-batches.js';
 import { Semaphore } from './semaphore.js';
-import { failedResult, outcomeToResult } from './to-job-result.js';
+import { failedResult } from './to-job-result.js';
 import { WakeableSleep } from './wake-sleep.js';
 
 /** How often a provider batch is polled: `initialMs`, growing by `factor` per poll up to `maxMs`. */
@@ -76,7 +78,7 @@ export interface StatusReport {
  * A running batch: provider batches are submitted (at most `maxConcurrent` in flight), polled with backoff, and
  * their results streamed into exactly one {@link JobResult} per job. Get one from `Batch.run()`.
  */
-export class BatchRun extends EventEmitter<BatchRunEvents> {
+export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   /** This run's id (also `Progress.batchId`). */
   readonly id: string;
   private readonly config: RunConfig;
@@ -90,6 +92,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
   private finished: Promise<void> | undefined;
   private timeLimitTimer: NodeJS.Timeout | undefined;
   private markStarted: (() => void) | undefined;
+  private readonly retryQueue: NormalizedJob[] = [];
 
   /** @internal Created by `Batch.run()`. */
   constructor(config: RunConfig) {
@@ -127,17 +130,17 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
   }
 
   /** Every result so far, by job id (partial while running). */
-  results(): Record<string, JobResult> {
-    const results: Record<string, JobResult> = {};
+  results(): Record<string, JobResult<T>> {
+    const results: Record<string, JobResult<T>> = {};
     for (const id of this.jobsById.keys()) {
       const result = this.resultsById.get(id);
-      if (result) results[id] = result;
+      if (result) results[id] = result as JobResult<T>;
     }
     return results;
   }
 
   /** Resolves with every result once every job has one; rejects with {@link WaitTimeoutError} after `timeoutMs`. */
-  async wait(options: { timeoutMs?: number } = {}): Promise<Record<string, JobResult>> {
+  async wait(options: { timeoutMs?: number } = {}): Promise<Record<string, JobResult<T>>> {
     const finished = this.finished ?? Promise.resolve();
     if (options.timeoutMs === undefined) {
       await finished;
@@ -160,7 +163,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
    * batches in flight run to the end; with `false` they are cancelled at the provider, and what they had already
    * finished is still collected (it was paid for) before this resolves.
    */
-  async shutdown(options: { waitForActive?: boolean } = {}): Promise<Record<string, JobResult>> {
+  async shutdown(options: { waitForActive?: boolean } = {}): Promise<Record<string, JobResult<T>>> {
     this.stop({ kind: 'shutdown', cancelActive: options.waitForActive === false });
     return this.wait();
   }
@@ -237,17 +240,27 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
 
   private async schedule(): Promise<void> {
     const slots = new Semaphore(this.config.maxConcurrent);
-    const running: Promise<void>[] = [];
-    for (const batch of this.batches) {
-      await slots.acquire();
-      if (this.stopReason) {
-        slots.release();
-        await this.endUnsubmitted(batch);
+    const running = new Set<Promise<void>>();
+    // Batches can be added while others run (jobs resent after an invalid answer), so the list is re-read each turn.
+    for (let next = 0; ; ) {
+      if (next < this.batches.length) {
+        const batch = this.batches[next++]!;
+        await slots.acquire();
+        if (this.stopReason) {
+          slots.release();
+          await this.endUnsubmitted(batch);
+          continue;
+        }
+        const task: Promise<void> = this.runBatch(batch).finally(() => {
+          slots.release();
+          running.delete(task);
+        });
+        running.add(task);
         continue;
       }
-      running.push(this.runBatch(batch).finally(() => slots.release()));
+      if (running.size === 0) break;
+      await Promise.race(running);
     }
-    await Promise.all(running);
     this.emit('progress', this.progress());
     this.emit('complete', this.results());
   }
@@ -390,6 +403,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     requests: ProviderRequest[],
   ): Promise<void> {
     const byCustomId = new Map(requests.map((r) => [r.customId, r.jobId]));
+    const retried = new Set<string>();
     try {
       await this.withRetry(`results of ${ref.id}`, async () => {
         for await (const outcome of provider.results(ref)) {
@@ -400,9 +414,14 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
             );
             continue;
           }
-          if (this.resultsById.has(jobId)) continue;
+          if (this.resultsById.has(jobId) || retried.has(jobId)) continue;
           await this.config.resultsWriter?.writeRaw(jobId, 'response', outcome.raw);
-          await this.record(this.resultFor(this.jobsById.get(jobId)!, outcome, ref.id));
+          const result = await this.resultFor(this.jobsById.get(jobId)!, outcome, ref.id);
+          if (this.queueRetry(result)) {
+            retried.add(jobId);
+            continue;
+          }
+          await this.record(result);
         }
       });
     } catch (error) {
@@ -413,14 +432,19 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     }
     await this.failBatch(
       batch,
-      requests,
+      requests.filter((r) => !retried.has(r.jobId)),
       { code: 'missing_result', message: `provider batch ${ref.id} ended without a result for this job` },
       ref.id,
     );
+    this.planRetries();
   }
 
-  private resultFor(job: NormalizedJob, outcome: JobOutcome, providerBatchId: string): JobResult {
-    const result = outcomeToResult(job, outcome, providerBatchId);
+  private async resultFor(
+    job: NormalizedJob,
+    outcome: JobOutcome,
+    providerBatchId: string,
+  ): Promise<JobResult> {
+    const result = await buildResult(job, outcome, providerBatchId);
     if (outcome.status === 'cancelled' && this.stopReason?.kind === 'time_limit') {
       return {
         ...result,
@@ -429,6 +453,40 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
       };
     }
     return result;
+  }
+
+  /**
+   * An invalid answer with retries left is not a result yet: the job goes back to pending, and once its batch is
+   * collected it is sent again in a new provider batch (still at batch price), its prompt saying what was wrong.
+   */
+  private queueRetry(result: JobResult): boolean {
+    const job = this.jobsById.get(result.jobId)!;
+    if (result.status !== 'invalid' || job.attempt > job.retryInvalid || this.stopReason) return false;
+    const retry = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
+    this.jobsById.set(job.id, retry);
+    this.activeJobs.delete(job.id);
+    this.retryQueue.push(retry);
+    this.config.logger.info(`job ${job.id}: invalid answer, sending it again (attempt ${retry.attempt})`);
+    return true;
+  }
+
+  /** Plans the queued retries into new provider batches at the end of the list. */
+  private planRetries(): void {
+    if (this.retryQueue.length === 0) return;
+    const jobs = this.retryQueue.splice(0);
+    for (const plan of planBatches(jobs, {
+      itemsPerBatch: this.config.itemsPerBatch,
+      limitsFor: (p) => this.config.providers.get(p)!.limits,
+    })) {
+      this.batches.push({
+        plan: { ...plan, index: this.batches.length },
+        status: 'pending',
+        ref: null,
+        rawStatus: null,
+        requestsDone: 0,
+        cancelRequested: false,
+      });
+    }
   }
 
   /** Ends every job of the batch that has no result yet with `error`, and marks the batch ended. */
@@ -463,7 +521,7 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     }
     this.resultsById.set(result.jobId, result);
     this.activeJobs.delete(result.jobId);
-    this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result);
+    this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
     this.emit('progress', this.progress());
   }
 

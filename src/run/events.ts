@@ -19,7 +19,7 @@ export interface ProviderBatchInfo {
 }
 
 /** The events of a {@link BatchRun}; each listener's signature is its documentation. */
-export interface BatchRunEvents {
+export interface BatchRunEvents<T = unknown> {
   /** Counts changed (also on every `onProgress` interval). */
   progress: (progress: Progress) => void;
   /** A provider batch was created; its id is known (and written where results go). */
@@ -27,12 +27,12 @@ export interface BatchRunEvents {
   /** A provider batch ended and every one of its jobs has its result. */
   batchCompleted: (batch: ProviderBatchInfo) => void;
   /** A job succeeded; its result file (if any) is already written. */
-  jobCompleted: (result: JobResult) => void;
+  jobCompleted: (result: JobResult<T>) => void;
   /** A job ended without success; its result file (if any) is already written. */
-  jobFailed: (result: JobResult) => void;
+  jobFailed: (result: JobResult<T>) => void;
   costLimitReached: (info: { limitUsd: number; spentUsd: number }) => void;
   /** Every job has a result. */
-  complete: (results: Record<string, JobResult>) => void;
+  complete: (results: Record<string, JobResult<T>>) => void;
   /** Something went wrong that the run works around (a poll that keeps failing, a write that failed). */
   error: (error: BatchwiseError) => void;
 }

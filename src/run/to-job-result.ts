@@ -48,6 +48,6 @@ function baseResult(job: NormalizedJob, providerBatchId: string | null): JobResu
     model: job.model,
     providerBatchId,
     stopReason: null,
-    attempts: 1,
+    attempts: job.attempt,
   };
 }

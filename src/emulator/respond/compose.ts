@@ -1,5 +1,7 @@
 import type { EmulatedAnswer } from './answer.js';
+import { citedJsonBlocks } from './cited-json.js';
 import { pdfText } from './document-text.js';
+import { embeddedSchema } from './embedded-schema.js';
 import type { DocumentView, RequestView } from './request-view.js';
 import { schemaInstance } from './schema-instance.js';
 import { IMAGE_TOKENS, PDF_PAGE_TOKENS, textTokens } from './tokens.js';
@@ -68,13 +70,20 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
     };
   }
 
+  const citing = view.documents.some((d) => d.citations);
+  const promptSchema = view.schema ? null : embeddedSchema([view.system, ...view.texts]);
   let blocks: TextBlock[];
   if (scripted && 'text' in scripted) blocks = [{ text: scripted.text, citations: null }];
   else if (scripted && 'json' in scripted)
     blocks = [{ text: JSON.stringify(scripted.json), citations: null }];
   else if (view.schema)
     blocks = [{ text: JSON.stringify(schemaInstance(view.schema.schema, corpus)), citations: null }];
-  else if (view.documents.some((d) => d.citations)) blocks = citedBlocks(view.documents);
+  else if (promptSchema) {
+    const instance = schemaInstance(promptSchema, corpus);
+    blocks = citing
+      ? citedJsonBlocks(instance, view.documents)
+      : [{ text: JSON.stringify(instance), citations: null }];
+  } else if (citing) blocks = citedBlocks(view.documents);
   else blocks = [{ text: `Reply to: ${view.lastUserText.slice(0, 200)}`, citations: null }];
 
   const fullText = blocks.map((b) => b.text).join('');

@@ -1,4 +1,6 @@
 import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import type { JsonSchema } from '../../structured/schema.js';
+import { closeObjects } from '../../structured/strict-schema.js';
 import type { ProviderRequest } from '../provider.js';
 
 type Block = Record<string, unknown>;
@@ -18,8 +20,27 @@ export function toAnthropicRequest(job: NormalizedJob, file: Buffer | null): Pro
       { role: 'user', content: [fileBlock(job, file), { type: 'text', text: job.content.prompt }] },
     ];
   }
+  if (job.output) {
+    if (job.enableCitations) {
+      // Citations attach only to text blocks and do not combine with output_config (a 400), so the schema is asked
+      // for in the system prompt and the JSON is read from the cited text blocks.
+      params.system = [params.system, jsonInstruction(job.output.jsonSchema)].filter(Boolean).join('\n\n');
+    } else {
+      params.output_config = { format: { type: 'json_schema', schema: closeObjects(job.output.jsonSchema) } };
+    }
+  }
   if (job.temperature !== undefined) params.temperature = job.temperature;
   return { customId: job.id, jobId: job.id, body: params };
+}
+
+/** The instruction that asks for JSON of a schema in plain text. */
+export function jsonInstruction(schema: JsonSchema): string {
+  return (
+    'Answer with only a JSON object, no other text, that matches this JSON Schema. ' +
+    'Take every value from the document as written there.\n```json\n' +
+    JSON.stringify(schema) +
+    '\n```'
+  );
 }
 
 function fileBlock(job: NormalizedJob, data: Buffer): Block {

@@ -25,6 +25,12 @@ export function toOpenAIRequest(job: NormalizedJob, file: Buffer | null): Provid
     body.max_tokens = job.maxTokens;
     if (job.temperature !== undefined) body.temperature = job.temperature;
   }
+  if (job.output) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: job.output.name, schema: job.output.strict, strict: true },
+    };
+  }
   return { customId: job.id, jobId: job.id, body };
 }
 

@@ -1,0 +1,37 @@
+import {
+  isResponseSchema,
+  type ResponseSchema,
+  responseSchemaProblem,
+  toJsonSchema,
+} from '../structured/schema.js';
+import { toStrictSchema } from '../structured/strict-schema.js';
+import type { OutputSpec } from './normalized-job.js';
+
+/** Converted once per schema object: a thousand jobs sharing one schema convert it once. */
+const cache = new WeakMap<object, OutputSpec>();
+
+/** The output spec of a `responseModel`, or a sentence saying why it cannot be one. */
+export function outputSpecFor(responseModel: unknown): OutputSpec | string {
+  if (!isResponseSchema(responseModel))
+    return '`responseModel` must be a zod schema (zod 3.25+ or zod 4), e.g. z.object({...})';
+  const cached = cache.get(responseModel);
+  if (cached) return cached;
+  let jsonSchema: ReturnType<typeof toJsonSchema>;
+  try {
+    jsonSchema = toJsonSchema(responseModel);
+  } catch (error) {
+    return `\`responseModel\` cannot be converted to JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const problem = responseSchemaProblem(jsonSchema);
+  if (problem) return `\`responseModel\` cannot be used: ${problem}`;
+  const { schema: strict, nullableOptional } = toStrictSchema(jsonSchema);
+  const spec: OutputSpec = {
+    schema: responseModel as ResponseSchema,
+    name: 'response',
+    jsonSchema,
+    strict,
+    nullableOptional,
+  };
+  cache.set(responseModel, spec);
+  return spec;
+}

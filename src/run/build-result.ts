@@ -1,0 +1,45 @@
+import { citedBlocks } from '../citations/extract-citations.js';
+import { mapCitations } from '../citations/map-citations.js';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { JobOutcome } from '../providers/provider.js';
+import { parseOutput } from '../structured/parse-output.js';
+import type { JobResult } from '../types.js';
+import { outcomeToResult } from './to-job-result.js';
+
+/**
+ * The JobResult for a provider outcome: citations extracted; with a `responseModel`, the answer parsed and validated
+ * with the job's own schema (a failure is status `invalid`, never a half-parsed success) and its fields mapped to
+ * citations.
+ */
+export async function buildResult(
+  job: NormalizedJob,
+  outcome: JobOutcome,
+  providerBatchId: string,
+): Promise<JobResult> {
+  const result = { ...outcomeToResult(job, outcome, providerBatchId), attempts: job.attempt };
+  if (outcome.status !== 'succeeded') return result;
+  const blocks = citedBlocks(outcome.content);
+  const citations = blocks.flatMap((block) => block.citations);
+  if (!job.output) return { ...result, citations };
+
+  const parsed = await parseOutput(
+    outcome.text,
+    job.output.schema,
+    job.provider === 'openai' ? job.output.nullableOptional : [],
+  );
+  if (!parsed.ok) {
+    return {
+      ...result,
+      status: 'invalid',
+      isSuccess: false,
+      citations,
+      error: { code: 'invalid_output', message: `Job "${job.id}": ${parsed.message}`, issues: parsed.issues },
+    };
+  }
+  return {
+    ...result,
+    parsedResponse: parsed.value,
+    citations,
+    citationMappings: citations.length > 0 ? mapCitations(blocks, parsed.json) : {},
+  };
+}

@@ -1,0 +1,56 @@
+import type { ResponseSchema } from './schema.js';
+import { dropNullOptionals, type PathPattern } from './strict-schema.js';
+
+export type ParsedOutput =
+  | { ok: true; value: unknown; json: unknown }
+  | { ok: false; message: string; issues: { path: string; message: string }[] };
+
+/**
+ * The JSON object in a model's text: the whole text, else a fenced block, else the span from the first `{` to the
+ * last `}`. Undefined when none of them parses.
+ */
+export function extractJson(text: string): unknown {
+  const candidates = [text.trim()];
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
+  if (fenced) candidates.push(fenced[1]!.trim());
+  const first = text.indexOf('{');
+  const last = text.lastIndexOf('}');
+  if (first !== -1 && last > first) candidates.push(text.slice(first, last + 1));
+  for (const candidate of candidates) {
+    try {
+      return JSON.parse(candidate);
+    } catch {
+      // try the next candidate
+    }
+  }
+  return undefined;
+}
+
+/** Parses a model's text and validates it with the job's own schema. Never returns a half-parsed object. */
+export async function parseOutput(
+  text: string,
+  schema: ResponseSchema,
+  nullableOptional: PathPattern[] = [],
+): Promise<ParsedOutput> {
+  const json = extractJson(text);
+  if (json === undefined) {
+    return {
+      ok: false,
+      message: 'the response is not JSON',
+      issues: [{ path: '', message: 'no JSON object found in the response' }],
+    };
+  }
+  const result = await schema['~standard'].validate(dropNullOptionals(json, nullableOptional));
+  if (!result.issues) return { ok: true, value: result.value, json };
+  const issues = result.issues.map((issue) => ({
+    path: (issue.path ?? [])
+      .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+      .join('.'),
+    message: issue.message,
+  }));
+  return {
+    ok: false,
+    message: `the response does not match the schema: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    issues,
+  };
+}

@@ -1,0 +1,61 @@
+import { toJSONSchema } from 'zod/v4/core';
+import { zodToJsonSchema } from 'zod-to-json-schema';
+
+/**
+ * A zod schema, version 3 (3.25+) or 4: both carry the Standard Schema interface, through which batchwise validates
+ * and infers types without depending on one zod version.
+ */
+export interface ResponseSchema<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+      }>;
+    };
+
+/** The type a schema's valid values have: `z.infer<typeof Schema>` for zod 3 and 4 alike. */
+export type InferOutput<S> = S extends ResponseSchema<infer Output> ? Output : never;
+
+export type JsonSchema = Record<string, unknown>;
+
+export function isResponseSchema(value: unknown): value is ResponseSchema {
+  const standard = (value as { '~standard'?: { validate?: unknown } } | null)?.['~standard'];
+  return typeof standard?.validate === 'function';
+}
+
+/**
+ * The JSON Schema of a zod schema. Zod 4 schemas (they carry `_zod`) go through zod's own `toJSONSchema`; zod 3
+ * schemas through `zod-to-json-schema`, which given a zod 4 schema silently returns an empty schema — so each goes
+ * only its own way, and the result is checked not to be empty.
+ */
+export function toJsonSchema(schema: ResponseSchema): JsonSchema {
+  const converted: JsonSchema =
+    '_zod' in schema
+      ? (toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0]) as JsonSchema)
+      : (zodToJsonSchema(schema as unknown as Parameters<typeof zodToJsonSchema>[0], {
+          $refStrategy: 'none',
+        }) as JsonSchema);
+  const { $schema: _dialect, ...jsonSchema } = converted;
+  return jsonSchema;
+}
+
+/** Why a JSON Schema cannot be a response format, or null when it can: the root must be an object with fields. */
+export function responseSchemaProblem(jsonSchema: JsonSchema): string | null {
+  if (jsonSchema.type !== 'object')
+    return `the root must be a z.object(...), got JSON Schema type ${JSON.stringify(jsonSchema.type)}`;
+  const properties = jsonSchema.properties;
+  if (!properties || typeof properties !== 'object' || Object.keys(properties).length === 0) {
+    return 'the schema converted to an object with no fields (an empty schema would accept anything)';
+  }
+  return null;
+}
