@@ -52,7 +52,10 @@ export function mapCitations(blocks: CitedBlock[], parsed: unknown): Record<stri
               : mapped(c, 'medium', 'the value is written in the answer text this citation backs'),
           )
       : [];
-    const found = positional.length > 0 ? positional : byValue(leaf, variants, all);
+    // Where some of a block's citations also quote the value, the others back a neighbouring value instead.
+    const quoting = positional.filter((c) => c.confidence === 'high');
+    const found =
+      quoting.length > 0 ? quoting : positional.length > 0 ? positional : byValue(leaf, variants, all);
     if (found.length > 0) mappings[leaf.path] = dedupe(found);
   }
   return mappings;
@@ -60,13 +63,16 @@ export function mapCitations(blocks: CitedBlock[], parsed: unknown): Record<stri
 
 function byValue(leaf: Leaf, variants: string[], citations: Citation[]): MappedCitation[] {
   const words = fieldWords(leaf.name);
-  const short = variants.every((v) => v.length <= 2);
+  // Judged by how the value is written, not by its padded variants ("5" is short even though "5.00" is not).
+  const short = normalize(String(leaf.value)).length <= 2;
   const matches: MappedCitation[] = [];
   for (const citation of citations) {
     const cited = normalize(citation.text);
     const variant = variants.find((v) => containsVariant(cited, v));
     if (!variant) continue;
-    const named = words.length > 0 && words.every((word) => cited.includes(word));
+    const named =
+      words.length > 0 &&
+      words.every((word) => new RegExp(`(^|[^a-z0-9])${escapeRegExp(word)}([^a-z0-9]|$)`).test(cited));
     if (named)
       matches.push(mapped(citation, 'high', `the cited text has the value "${variant}" and the field name`));
     else if (!short) matches.push(mapped(citation, 'medium', `the cited text has the value "${variant}"`));
@@ -127,4 +133,8 @@ function collectLeaves(parsed: unknown, text: string): Leaf[] {
   };
   walk(parsed, '', '', tree);
   return leaves;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

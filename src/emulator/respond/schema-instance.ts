@@ -99,8 +99,16 @@ function generateObject(schema: Schema, context: Context): Record<string, unknow
   const result: Record<string, unknown> = {};
   if (context.depth > 12) return result;
   const properties = isRecord(schema.properties) ? schema.properties : {};
+  const required = new Set(Array.isArray(schema.required) ? schema.required : []);
   for (const [name, property] of Object.entries(properties)) {
     if (!isRecord(property)) continue;
+    // Like a model, leave out an optional field the input says nothing about.
+    if (
+      !required.has(name) &&
+      isScalar(resolveRef(property, context.root)) &&
+      findLabelled(context.corpus, name) === undefined
+    )
+      continue;
     result[name] = generate(property, { ...context, depth: context.depth + 1 }, name);
   }
   return result;

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { z as z3 } from 'zod/v3';
+import { zodToJsonSchema } from 'zod-to-json-schema';
+import { extractJson, parseOutput } from '../../src/structured/parse-output.js';
+import { toJsonSchema } from '../../src/structured/schema.js';
+import { dropNullOptionals, toStrictSchema } from '../../src/structured/strict-schema.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into JSON Schema objects
+type Json = Record<string, any>;
+
+const invoice4 = z.object({
+  vendor: z.string().describe('Who issued the invoice'),
+  status: z.enum(['open', 'paid']),
+  total: z.number(),
+  note: z.string().optional(),
+  address: z.object({ city: z.string(), zip: z.string().optional() }),
+  lineItems: z.array(z.object({ description: z.string(), amount: z.number() })),
+});
+const invoice3 = z3.object({
+  vendor: z3.string().describe('Who issued the invoice'),
+  status: z3.enum(['open', 'paid']),
+  total: z3.number(),
+  note: z3.string().optional(),
+  address: z3.object({ city: z3.string(), zip: z3.string().optional() }),
+  lineItems: z3.array(z3.object({ description: z3.string(), amount: z3.number() })),
+});
+
+describe('toJsonSchema', () => {
+  for (const [version, schema] of [
+    ['zod 4', invoice4],
+    ['zod 3', invoice3],
+  ] as const) {
+    it(`keeps every field, description, enum, array, optional and nested object (${version})`, () => {
+      const json = toJsonSchema(schema) as Json;
+      expect(json.type).toBe('object');
+      expect(Object.keys(json.properties)).toEqual([
+        'vendor',
+        'status',
+        'total',
+        'note',
+        'address',
+        'lineItems',
+      ]);
+      expect(json.properties.vendor).toMatchObject({ type: 'string', description: 'Who issued the invoice' });
+      expect(json.properties.status.enum).toEqual(['open', 'paid']);
+      expect(json.required).toEqual(['vendor', 'status', 'total', 'address', 'lineItems']);
+      expect(json.properties.address).toMatchObject({
+        type: 'object',
+        properties: { city: { type: 'string' } },
+        required: ['city'],
+      });
+      expect(json.properties.lineItems).toMatchObject({
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { description: { type: 'string' }, amount: { type: 'number' } },
+        },
+      });
+      expect(json).not.toHaveProperty('$schema');
+    });
+  }
+
+  it('never routes a zod 4 schema through zod-to-json-schema, which would return an empty schema', () => {
+    const wrong = zodToJsonSchema(invoice4 as never) as Json;
+    expect(wrong.properties).toBeUndefined();
+    expect(Object.keys((toJsonSchema(invoice4) as Json).properties)).toHaveLength(6);
+  });
+});
+
+describe('toStrictSchema', () => {
+  it('closes every object, requires every field and makes optional ones nullable', () => {
+    const { schema, nullableOptional } = toStrictSchema(toJsonSchema(invoice4));
+    const strict = schema as Json;
+    const objects = [strict, strict.properties.address, strict.properties.lineItems.items];
+    for (const object of objects) {
+      expect(object.additionalProperties).toBe(false);
+      expect(object.required).toEqual(Object.keys(object.properties));
+    }
+    expect(strict.properties.note).toEqual({ anyOf: [{ type: 'string' }, { type: 'null' }] });
+    expect(strict.properties.address.properties.zip).toEqual({
+      anyOf: [{ type: 'string' }, { type: 'null' }],
+    });
+    expect(nullableOptional).toEqual([['note'], ['address', 'zip']]);
+  });
+
+  it('dropNullOptionals turns those nulls back into absent fields, only there', () => {
+    const value = { note: null, vendor: null, address: { city: 'x', zip: null } };
+    expect(dropNullOptionals(value, [['note'], ['address', 'zip']])).toEqual({
+      vendor: null,
+      address: { city: 'x' },
+    });
+    expect(dropNullOptionals({ items: [{ a: null }, { a: 1 }] }, [['items', '*', 'a']])).toEqual({
+      items: [{}, { a: 1 }],
+    });
+  });
+});
+
+describe('parseOutput', () => {
+  const valid = { vendor: 'Acme', status: 'paid', total: 5, address: { city: 'Oslo' }, lineItems: [] };
+
+  it('accepts JSON alone, in a fence, or inside prose, and validates with the schema', async () => {
+    for (const text of [
+      JSON.stringify(valid),
+      `\`\`\`json\n${JSON.stringify(valid)}\n\`\`\``,
+      `Here: ${JSON.stringify(valid)} done.`,
+    ]) {
+      expect(await parseOutput(text, invoice4)).toMatchObject({ ok: true, value: valid });
+    }
+    expect(extractJson('no json here')).toBeUndefined();
+  });
+
+  it('reports where the answer fails the schema, never returning a half-parsed object', async () => {
+    const result = await parseOutput(JSON.stringify({ ...valid, total: 'five', status: 'late' }), invoice3);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => i.path).sort()).toEqual(['status', 'total']);
+    expect(await parseOutput('{"vendor": ', invoice4)).toMatchObject({
+      ok: false,
+      message: 'the response is not JSON',
+    });
+  });
+});

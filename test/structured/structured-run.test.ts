@@ -1,0 +1,262 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { JobValidationError, registerModel } from '../../src/index.js';
+import { batchFor } from '../helpers/batch.js';
+import { makeImageOnlyPdf, makePdf } from '../helpers/pdf.js';
+
+const Invoice = z.object({
+  vendor: z.string(),
+  invoiceNumber: z.string(),
+  total: z.number(),
+  dueDate: z.string(),
+  note: z.string().optional(),
+  address: z.object({ street: z.string(), city: z.string() }),
+  lineItems: z.array(z.object({ description: z.string(), amount: z.number() })),
+});
+
+const PAGES = [
+  ['INVOICE', 'Vendor: Acme Corp', 'Invoice number: INV-7', 'Street: Hauptstrasse 5', 'City: Berlin'],
+  ['Line items', 'Description: Widgets', 'Amount: 300.00'],
+  ['Summary', 'Total: 1,250.00', 'Due date: 2025-03-01'],
+];
+
+let emulator: Emulator;
+let dir: string;
+let invoicePath: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-structured-'));
+  invoicePath = join(dir, 'invoice.pdf');
+  await writeFile(invoicePath, await makePdf(PAGES));
+  await writeFile(join(dir, 'scan.pdf'), await makeImageOnlyPdf());
+});
+beforeEach(async () => {
+  await emulator?.close();
+  emulator = await startEmulator({ processingMs: 80 });
+});
+afterAll(() => emulator.close());
+
+const expected = {
+  vendor: 'Acme Corp',
+  invoiceNumber: 'INV-7',
+  total: 1250,
+  dueDate: '2025-03-01',
+  address: { street: 'Hauptstrasse 5', city: 'Berlin' },
+  lineItems: [{ description: 'Widgets', amount: 300 }],
+};
+
+describe('structured extraction from a PDF, end to end', () => {
+  it('Anthropic with citations: a typed, validated object, citations with the right pages, and the field mapping', async () => {
+    const run = await batchFor(emulator)
+      .addJob({
+        id: 'inv',
+        model: 'claude-sonnet-4-5',
+        file: invoicePath,
+        prompt: 'Extract the invoice',
+        responseModel: Invoice,
+        enableCitations: true,
+      })
+      .run({ wait: true });
+    const result = run.results().inv!;
+    expectTypeOf(result.parsedResponse).toEqualTypeOf<z.infer<typeof Invoice> | null>();
+    expect(result.status).toBe('succeeded');
+    expect(result.parsedResponse).toEqual(expected);
+    const pageOf = (text: string) => result.citations.find((c) => c.text === text)?.page;
+    expect(pageOf('Vendor: Acme Corp')).toBe(1);
+    expect(pageOf('Amount: 300.00')).toBe(2);
+    expect(pageOf('Total: 1,250.00')).toBe(3);
+    for (const citation of result.citations) {
+      expect(citation.source).toBe('invoice.pdf');
+      expect(PAGES[citation.page! - 1]).toContain(citation.text);
+    }
+    const mapping = (path: string) =>
+      result.citationMappings[path]?.map((c) => [c.text, c.page, c.confidence]);
+    expect(mapping('vendor')).toEqual([['Vendor: Acme Corp', 1, 'high']]);
+    expect(mapping('total')).toEqual([['Total: 1,250.00', 3, 'high']]);
+    expect(mapping('dueDate')).toEqual([['Due date: 2025-03-01', 3, 'high']]);
+    expect(mapping('address.city')).toEqual([['City: Berlin', 1, 'high']]);
+    expect(mapping('lineItems[0].amount')).toEqual([['Amount: 300.00', 2, 'high']]);
+    expect(result.citationMappings.total![0]!.matchReason).toMatch(/cit/);
+  });
+
+  it('Anthropic without citations uses output_config.format with closed objects', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    emulator.configure({ respond: ({ body }) => void bodies.push(body) });
+    const run = await batchFor(emulator)
+      .addJob({
+        id: 'inv',
+        model: 'claude-haiku-4-5',
+        file: invoicePath,
+        prompt: 'Extract',
+        responseModel: Invoice,
+      })
+      .run({ wait: true });
+    expect(run.results().inv!.parsedResponse).toEqual(expected);
+    const format = (
+      bodies[0]!.output_config as { format: { type: string; schema: { additionalProperties: boolean } } }
+    ).format;
+    expect(format.type).toBe('json_schema');
+    expect(format.schema.additionalProperties).toBe(false);
+    expect(bodies[0]!.system).toBeUndefined();
+  });
+
+  it('OpenAI with the same schema: strict response_format and a valid typed result', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    emulator.configure({ respond: ({ body }) => void bodies.push(body) });
+    const run = await batchFor(emulator)
+      .defaults({ model: 'gpt-4o-mini', responseModel: Invoice })
+      .addJob({ id: 'inv', file: invoicePath, prompt: 'Extract the invoice' })
+      .run({ wait: true });
+    const result = run.results().inv!;
+    expectTypeOf(result.parsedResponse).toEqualTypeOf<z.infer<typeof Invoice> | null>();
+    // "note" is optional: the strict schema made it nullable, and the null was dropped before validation.
+    expect(result.parsedResponse).toEqual(expected);
+    const format = bodies[0]!.response_format as {
+      json_schema: { strict: boolean; schema: { required: string[] } };
+    };
+    expect(format.json_schema.strict).toBe(true);
+    expect(format.json_schema.schema.required).toContain('note');
+    expect(result.citations).toEqual([]);
+  });
+
+  it('an answer that does not validate is `invalid`, with issues and the raw text kept', async () => {
+    emulator.configure({ respond: () => ({ json: { vendor: 42 } }) });
+    const run = await batchFor(emulator)
+      .addJob({
+        id: 'inv',
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        responseModel: Invoice,
+      })
+      .run({ wait: true });
+    const result = run.results().inv!;
+    expect(result).toMatchObject({
+      status: 'invalid',
+      isSuccess: false,
+      parsedResponse: null,
+      rawResponse: '{"vendor":42}',
+      attempts: 1,
+    });
+    expect(result.error!.code).toBe('invalid_output');
+    expect(result.error!.issues!.map((i) => i.path)).toContain('vendor');
+  });
+
+  it('retryInvalid: 1 sends an invalid answer again in a new provider batch and succeeds on the second attempt', async () => {
+    const prompts: string[] = [];
+    emulator.configure({
+      respond: ({ body }) => {
+        const text = JSON.stringify(body.messages);
+        prompts.push(text);
+        return prompts.length === 1 ? { text: 'not json at all' } : undefined;
+      },
+    });
+    const run = await batchFor(emulator)
+      .defaults({ model: 'claude-haiku-4-5', responseModel: Invoice, retryInvalid: 1 })
+      .addJob({ id: 'inv', file: invoicePath, prompt: 'Extract' })
+      .run({ wait: true });
+    const result = run.results().inv!;
+    expect(result).toMatchObject({ status: 'succeeded', attempts: 2, parsedResponse: expected });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect(prompts[1]).toContain('rejected');
+    expect(prompts[1]).toContain('not JSON');
+    expect(run.progress()).toMatchObject({ total: 1, completed: 1, batchesTotal: 2, batchesCompleted: 2 });
+  });
+
+  it('gives up after retryInvalid attempts with the last invalid answer', async () => {
+    emulator.configure({ respond: () => ({ text: '{}' }) });
+    const run = await batchFor(emulator)
+      .addJob({
+        id: 'inv',
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        responseModel: Invoice,
+        retryInvalid: 2,
+      })
+      .run({ wait: true });
+    expect(run.results().inv).toMatchObject({ status: 'invalid', attempts: 3 });
+    expect(emulator.stats().batchesCreated.openai).toBe(3);
+  });
+});
+
+describe('refused inputs', () => {
+  it('an image-only PDF with citations is refused at run(), before any request', async () => {
+    const batch = batchFor(emulator).addJob({
+      id: 'scan',
+      model: 'claude-haiku-4-5',
+      file: join(dir, 'scan.pdf'),
+      prompt: 'Extract',
+      enableCitations: true,
+    });
+    await expect(batch.run()).rejects.toMatchObject({
+      code: 'citations_need_text_pdf',
+      message: expect.stringContaining('citations need a text PDF'),
+    });
+    expect(emulator.stats().calls).toEqual({});
+    // Without citations the same PDF is fine.
+    const plain = await batchFor(emulator)
+      .addJob({ id: 'scan', model: 'claude-haiku-4-5', file: join(dir, 'scan.pdf'), prompt: 'x' })
+      .run({ wait: true });
+    expect(plain.results().scan!.status).toBe('succeeded');
+  });
+
+  const refuse = (job: Parameters<ReturnType<typeof batchFor>['addJob']>[0], code: string) => {
+    let thrown: unknown;
+    try {
+      batchFor(emulator).addJob(job);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(JobValidationError);
+    expect((thrown as JobValidationError).code).toBe(code);
+    expect(emulator.stats().calls).toEqual({});
+  };
+  const messages = [{ role: 'user' as const, content: 'x' }];
+
+  it('a responseModel that is not a zod schema, or not an object schema', () => {
+    refuse(
+      { id: 'a', model: 'gpt-4o-mini', messages, responseModel: { type: 'object' } as never },
+      'invalid_response_model',
+    );
+    refuse({ id: 'a', model: 'gpt-4o-mini', messages, responseModel: z.string() }, 'invalid_response_model');
+    refuse(
+      { id: 'a', model: 'gpt-4o-mini', messages, responseModel: z.object({}) },
+      'invalid_response_model',
+    );
+  });
+
+  it('files past the provider size limits', () => {
+    const bigImage = { data: Buffer.alloc(6 * 1024 * 1024), name: 'photo.png' };
+    refuse({ id: 'a', model: 'claude-haiku-4-5', file: bigImage, prompt: 'x' }, 'file_too_large');
+    const bigPdf = { data: Buffer.alloc(33 * 1024 * 1024), name: 'big.pdf' };
+    refuse({ id: 'a', model: 'gpt-4o-mini', file: bigPdf, prompt: 'x' }, 'file_too_large');
+  });
+
+  it('an unsupported file type, citations on an image, retryInvalid without a schema, structured output on a model without it', () => {
+    refuse(
+      { id: 'a', model: 'claude-haiku-4-5', file: { data: Buffer.from('x'), name: 'a.docx' }, prompt: 'x' },
+      'unsupported_file_type',
+    );
+    refuse(
+      {
+        id: 'a',
+        model: 'claude-haiku-4-5',
+        file: { data: Buffer.from('x'), name: 'a.png' },
+        prompt: 'x',
+        enableCitations: true,
+      },
+      'citations_need_document',
+    );
+    refuse({ id: 'a', model: 'claude-haiku-4-5', messages, retryInvalid: 1 }, 'invalid_retry');
+    registerModel({
+      name: 'claude-plain-1',
+      provider: 'anthropic',
+      maxOutputTokens: 4096,
+      temperature: { min: 0, max: 1 },
+      capabilities: { pdf: true, images: true, citations: true, structured: false },
+    });
+    refuse({ id: 'a', model: 'claude-plain-1', messages, responseModel: Invoice }, 'structured_unsupported');
+  });
+});
