@@ -6,6 +6,7 @@ import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
 import type { ProviderName } from './models/registry.js';
+import { hasPrice, type PriceTable } from './pricing/prices.js';
 import {
   type AnthropicProviderOptions,
   anthropicProvider,
@@ -40,6 +41,11 @@ export interface BatchOptions {
   poll?: PollOptions;
   /** Retries of transient submit and download failures, on top of the SDKs' own. */
   retry?: RetryOptions;
+  /**
+   * Prices of your own, per model name, in USD per million tokens at the standard rate (the batch discount is
+   * applied). They win over the bundled price table; a model with no price at all is refused when a cost limit is set.
+   */
+  prices?: PriceTable;
   /** Crash-safe resume is not available yet: setting it is refused rather than silently ignored. */
   stateFile?: string;
   reuseState?: boolean;
@@ -180,6 +186,7 @@ export class Batch<T = never> {
         'This Batch was already run; build a new Batch for another run.',
       );
     const providers = this.providers();
+    this.checkPrices();
     await checkCitablePdfs(this.jobs);
     this.started = true;
 
@@ -200,6 +207,7 @@ export class Batch<T = never> {
       logger: this.logger,
       timeLimitMs: this.timeLimitMs,
       costLimitUsd: this.costLimitUsd,
+      prices: this.options.prices ?? {},
       poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
       retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },
     });
@@ -207,6 +215,23 @@ export class Batch<T = never> {
     await run.start();
     if (options.wait) await run.wait();
     return run as BatchRun<T>;
+  }
+
+  /** With a cost limit, every model needs a price: an unknown price is an error, never $0. */
+  private checkPrices(): void {
+    if (this.costLimitUsd === undefined) return;
+    const unpriced = [
+      ...new Set(
+        this.jobs.filter((j) => !hasPrice(j.model, j.provider, this.options.prices)).map((j) => j.model),
+      ),
+    ];
+    if (unpriced.length > 0) {
+      const example = `{ '${unpriced[0]}': { inputPerMTok: 1, outputPerMTok: 5 } }`;
+      throw new ConfigurationError(
+        'unknown_price',
+        `No price for model ${unpriced.join(', ')}: a cost limit cannot be kept without one. Pass prices: ${example} to new Batch() (USD per million tokens, standard rate).`,
+      );
+    }
   }
 
   private providers(): Map<ProviderName, BatchProvider> {

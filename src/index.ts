@@ -27,6 +27,8 @@ export {
 export type { Logger, Verbosity } from './log/logger.js';
 export type { ModelInfo, ProviderName } from './models/registry.js';
 export { findModel, knownModelNames, registerModel } from './models/registry.js';
+export type { ModelPrice, PriceTable, TokenUsage } from './pricing/prices.js';
+export { BATCH_DISCOUNT, batchCost, hasPrice } from './pricing/prices.js';
 export type { AnthropicProviderOptions } from './providers/anthropic/anthropic-provider.js';
 export type { OpenAIProviderOptions } from './providers/openai/openai-provider.js';
 export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js';

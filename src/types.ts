@@ -27,6 +27,11 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
    * structured output, validated with the schema, and typed as `z.infer<typeof schema>` in `parsedResponse`.
    */
   responseModel?: S;
+  /**
+   * The output you expect, for cost estimates and reservations; without it they assume `maxTokens` (the worst
+   * case, under which a cost limit can never be passed).
+   */
+  expectedOutputTokens?: number;
   /** Send a job whose answer did not validate again, with the validation error added, up to this many times. @default 0 */
   retryInvalid?: number;
 }
@@ -106,7 +111,12 @@ export interface Progress {
   completed: number;
   /** Jobs that ended any other way. */
   failed: number;
+  /** Spent plus reserved by jobs in flight (at their estimates); null while a model's price is unknown. */
   costUsd: number | null;
+  /** What finished jobs cost. */
+  costSpentUsd: number | null;
+  /** What in-flight jobs may still cost, at their estimates. */
+  costReservedUsd: number;
   costLimitUsd: number | null;
   isComplete: boolean;
   batchesTotal: number;

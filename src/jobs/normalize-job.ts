@@ -59,6 +59,16 @@ export function normalizeJob(
     );
   }
 
+  const expectedOutputTokens = input.expectedOutputTokens ?? defaults.expectedOutputTokens;
+  if (
+    expectedOutputTokens !== undefined &&
+    (!Number.isInteger(expectedOutputTokens) || expectedOutputTokens < 1 || expectedOutputTokens > maxTokens)
+  ) {
+    fail(
+      'invalid_max_tokens',
+      `expectedOutputTokens must be a positive integer at most maxTokens (${maxTokens}), got ${String(expectedOutputTokens)}.`,
+    );
+  }
   const enableCitations = input.enableCitations ?? defaults.enableCitations ?? false;
   const content = hasMessages
     ? { kind: 'messages' as const, messages: checkMessages(input.messages, fail) }
@@ -124,6 +134,7 @@ export function normalizeJob(
     modelInfo: model,
     temperature,
     maxTokens,
+    expectedOutputTokens,
     enableCitations,
     content,
     output,

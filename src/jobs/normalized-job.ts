@@ -27,6 +27,7 @@ export interface NormalizedJob {
   modelInfo: ModelInfo;
   temperature: number | undefined;
   maxTokens: number;
+  expectedOutputTokens: number | undefined;
   enableCitations: boolean;
   content: JobContent;
   output: OutputSpec | null;

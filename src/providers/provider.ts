@@ -42,8 +42,11 @@ export type JobOutcome =
       text: string;
       /** The provider's content blocks as returned (citations, tool calls). */
       content: unknown[];
+      /** All input, cache reads and writes included. */
       inputTokens: number;
       outputTokens: number;
+      cacheReadTokens: number;
+      cacheWriteTokens: number;
       stopReason: string | null;
       raw: unknown;
     }

@@ -5,6 +5,8 @@ import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { withRetryNote } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
+import { estimateJob } from '../pricing/estimate.js';
+import { batchCost, hasPrice, type PriceTable } from '../pricing/prices.js';
 import type {
   BatchProvider,
   JobOutcome,
@@ -15,6 +17,7 @@ import type {
 import type { ResultsWriter } from '../store/results-writer.js';
 import type { JobResult, Progress } from '../types.js';
 import { buildResult } from './build-result.js';
+import { CostBudget } from './cost-budget.js';
 import type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './events.js';
 import { formatStatus } from './format-status.js';
 import { type PlannedBatch, planBatches } from './plan-batches.js';
@@ -53,6 +56,7 @@ export interface RunConfig {
   logger: Logger;
   timeLimitMs: number | undefined;
   costLimitUsd: number | undefined;
+  prices: PriceTable;
   poll: Required<PollOptions>;
   retry: Required<RetryOptions>;
 }
@@ -64,6 +68,13 @@ interface TrackedBatch {
   rawStatus: string | null;
   requestsDone: number;
   cancelRequested: boolean;
+}
+
+/** A job ready to send: its request and what it may cost at most. */
+interface Candidate {
+  job: NormalizedJob;
+  request: ProviderRequest;
+  estimateUsd: number | null;
 }
 
 type StopReason = { kind: 'shutdown' | 'time_limit'; cancelActive: boolean };
@@ -93,12 +104,22 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   private timeLimitTimer: NodeJS.Timeout | undefined;
   private markStarted: (() => void) | undefined;
   private readonly retryQueue: NormalizedJob[] = [];
+  private readonly budget: CostBudget;
+  /** Jobs the cost limit held back until budget frees up. */
+  private deferred: NormalizedJob[] = [];
+  private costLimitNotified = false;
+  /** The budget available when deferred jobs were last tried: trying again with no more budget cannot help. */
+  private deferredTried = Number.NaN;
+  /** Cost of every attempt of a job so far (a job resent after an invalid answer was paid for twice). */
+  private readonly costByJob = new Map<string, number>();
+  private unknownCost = false;
 
   /** @internal Created by `Batch.run()`. */
   constructor(config: RunConfig) {
     super();
     this.config = config;
     this.id = config.runId;
+    this.budget = new CostBudget(config.costLimitUsd);
     this.jobsById = new Map(config.jobs.map((job) => [job.id, job]));
     this.batches = config.planned.map((plan) => ({
       plan,
@@ -190,6 +211,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     const failed = this.resultsById.size - completed;
     const active = this.activeJobs.size;
     const count = (status: ProviderBatchStatus) => this.batches.filter((b) => b.status === status).length;
+    const counted = this.batches.length - count('skipped');
     return {
       batchId: this.id,
       total,
@@ -197,10 +219,12 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
       active,
       completed,
       failed,
-      costUsd: null,
+      costUsd: this.unknownCost ? null : this.budget.spentUsd + this.budget.reservedUsd,
+      costSpentUsd: this.unknownCost ? null : this.budget.spentUsd,
+      costReservedUsd: this.budget.reservedUsd,
       costLimitUsd: this.config.costLimitUsd ?? null,
       isComplete: this.resultsById.size === total,
-      batchesTotal: this.batches.length,
+      batchesTotal: counted,
       batchesCompleted: count('ended'),
       batchesPending: count('pending'),
       itemsPerBatch: this.config.itemsPerBatch,
@@ -210,7 +234,10 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
 
   /** The progress and every provider batch; with `print: true` also written to stdout as a table. */
   status(options: { print?: boolean } = {}): StatusReport {
-    const report = { progress: this.progress(), batches: this.batches.map((batch) => this.info(batch)) };
+    const report = {
+      progress: this.progress(),
+      batches: this.batches.filter((b) => b.status !== 'skipped').map((batch) => this.info(batch)),
+    };
     if (options.print) console.log(formatStatus(report));
     return report;
   }
@@ -258,8 +285,12 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
         running.add(task);
         continue;
       }
-      if (running.size === 0) break;
+      if (running.size === 0) {
+        if (await this.releaseDeferred(true)) continue;
+        break;
+      }
       await Promise.race(running);
+      await this.releaseDeferred(false);
     }
     this.emit('progress', this.progress());
     this.emit('complete', this.results());
@@ -282,10 +313,20 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   private async runBatch(batch: TrackedBatch): Promise<void> {
     const provider = this.config.providers.get(batch.plan.provider)!;
     batch.status = 'submitting';
-    const requests = await this.buildRequests(batch, provider);
-    if (requests.length === 0) {
-      batch.status = 'ended';
+    const candidates = await this.buildRequests(batch, provider);
+    const { admitted, deferred } = this.budget.admit(candidates);
+    if (deferred.length > 0) this.deferJobs(deferred.map((c) => c.job));
+    batch.plan = { ...batch.plan, jobs: admitted.map((c) => c.job) };
+    if (admitted.length === 0) {
+      batch.status = 'skipped';
       return;
+    }
+    const requests = admitted.map((c) => c.request);
+    for (const { job, request } of admitted) {
+      await this.config.resultsWriter?.writeRaw(job.id, 'request', {
+        custom_id: request.customId,
+        body: request.body,
+      });
     }
     let ref: ProviderBatchRef;
     try {
@@ -326,25 +367,68 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     });
   }
 
-  /** Reads each job's file and maps it; a job whose file can no longer be read fails alone. */
-  private async buildRequests(batch: TrackedBatch, provider: BatchProvider): Promise<ProviderRequest[]> {
-    const requests: ProviderRequest[] = [];
+  /** Reads each job's file, maps it and estimates its cost; a job whose file can no longer be read fails alone. */
+  private async buildRequests(batch: TrackedBatch, provider: BatchProvider): Promise<Candidate[]> {
+    const candidates: Candidate[] = [];
     for (const job of batch.plan.jobs) {
       try {
         const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
         const request = provider.toRequest(job, file);
-        await this.config.resultsWriter?.writeRaw(job.id, 'request', {
-          custom_id: request.customId,
-          body: request.body,
-        });
-        requests.push(request);
+        const estimate = await estimateJob(job, request.body, file);
+        const estimateUsd = batchCost(job.model, job.provider, estimate, this.config.prices);
+        candidates.push({ job, request, estimateUsd });
       } catch (error) {
         await this.record(
           failedResult(job, 'failed', { code: 'file_unreadable', message: messageOf(error) }, null),
         );
       }
     }
-    return requests;
+    return candidates;
+  }
+
+  private deferJobs(jobs: NormalizedJob[]): void {
+    this.deferred.push(...jobs);
+    this.deferredTried = this.budget.availableUsd;
+    if (!this.costLimitNotified) {
+      this.costLimitNotified = true;
+      this.config.logger.warn(
+        `cost limit of $${this.budget.limitUsd} reached: ${jobs.length} job(s) wait for budget to free up`,
+      );
+      this.emit('costLimitReached', {
+        limitUsd: this.budget.limitUsd!,
+        spentUsd: this.budget.spentUsd,
+        reservedUsd: this.budget.reservedUsd,
+      });
+    }
+  }
+
+  /**
+   * Sends jobs the cost limit held back once results have freed enough budget (reservations are worst cases; actual
+   * costs are usually lower). When nothing is left in flight and still none fits, they end `failed` with
+   * `cost_limit`. Returns whether new provider batches were planned.
+   */
+  private async releaseDeferred(nothingInFlight: boolean): Promise<boolean> {
+    if (this.deferred.length === 0) return false;
+    if (this.stopReason) {
+      const jobs = this.deferred.splice(0);
+      const error = this.stopError();
+      for (const job of jobs)
+        await this.record(
+          failedResult(job, error.code === 'time_limit' ? 'failed' : 'cancelled', error, null),
+        );
+      return false;
+    }
+    // Trying again with no more budget than when they were held back cannot help.
+    if (this.budget.availableUsd === this.deferredTried) {
+      if (!nothingInFlight) return false;
+      const jobs = this.deferred.splice(0);
+      const message = `cost limit of $${this.budget.limitUsd} reached before this job could be sent`;
+      for (const job of jobs)
+        await this.record(failedResult(job, 'failed', { code: 'cost_limit', message }, null));
+      return false;
+    }
+    this.appendBatches(this.deferred.splice(0));
+    return true;
   }
 
   private async pollUntilEnded(
@@ -444,7 +528,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     outcome: JobOutcome,
     providerBatchId: string,
   ): Promise<JobResult> {
-    const result = await buildResult(job, outcome, providerBatchId);
+    const result = await buildResult(job, outcome, providerBatchId, this.config.prices);
     if (outcome.status === 'cancelled' && this.stopReason?.kind === 'time_limit') {
       return {
         ...result,
@@ -462,6 +546,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   private queueRetry(result: JobResult): boolean {
     const job = this.jobsById.get(result.jobId)!;
     if (result.status !== 'invalid' || job.attempt > job.retryInvalid || this.stopReason) return false;
+    this.account(result);
     const retry = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
     this.jobsById.set(job.id, retry);
     this.activeJobs.delete(job.id);
@@ -472,12 +557,12 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
 
   /** Plans the queued retries into new provider batches at the end of the list. */
   private planRetries(): void {
-    if (this.retryQueue.length === 0) return;
-    const jobs = this.retryQueue.splice(0);
-    for (const plan of planBatches(jobs, {
-      itemsPerBatch: this.config.itemsPerBatch,
-      limitsFor: (p) => this.config.providers.get(p)!.limits,
-    })) {
+    if (this.retryQueue.length > 0) this.appendBatches(this.retryQueue.splice(0));
+  }
+
+  private appendBatches(jobs: NormalizedJob[]): void {
+    const limitsFor = (provider: ProviderName) => this.config.providers.get(provider)!.limits;
+    for (const plan of planBatches(jobs, { itemsPerBatch: this.config.itemsPerBatch, limitsFor })) {
       this.batches.push({
         plan: { ...plan, index: this.batches.length },
         status: 'pending',
@@ -506,8 +591,9 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   }
 
   /** Persists first, then tells: a listener never sees a result that a crash would lose. */
-  private async record(result: JobResult): Promise<void> {
-    if (this.resultsById.has(result.jobId)) return;
+  private async record(attempt: JobResult): Promise<void> {
+    if (this.resultsById.has(attempt.jobId)) return;
+    const result = this.account(attempt);
     try {
       await this.config.resultsWriter?.writeResult(result);
     } catch (error) {
@@ -523,6 +609,22 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     this.activeJobs.delete(result.jobId);
     this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
     this.emit('progress', this.progress());
+  }
+
+  /** Settles a job attempt's cost against the budget; returns the result with the job's cost over all attempts. */
+  private account(attempt: JobResult): JobResult {
+    // A job that ended without running was not billed: it cost 0 wherever the model's price is known.
+    const costUsd =
+      attempt.costUsd ?? (hasPrice(attempt.model, attempt.provider, this.config.prices) ? 0 : null);
+    const result = { ...attempt, costUsd };
+    this.budget.settle(result.jobId, result.costUsd);
+    if (result.costUsd === null) {
+      this.unknownCost = true;
+      return result;
+    }
+    const total = (this.costByJob.get(result.jobId) ?? 0) + result.costUsd;
+    this.costByJob.set(result.jobId, total);
+    return { ...result, costUsd: total };
   }
 
   private async withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { citedBlocks } from '../citations/extract-citations.js';
 import { mapCitations } from '../citations/map-citations.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { batchCost, type PriceTable } from '../pricing/prices.js';
 import type { JobOutcome } from '../providers/provider.js';
 import { parseOutput } from '../structured/parse-output.js';
 import type { JobResult } from '../types.js';
@@ -15,8 +16,14 @@ export async function buildResult(
   job: NormalizedJob,
   outcome: JobOutcome,
   providerBatchId: string,
+  prices: PriceTable,
 ): Promise<JobResult> {
-  const result = { ...outcomeToResult(job, outcome, providerBatchId), attempts: job.attempt };
+  // Requests that errored, expired or were cancelled are not billed.
+  const costUsd =
+    outcome.status === 'succeeded'
+      ? batchCost(job.model, job.provider, outcome, prices)
+      : batchCost(job.model, job.provider, { inputTokens: 0, outputTokens: 0 }, prices);
+  const result = { ...outcomeToResult(job, outcome, providerBatchId), attempts: job.attempt, costUsd };
   if (outcome.status !== 'succeeded') return result;
   const blocks = citedBlocks(outcome.content);
   const citations = blocks.flatMap((block) => block.citations);

@@ -2,7 +2,8 @@ import type { BatchwiseError } from '../errors.js';
 import type { ProviderName } from '../models/registry.js';
 import type { JobResult, Progress } from '../types.js';
 
-export type ProviderBatchStatus = 'pending' | 'submitting' | 'active' | 'ended';
+/** `skipped`: planned, but the cost limit held back all its jobs (they were planned again later). */
+export type ProviderBatchStatus = 'pending' | 'submitting' | 'active' | 'ended' | 'skipped';
 
 /** One provider batch of a run, as events and `status()` show it. */
 export interface ProviderBatchInfo {
@@ -30,7 +31,8 @@ export interface BatchRunEvents<T = unknown> {
   jobCompleted: (result: JobResult<T>) => void;
   /** A job ended without success; its result file (if any) is already written. */
   jobFailed: (result: JobResult<T>) => void;
-  costLimitReached: (info: { limitUsd: number; spentUsd: number }) => void;
+  /** Fired once, when the cost limit first holds jobs back. */
+  costLimitReached: (info: { limitUsd: number; spentUsd: number; reservedUsd: number }) => void;
   /** Every job has a result. */
   complete: (results: Record<string, JobResult<T>>) => void;
   /** Something went wrong that the run works around (a poll that keeps failing, a write that failed). */

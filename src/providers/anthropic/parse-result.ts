@@ -45,6 +45,8 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
           (usage.cache_creation_input_tokens ?? 0) +
           (usage.cache_read_input_tokens ?? 0),
         outputTokens: usage.output_tokens ?? 0,
+        cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+        cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
         stopReason: message.stop_reason ?? null,
         raw: line,
       };

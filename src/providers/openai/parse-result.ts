@@ -9,7 +9,11 @@ interface OutputLine {
         message?: { content?: string | null; refusal?: string | null };
         finish_reason?: string | null;
       }[];
-      usage?: { prompt_tokens?: number; completion_tokens?: number };
+      usage?: {
+        prompt_tokens?: number;
+        completion_tokens?: number;
+        prompt_tokens_details?: { cached_tokens?: number };
+      };
       error?: { message?: string; type?: string; code?: string | null };
     };
   } | null;
@@ -74,6 +78,8 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
     content: [{ type: 'text', text }],
     inputTokens: usage.prompt_tokens ?? 0,
     outputTokens: usage.completion_tokens ?? 0,
+    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: 0,
     stopReason: choice?.finish_reason ?? null,
     raw: line,
   };

@@ -1,0 +1,76 @@
+import { calcPrice } from '@pydantic/genai-prices';
+import type { ProviderName } from '../models/registry.js';
+
+/** A price of your own for a model, in USD per million tokens at the provider's standard (non-batch) rate. */
+export interface ModelPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Default: the input price. */
+  cacheReadPerMTok?: number;
+  /** Default: the input price. */
+  cacheWritePerMTok?: number;
+}
+
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+/** Token counts of one request. `inputTokens` is the total input, cache reads and writes included. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+}
+
+/** Both providers bill batch requests at half their standard price. */
+export const BATCH_DISCOUNT: Record<ProviderName, number> = { anthropic: 0.5, openai: 0.5 };
+
+/**
+ * What a request with this usage costs in a batch, in USD: the user's price for the model when given, else the
+ * maintained table of `@pydantic/genai-prices` (bundled data; nothing is fetched), times the batch discount. Null when
+ * no price is known — never a made-up 0.
+ */
+export function batchCost(
+  model: string,
+  provider: ProviderName,
+  usage: TokenUsage,
+  prices: PriceTable = {},
+): number | null {
+  const standard = standardCost(model, provider, usage, prices);
+  return standard === null ? null : standard * BATCH_DISCOUNT[provider];
+}
+
+export function hasPrice(model: string, provider: ProviderName, prices: PriceTable = {}): boolean {
+  return standardCost(model, provider, { inputTokens: 1, outputTokens: 1 }, prices) !== null;
+}
+
+function standardCost(
+  model: string,
+  provider: ProviderName,
+  usage: TokenUsage,
+  prices: PriceTable,
+): number | null {
+  const own = prices[model];
+  const cacheRead = usage.cacheReadTokens ?? 0;
+  const cacheWrite = usage.cacheWriteTokens ?? 0;
+  if (own) {
+    const uncached = usage.inputTokens - cacheRead - cacheWrite;
+    return (
+      (uncached * own.inputPerMTok +
+        cacheRead * (own.cacheReadPerMTok ?? own.inputPerMTok) +
+        cacheWrite * (own.cacheWritePerMTok ?? own.inputPerMTok) +
+        usage.outputTokens * own.outputPerMTok) /
+      1_000_000
+    );
+  }
+  const result = calcPrice(
+    {
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      ...(cacheRead > 0 && { cache_read_tokens: cacheRead }),
+      ...(cacheWrite > 0 && { cache_write_tokens: cacheWrite }),
+    },
+    model,
+    { providerId: provider },
+  );
+  return result ? result.total_price : null;
+}
