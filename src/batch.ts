@@ -14,6 +14,7 @@ import {
 import { type OpenAIProviderOptions, openaiProvider } from './providers/openai/openai-provider.js';
 import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
+import { type DryRunReport, dryRun, sampleJobs } from './run/dry-run.js';
 import { planBatches } from './run/plan-batches.js';
 import { ResultsWriter } from './store/results-writer.js';
 import type { InferOutput, ResponseSchema } from './structured/schema.js';
@@ -176,7 +177,10 @@ export class Batch<T = never> {
     return this as unknown as Batch<T | InferOutput<S>>;
   }
 
-  /** Starts the run and resolves once work has started (or, with `wait: true`, once every job has a result). */
+  /**
+   * Starts the run. Resolves at once with the {@link BatchRun} — attach listeners now, no event has fired yet — or,
+   * with `wait: true`, once every job has a result.
+   */
   async run(options: RunOptions = {}): Promise<BatchRun<T>> {
     if (this.jobs.length === 0)
       throw new ConfigurationError('no_jobs', 'run() needs at least one job: call addJob() first.');
@@ -185,18 +189,89 @@ export class Batch<T = never> {
         'already_run',
         'This Batch was already run; build a new Batch for another run.',
       );
-    const providers = this.providers();
+    const providers = this.providers(true);
     this.checkPrices();
     await checkCitablePdfs(this.jobs);
     this.started = true;
+    const run = await this.startRun(this.jobs, providers, options);
+    return run as BatchRun<T>;
+  }
 
+  /**
+   * What the run would send and cost, with no network call: per job the exact request body, the planned provider
+   * batches, estimated tokens and cost per job, batch and in total, and which jobs a cost limit would stop. With
+   * `sample` (e.g. 0.01), that share of the jobs (at least one) is first run for real and the total extrapolated from
+   * their actual usage; their results are kept (they were paid for) and are in the report.
+   */
+  async dryRun(options: { sample?: number } = {}): Promise<DryRunReport> {
+    if (this.jobs.length === 0)
+      throw new ConfigurationError('no_jobs', 'dryRun() needs at least one job: call addJob() first.');
+    const sample = options.sample;
+    if (sample !== undefined && !(sample > 0 && sample <= 1)) {
+      throw new ConfigurationError(
+        'invalid_option',
+        `Expected \`sample\` to be a share above 0 and at most 1, got \`${String(sample)}\`.`,
+      );
+    }
+    const providers = this.providers(sample !== undefined);
+    this.checkPrices();
+    await checkCitablePdfs(this.jobs);
+    const report = await dryRun({
+      jobs: this.jobs,
+      providers,
+      itemsPerBatch: this.itemsPerBatch,
+      costLimitUsd: this.costLimitUsd,
+      prices: this.options.prices ?? {},
+    });
+    if (sample !== undefined)
+      report.sample = await this.runSample(sampleJobs(this.jobs, sample), providers, report);
+    return redact(report, [
+      this.options.anthropic?.apiKey,
+      this.options.openai?.apiKey,
+      process.env.ANTHROPIC_API_KEY,
+      process.env.OPENAI_API_KEY,
+    ]);
+  }
+
+  private async runSample(
+    jobs: NormalizedJob[],
+    providers: Map<ProviderName, BatchProvider>,
+    report: DryRunReport,
+  ): Promise<NonNullable<DryRunReport['sample']>> {
+    const run = await this.startRun(jobs, providers, { wait: true });
+    const results = run.results();
+    const ids = new Set(jobs.map((job) => job.id));
+    const total = (costs: (number | null)[]) =>
+      costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+    const estimatedCostUsd = total(
+      report.jobs.filter((job) => ids.has(job.jobId)).map((job) => job.estimatedCostUsd),
+    );
+    const actualCostUsd = total(Object.values(results).map((result) => result.costUsd));
+    const all = report.totals.estimatedCostUsd;
+    return {
+      jobIds: jobs.map((job) => job.id),
+      results,
+      actualCostUsd,
+      estimatedCostUsd,
+      extrapolatedCostUsd:
+        all !== null && actualCostUsd !== null && estimatedCostUsd
+          ? (all * actualCostUsd) / estimatedCostUsd
+          : null,
+    };
+  }
+
+  private async startRun(
+    jobs: NormalizedJob[],
+    providers: Map<ProviderName, BatchProvider>,
+    options: RunOptions,
+  ): Promise<BatchRun<unknown>> {
     const resultsWriter = this.options.resultsDir
       ? new ResultsWriter(this.options.resultsDir, this.options.saveRawResponses ?? true)
       : undefined;
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
-      jobs: this.jobs,
-      planned: planBatches(this.jobs, {
+      jobs,
+      planned: planBatches(jobs, {
         itemsPerBatch: this.itemsPerBatch,
         limitsFor: (provider) => providers.get(provider)!.limits,
       }),
@@ -212,9 +287,9 @@ export class Batch<T = never> {
       retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },
     });
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
-    await run.start();
+    run.start();
     if (options.wait) await run.wait();
-    return run as BatchRun<T>;
+    return run;
   }
 
   /** With a cost limit, every model needs a price: an unknown price is an error, never $0. */
@@ -234,24 +309,41 @@ export class Batch<T = never> {
     }
   }
 
-  private providers(): Map<ProviderName, BatchProvider> {
+  /** The providers the jobs need; their keys are required only when something will be sent. */
+  private providers(sending: boolean): Map<ProviderName, BatchProvider> {
     const needed = new Set(this.jobs.map((job) => job.provider));
     const providers = new Map<ProviderName, BatchProvider>();
     if (needed.has('anthropic')) {
-      const apiKey = requireKey(
-        this.options.anthropic?.apiKey,
-        'ANTHROPIC_API_KEY',
-        'Anthropic',
+      const given = this.options.anthropic?.apiKey;
+      const apiKey = sending ? requireKey(given, 'ANTHROPIC_API_KEY', 'Anthropic', 'anthropic') : given;
+      providers.set(
         'anthropic',
+        anthropicProvider({ ...this.options.anthropic, ...(apiKey !== undefined && { apiKey }) }),
       );
-      providers.set('anthropic', anthropicProvider({ ...this.options.anthropic, apiKey }));
     }
     if (needed.has('openai')) {
-      const apiKey = requireKey(this.options.openai?.apiKey, 'OPENAI_API_KEY', 'OpenAI', 'openai');
-      providers.set('openai', openaiProvider({ ...this.options.openai, apiKey }));
+      const given = this.options.openai?.apiKey;
+      const apiKey = sending ? requireKey(given, 'OPENAI_API_KEY', 'OpenAI', 'openai') : given;
+      providers.set(
+        'openai',
+        openaiProvider({ ...this.options.openai, ...(apiKey !== undefined && { apiKey }) }),
+      );
     }
     return providers;
   }
+}
+
+/** The report with any API key replaced, should one have found its way into a request. */
+function redact<R>(report: R, keys: (string | undefined)[]): R {
+  let text = JSON.stringify(report);
+  let changed = false;
+  for (const key of keys) {
+    if (key && key.length >= 8 && text.includes(key)) {
+      text = text.split(key).join('[redacted]');
+      changed = true;
+    }
+  }
+  return changed ? (JSON.parse(text) as R) : report;
 }
 
 /** Citations quote a PDF's text: an image-only PDF has none, which is refused before anything is sent. */

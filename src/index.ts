@@ -33,6 +33,7 @@ export type { AnthropicProviderOptions } from './providers/anthropic/anthropic-p
 export type { OpenAIProviderOptions } from './providers/openai/openai-provider.js';
 export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js';
 export { BatchRun } from './run/batch-run.js';
+export type { DryRunBatch, DryRunJob, DryRunReport } from './run/dry-run.js';
 export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './run/events.js';
 export type { InferOutput, ResponseSchema } from './structured/schema.js';
 export type {

@@ -58,6 +58,8 @@ export interface BatchProvider {
   readonly limits: { maxRequests: number; maxBytes: number };
   /** Pure: the request for a job, given the bytes of its file (if any). */
   toRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest;
+  /** Pure: the request exactly as it goes on the wire (Anthropic: `{custom_id, params}`; OpenAI: the JSONL line). */
+  toWire(request: ProviderRequest): Record<string, unknown>;
   submit(requests: ProviderRequest[], tag: SubmissionTag): Promise<ProviderBatchRef>;
   poll(ref: ProviderBatchRef): Promise<ProviderBatchState>;
   /** Streams results; callable again after a broken stream. */

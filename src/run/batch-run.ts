@@ -102,7 +102,6 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   private stopReason: StopReason | null = null;
   private finished: Promise<void> | undefined;
   private timeLimitTimer: NodeJS.Timeout | undefined;
-  private markStarted: (() => void) | undefined;
   private readonly retryQueue: NormalizedJob[] = [];
   private readonly budget: CostBudget;
   /** Jobs the cost limit held back until budget frees up. */
@@ -131,23 +130,21 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     }));
   }
 
-  /** @internal Starts the scheduler; resolves once the first provider batch was submitted (or the run ended). */
-  async start(): Promise<void> {
+  /**
+   * @internal Starts the scheduler on the next turn of the event loop, so that whoever awaits `run()` can attach
+   * listeners before any event fires.
+   */
+  start(): void {
     if (this.finished) return;
-    const started = new Promise<void>((resolve) => {
-      this.markStarted = resolve;
-    });
     if (this.config.timeLimitMs !== undefined) {
       this.timeLimitTimer = setTimeout(
         () => this.stop({ kind: 'time_limit', cancelActive: true }),
         this.config.timeLimitMs,
       );
     }
-    this.finished = this.schedule().finally(() => {
-      clearTimeout(this.timeLimitTimer);
-      this.markStarted?.();
-    });
-    await started;
+    this.finished = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.schedule())
+      .finally(() => clearTimeout(this.timeLimitTimer));
   }
 
   /** Every result so far, by job id (partial while running). */
@@ -336,8 +333,6 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     } catch (error) {
       await this.failBatch(batch, requests, { code: 'submit_failed', message: messageOf(error) }, null);
       return;
-    } finally {
-      this.markStarted?.();
     }
     batch.ref = ref;
     batch.status = 'active';

@@ -46,8 +46,9 @@ export class CostBudget {
   settle(jobId: string, actualUsd: number | null): void {
     const reserved = this.reservations.get(jobId);
     if (reserved !== undefined) {
-      this.reservedUsd = Math.max(0, this.reservedUsd - reserved);
       this.reservations.delete(jobId);
+      // Float sums drift: with nothing reserved, nothing is.
+      this.reservedUsd = this.reservations.size === 0 ? 0 : Math.max(0, this.reservedUsd - reserved);
     }
     this.spentUsd += actualUsd ?? 0;
   }

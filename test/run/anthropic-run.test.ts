@@ -203,6 +203,7 @@ describe('Batch.run() on Anthropic, end to end', () => {
   it('shutdown({ waitForActive: true }) lets in-flight batches finish and cancels the unsubmitted', async () => {
     emulator.configure({ processingMs: 300 });
     const run = await withJobs(6, { itemsPerBatch: 2, maxConcurrent: 1 }).run();
+    await new Promise((resolve) => run.once('batchSubmitted', resolve));
     const results = await run.shutdown({ waitForActive: true });
     expectOneResultEach(results, 6);
     expect(['q0', 'q1'].map((id) => results[id]!.status)).toEqual(['succeeded', 'succeeded']);
@@ -220,6 +221,7 @@ describe('Batch.run() on Anthropic, end to end', () => {
   it('shutdown({ waitForActive: false }) cancels in-flight provider batches and keeps what they finished', async () => {
     emulator.configure({ processingMs: 2_000, cancelMs: 50 });
     const run = await withJobs(4, { itemsPerBatch: 2, maxConcurrent: 1 }).run();
+    await new Promise((resolve) => run.once('batchSubmitted', resolve));
     const results = await run.shutdown({ waitForActive: false });
     expectOneResultEach(results, 4);
     expect(emulator.stats().calls['POST /v1/messages/batches/{id}/cancel']).toBe(1);

@@ -105,6 +105,7 @@ describe('Batch.run() on OpenAI, end to end', () => {
   it('a cancelled batch: shutdown({ waitForActive: false }) cancels it and every job gets a result', async () => {
     emulator.configure({ processingMs: 3_000, cancelMs: 50 });
     const run = await withJobs(4).run();
+    await new Promise((resolve) => run.once('batchSubmitted', resolve));
     const results = await run.shutdown({ waitForActive: false });
     expect(Object.values(results).map((r) => r.status)).toEqual([
       'cancelled',

@@ -36,6 +36,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       maxBytes: options.limits?.maxBytes ?? 256 * 1024 * 1024,
     },
     toRequest: toAnthropicRequest,
+    toWire: (request) => ({ custom_id: request.customId, params: request.body }),
 
     async submit(requests) {
       const body = {

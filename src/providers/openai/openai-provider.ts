@@ -48,6 +48,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       maxBytes: options.limits?.maxBytes ?? 200 * 1024 * 1024,
     },
     toRequest: toOpenAIRequest,
+    toWire: (request) => JSON.parse(toJsonlLine(request)) as Record<string, unknown>,
 
     async submit(requests, tag) {
       let fileId: string | undefined;

@@ -1,0 +1,126 @@
+import { loadFile } from '../content/load-file.js';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { ProviderName } from '../models/registry.js';
+import { estimateJob } from '../pricing/estimate.js';
+import { batchCost, type PriceTable } from '../pricing/prices.js';
+import type { BatchProvider } from '../providers/provider.js';
+import type { JobResult } from '../types.js';
+import { planBatches } from './plan-batches.js';
+
+/** One job as a dry run sees it. */
+export interface DryRunJob {
+  jobId: string;
+  provider: ProviderName;
+  model: string;
+  batchIndex: number;
+  /** The request exactly as it would be sent (Anthropic `{custom_id, params}`; OpenAI the JSONL line). */
+  request: Record<string, unknown>;
+  estimatedInputTokens: number;
+  estimatedOutputTokens: number;
+  /** Null when the model has no known price. */
+  estimatedCostUsd: number | null;
+  /** Whether the cost limit would hold this job back if every job cost its estimate. */
+  stoppedByCostLimit: boolean;
+}
+
+export interface DryRunBatch {
+  index: number;
+  provider: ProviderName;
+  model: string;
+  jobIds: string[];
+  estimatedCostUsd: number | null;
+}
+
+/** What a run would send and cost, found with no network call (unless a `sample` was asked for). */
+export interface DryRunReport {
+  jobs: DryRunJob[];
+  batches: DryRunBatch[];
+  totals: { jobs: number; inputTokens: number; outputTokens: number; estimatedCostUsd: number | null };
+  costLimitUsd: number | null;
+  /** Jobs a cost limit would stop if every job cost its estimate (results that cost less free budget for them). */
+  stoppedByCostLimit: string[];
+  /** Present with `dryRun({ sample })`: a real run of a few jobs, and the total extrapolated from their actual usage. */
+  sample?: {
+    jobIds: string[];
+    results: Record<string, JobResult>;
+    actualCostUsd: number | null;
+    estimatedCostUsd: number | null;
+    /** totals.estimatedCostUsd x actual / estimated of the sample. */
+    extrapolatedCostUsd: number | null;
+  };
+}
+
+export interface DryRunInput {
+  jobs: NormalizedJob[];
+  providers: ReadonlyMap<ProviderName, BatchProvider>;
+  itemsPerBatch: number;
+  costLimitUsd: number | undefined;
+  prices: PriceTable;
+}
+
+const sum = (values: (number | null)[]): number | null =>
+  values.some((v) => v === null) ? null : values.reduce<number>((total, v) => total + (v ?? 0), 0);
+
+/** Builds every request and estimate, one file at a time; sends nothing. */
+export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
+  const planned = planBatches(input.jobs, {
+    itemsPerBatch: input.itemsPerBatch,
+    limitsFor: (provider) => input.providers.get(provider)!.limits,
+  });
+  const jobs: DryRunJob[] = [];
+  const batches: DryRunBatch[] = [];
+  let committed = 0;
+  for (const batch of planned) {
+    const provider = input.providers.get(batch.provider)!;
+    const costs: (number | null)[] = [];
+    for (const job of batch.jobs) {
+      const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
+      const request = provider.toRequest(job, file);
+      const estimate = await estimateJob(job, request.body, file);
+      const cost = batchCost(job.model, job.provider, estimate, input.prices);
+      costs.push(cost);
+      let stopped = false;
+      if (input.costLimitUsd !== undefined && cost !== null) {
+        stopped = committed + cost > input.costLimitUsd + 1e-12;
+        if (!stopped) committed += cost;
+      }
+      jobs.push({
+        jobId: job.id,
+        provider: job.provider,
+        model: job.model,
+        batchIndex: batch.index,
+        request: provider.toWire(request),
+        estimatedInputTokens: estimate.inputTokens,
+        estimatedOutputTokens: estimate.outputTokens,
+        estimatedCostUsd: cost,
+        stoppedByCostLimit: stopped,
+      });
+    }
+    batches.push({
+      index: batch.index,
+      provider: batch.provider,
+      model: batch.model,
+      jobIds: batch.jobs.map((job) => job.id),
+      estimatedCostUsd: sum(costs),
+    });
+  }
+  return {
+    jobs,
+    batches,
+    totals: {
+      jobs: jobs.length,
+      inputTokens: jobs.reduce((total, job) => total + job.estimatedInputTokens, 0),
+      outputTokens: jobs.reduce((total, job) => total + job.estimatedOutputTokens, 0),
+      estimatedCostUsd: sum(jobs.map((job) => job.estimatedCostUsd)),
+    },
+    costLimitUsd: input.costLimitUsd ?? null,
+    stoppedByCostLimit: jobs.filter((job) => job.stoppedByCostLimit).map((job) => job.jobId),
+  };
+}
+
+/** An even spread of about `share` of the jobs, at least one. */
+export function sampleJobs(jobs: NormalizedJob[], share: number): NormalizedJob[] {
+  const count = Math.max(1, Math.min(jobs.length, Math.ceil(jobs.length * share)));
+  const step = jobs.length / count;
+  return Array.from({ length: count }, (_, i) => jobs[Math.floor(i * step)]!);
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import {
+  estimateJob,
+  imageTokenEstimate,
+  pdfTokenEstimate,
+  textTokenEstimate,
+} from '../../src/pricing/estimate.js';
+import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
+import { makePdf } from '../helpers/pdf.js';
+
+/** The smallest PNG header image-size needs: signature and IHDR with the size. */
+function png(width: number, height: number): Buffer {
+  const header = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
+  header.writeUInt32BE(13, 8);
+  header.write('IHDR', 12, 'ascii');
+  header.writeUInt32BE(width, 16);
+  header.writeUInt32BE(height, 20);
+  return header;
+}
+
+describe('estimates', () => {
+  it('text: ceil(UTF-8 bytes / 3)', () => {
+    expect(textTokenEstimate('abcdef')).toBe(2);
+    expect(textTokenEstimate('日本')).toBe(2);
+  });
+
+  it('PDFs by page count and text', async () => {
+    const pdf = await makePdf([['page one'], ['page two'], ['page three']]);
+    expect(await pdfTokenEstimate(pdf)).toBe(3 * 3_000);
+    const dense = await makePdf([Array.from({ length: 40 }, (_, i) => `L${i} ${'wordy text '.repeat(14)}`)]);
+    expect(await pdfTokenEstimate(dense)).toBeGreaterThan(3_000);
+  });
+
+  it("images by each provider's documented rule", () => {
+    expect(imageTokenEstimate(png(1000, 1000), 'anthropic', 'claude-haiku-4-5')).toBe(1334);
+    // Larger images are scaled to 1.15 megapixels first.
+    expect(imageTokenEstimate(png(4000, 3000), 'anthropic', 'claude-haiku-4-5')).toBe(1534);
+    // gpt-4o: 1024x1024 -> 768x768 -> 4 tiles: 85 + 4 x 170.
+    expect(imageTokenEstimate(png(1024, 1024), 'openai', 'gpt-4o')).toBe(765);
+    expect(imageTokenEstimate(png(1024, 1024), 'openai', 'gpt-4o-mini')).toBe(2_833 + 4 * 5_667);
+    // gpt-4.1-mini: 32-px patches times 1.62.
+    expect(imageTokenEstimate(png(1024, 1024), 'openai', 'gpt-4.1-mini')).toBe(Math.ceil(1024 * 1.62));
+    // Unreadable: the largest.
+    expect(imageTokenEstimate(Buffer.from('nope'), 'anthropic', 'claude-haiku-4-5')).toBe(1534);
+  });
+
+  it('output at maxTokens unless expectedOutputTokens is given; input from the exact request body', async () => {
+    const job = normalizeJob(
+      { id: 'j', messages: [{ role: 'user', content: 'x'.repeat(300) }], maxTokens: 700 },
+      { model: 'claude-haiku-4-5' },
+      0,
+      new Set(),
+    );
+    const estimate = await estimateJob(job, toAnthropicRequest(job, null).body, null);
+    expect(estimate.outputTokens).toBe(700);
+    expect(estimate.inputTokens).toBeGreaterThanOrEqual(100);
+    const expected = normalizeJob(
+      { id: 'k', messages: [{ role: 'user', content: 'x' }], maxTokens: 700, expectedOutputTokens: 50 },
+      { model: 'claude-haiku-4-5' },
+      0,
+      new Set(),
+    );
+    expect((await estimateJob(expected, {}, null)).outputTokens).toBe(50);
+  });
+
+  it('an image job adds its image estimate, not its base64 length', async () => {
+    const image = png(1000, 1000);
+    const job = normalizeJob(
+      { id: 'i', file: { data: image, name: 'a.png' }, prompt: 'Describe' },
+      { model: 'claude-haiku-4-5' },
+      0,
+      new Set(),
+    );
+    const estimate = await estimateJob(job, toAnthropicRequest(job, image).body, image);
+    expect(estimate.inputTokens).toBeGreaterThan(1334);
+    expect(estimate.inputTokens).toBeLessThan(1334 + 100);
+  });
+});

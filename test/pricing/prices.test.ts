@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { BATCH_DISCOUNT, batchCost, hasPrice } from '../../src/pricing/prices.js';
+
+const million = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+/** One request's usage below the 200k-token tier some models have. */
+const tenth = { inputTokens: 100_000, outputTokens: 100_000 };
+
+describe('batchCost', () => {
+  it('prices current Anthropic and OpenAI models at half the standard rate, dated names included', () => {
+    const cases: [string, 'anthropic' | 'openai', number][] = [
+      ['claude-haiku-4-5', 'anthropic', (1 + 5) / 2],
+      ['claude-haiku-4-5-20251001', 'anthropic', (1 + 5) / 2],
+      ['claude-sonnet-4-5', 'anthropic', (3 + 15) / 2],
+      ['claude-opus-4-5', 'anthropic', (5 + 25) / 2],
+      ['gpt-4o-mini', 'openai', (0.15 + 0.6) / 2],
+      ['gpt-4o-mini-2024-07-18', 'openai', (0.15 + 0.6) / 2],
+      ['gpt-4o', 'openai', (2.5 + 10) / 2],
+      ['gpt-5', 'openai', (1.25 + 10) / 2],
+      ['o4-mini', 'openai', (1.1 + 4.4) / 2],
+    ];
+    for (const [model, provider, expected] of cases) {
+      expect(batchCost(model, provider, tenth), model).toBeCloseTo(expected / 10, 9);
+    }
+    expect(BATCH_DISCOUNT).toEqual({ anthropic: 0.5, openai: 0.5 });
+  });
+
+  it('prices tiered models at the higher tier above 200k input tokens in one request', () => {
+    // claude-sonnet-4-5: 3/15 per MTok up to 200k input tokens, 6/22.5 above.
+    expect(
+      batchCost('claude-sonnet-4-5', 'anthropic', { inputTokens: 300_000, outputTokens: 0 }),
+    ).toBeCloseTo((0.3 * 6) / 2, 9);
+  });
+
+  it('prices cache reads and writes at their own rates (part of the input total)', () => {
+    // claude-haiku-4-5: input 1, cache read 0.1, cache write 1.25 per MTok (standard).
+    const usage = {
+      inputTokens: 1_000_000,
+      outputTokens: 0,
+      cacheReadTokens: 500_000,
+      cacheWriteTokens: 200_000,
+    };
+    expect(batchCost('claude-haiku-4-5', 'anthropic', usage)).toBeCloseTo(
+      (0.3 * 1 + 0.5 * 0.1 + 0.2 * 1.25) / 2,
+      9,
+    );
+    // gpt-4o-mini cached input 0.075 per MTok.
+    expect(
+      batchCost('gpt-4o-mini', 'openai', {
+        inputTokens: 1_000_000,
+        outputTokens: 0,
+        cacheReadTokens: 1_000_000,
+      }),
+    ).toBeCloseTo(0.075 / 2, 9);
+  });
+
+  it("uses the user's price for a model, over the table too", () => {
+    const prices = { 'claude-future-9': { inputPerMTok: 2, outputPerMTok: 10, cacheReadPerMTok: 0.2 } };
+    expect(batchCost('claude-future-9', 'anthropic', million, prices)).toBeCloseTo(6, 9);
+    expect(
+      batchCost('claude-future-9', 'anthropic', { ...million, cacheReadTokens: 1_000_000 }, prices),
+    ).toBeCloseTo(5.1, 9);
+    expect(
+      batchCost('gpt-4o-mini', 'openai', million, { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 1 } }),
+    ).toBeCloseTo(1, 9);
+  });
+
+  it('knows no price for an unknown model: null, never 0', () => {
+    expect(batchCost('claude-future-9', 'anthropic', million)).toBeNull();
+    expect(hasPrice('claude-future-9', 'anthropic')).toBe(false);
+    expect(hasPrice('claude-haiku-4-5', 'anthropic')).toBe(true);
+  });
+});
