@@ -16,6 +16,8 @@ import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
 import { type DryRunReport, dryRun, sampleJobs } from './run/dry-run.js';
 import { planBatches } from './run/plan-batches.js';
+import { RunJournal } from './run/run-journal.js';
+import { openState } from './store/open-state.js';
 import { ResultsWriter } from './store/results-writer.js';
 import type { InferOutput, ResponseSchema } from './structured/schema.js';
 import type { JobInput, JobSettings, Progress } from './types.js';
@@ -47,9 +49,19 @@ export interface BatchOptions {
    * applied). They win over the bundled price table; a model with no price at all is refused when a cost limit is set.
    */
   prices?: PriceTable;
-  /** Crash-safe resume is not available yet: setting it is refused rather than silently ignored. */
+  /**
+   * A journal that makes the run crash-safe: an intent is flushed before every submit and provider batch ids right
+   * after, so that running the same batch again resumes — following what the provider already has, submitting
+   * nothing twice, keeping every result. Results go to `resultsDir` (default `<stateFile>.results`).
+   */
   stateFile?: string;
+  /**
+   * Resume from `stateFile` when it matches these jobs. `false` starts fresh: the old state file and results
+   * directory are moved aside (renamed, never deleted). @default true
+   */
   reuseState?: boolean;
+  /** Resubmissions of a job whose provider batch expired or was cancelled at the provider. @default 1 */
+  maxRetries?: number;
 }
 
 /** Options of {@link Batch.run}. */
@@ -111,10 +123,13 @@ export class Batch<T = never> {
     this.options = options;
     this.maxConcurrent = positiveInteger('maxConcurrent', options.maxConcurrent ?? 10);
     this.itemsPerBatch = positiveInteger('itemsPerBatch', options.itemsPerBatch ?? 1000);
-    if (options.stateFile !== undefined) {
+    if (
+      options.maxRetries !== undefined &&
+      (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)
+    ) {
       throw new ConfigurationError(
-        'not_supported',
-        '`stateFile` (crash-safe resume) is not available in this version yet; remove it. Results still go to `resultsDir`.',
+        'invalid_option',
+        `Expected \`maxRetries\` to be a whole number from 0 up, got \`${String(options.maxRetries)}\`.`,
       );
     }
   }
@@ -193,7 +208,7 @@ export class Batch<T = never> {
     this.checkPrices();
     await checkCitablePdfs(this.jobs);
     this.started = true;
-    const run = await this.startRun(this.jobs, providers, options);
+    const run = await this.startRun(this.jobs, providers, options, true);
     return run as BatchRun<T>;
   }
 
@@ -264,14 +279,27 @@ export class Batch<T = never> {
     jobs: NormalizedJob[],
     providers: Map<ProviderName, BatchProvider>,
     options: RunOptions,
+    durable = false,
   ): Promise<BatchRun<unknown>> {
-    const resultsWriter = this.options.resultsDir
-      ? new ResultsWriter(this.options.resultsDir, this.options.saveRawResponses ?? true)
+    const { stateFile } = this.options;
+    const resultsDir = this.options.resultsDir ?? (stateFile && durable ? `${stateFile}.results` : undefined);
+    const resultsWriter = resultsDir
+      ? new ResultsWriter(resultsDir, this.options.saveRawResponses ?? true)
       : undefined;
+    const state =
+      stateFile && durable && resultsDir
+        ? await openState({
+            stateFile,
+            resultsDir,
+            reuseState: this.options.reuseState ?? true,
+            jobs,
+            logger: this.logger,
+          })
+        : undefined;
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
       jobs,
-      planned: planBatches(jobs, {
+      planned: planBatches(state?.remaining ?? jobs, {
         itemsPerBatch: this.itemsPerBatch,
         limitsFor: (provider) => providers.get(provider)!.limits,
       }),
@@ -285,6 +313,12 @@ export class Batch<T = never> {
       prices: this.options.prices ?? {},
       poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
       retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },
+      maxRetries: this.options.maxRetries ?? 1,
+      journal: new RunJournal(state?.journal),
+      ...(state && {
+        resume: { stateId: state.stateId, results: state.results, submissions: state.submissions },
+        onFinished: state.release,
+      }),
     });
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
     run.start();

@@ -1,7 +1,7 @@
 import { JobValidationError } from '../errors.js';
 
-/** Safe as a file name and as both providers' `custom_id` (Anthropic: `^[a-zA-Z0-9_-]{1,64}$`). */
-export const JOB_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Safe as a file name and, behind a 9-character submission prefix, as both providers' `custom_id` (at most 64). */
+export const JOB_ID_PATTERN = /^[a-zA-Z0-9_-]{1,48}$/;
 
 export function generatedJobId(index: number): string {
   return `job-${String(index + 1).padStart(5, '0')}`;
@@ -11,8 +11,8 @@ export function checkJobId(id: unknown, taken: ReadonlySet<string>): string {
   if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id)) {
     throw new JobValidationError(
       'invalid_job_id',
-      `Job id ${JSON.stringify(id)} is not allowed: use 1 to 64 letters, digits, "_" or "-" (no "/", "..", spaces or ` +
-        'dots), because it becomes a file name and the provider custom_id.',
+      `Job id ${JSON.stringify(id)} is not allowed: use 1 to 48 letters, digits, "_" or "-" (no "/", "..", spaces or ` +
+        'dots), because it becomes a file name and part of the provider custom_id (at most 64 characters).',
       { jobId: typeof id === 'string' ? id : undefined },
     );
   }

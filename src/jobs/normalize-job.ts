@@ -140,6 +140,7 @@ export function normalizeJob(
     output,
     retryInvalid,
     attempt: 1,
+    resubmits: 0,
   };
 }
 

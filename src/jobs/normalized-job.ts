@@ -34,6 +34,8 @@ export interface NormalizedJob {
   retryInvalid: number;
   /** 1 for the first send; a job resent after an invalid answer counts up. */
   attempt: number;
+  /** Times the job was resubmitted after its provider batch expired or was cancelled. */
+  resubmits: number;
 }
 
 /** A job's `responseModel`, with its JSON Schema in the shapes each provider takes. */

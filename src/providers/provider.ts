@@ -10,10 +10,15 @@ export interface ProviderRequest {
   body: Record<string, unknown>;
 }
 
-/** Names one submission, so that a provider batch can be traced back to the run and position that made it. */
+/** Names one submission, so that a provider batch can be traced back to it after a crash. */
 export interface SubmissionTag {
+  /** The state's id (stable across resumes), else the run's. */
   runId: string;
-  batchIndex: number;
+  /** Unique per submission; every request's custom_id starts with it and "_". */
+  submissionId: string;
+  requestCount: number;
+  /** When the intent to submit was recorded (ms since the epoch). */
+  intentAt: number;
 }
 
 export interface ProviderBatchRef {
@@ -65,6 +70,12 @@ export interface BatchProvider {
   /** Streams results; callable again after a broken stream. */
   results(ref: ProviderBatchRef): AsyncIterable<JobOutcome>;
   cancel(ref: ProviderBatchRef): Promise<void>;
+  /**
+   * Provider batches that may be this submission's, newest first, for a submission whose id was never recorded.
+   * `confirmed` when the provider's own data proves it (OpenAI metadata); otherwise its results must show the
+   * custom_id prefix once it has ended.
+   */
+  findSubmitted(tag: SubmissionTag): Promise<{ ref: ProviderBatchRef; confirmed: boolean }[]>;
   /** Frees what the batch left at the provider (OpenAI: its input file) once its results are safe. */
   cleanup?(ref: ProviderBatchRef): Promise<void>;
 }

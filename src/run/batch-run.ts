@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { loadFile } from '../content/load-file.js';
 import { BatchwiseError, type ErrorInfo, ProviderError, WaitTimeoutError } from '../errors.js';
@@ -14,13 +15,16 @@ import type {
   ProviderBatchState,
   ProviderRequest,
 } from '../providers/provider.js';
+import { crashPoint } from '../store/crash-point.js';
 import type { ResultsWriter } from '../store/results-writer.js';
+import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult, Progress } from '../types.js';
 import { buildResult } from './build-result.js';
 import { CostBudget } from './cost-budget.js';
 import type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './events.js';
 import { formatStatus } from './format-status.js';
 import { type PlannedBatch, planBatches } from './plan-batches.js';
+import type { RunJournal } from './run-journal.js';
 import { Semaphore } from './semaphore.js';
 import { failedResult } from './to-job-result.js';
 import { WakeableSleep } from './wake-sleep.js';
@@ -59,6 +63,19 @@ export interface RunConfig {
   prices: PriceTable;
   poll: Required<PollOptions>;
   retry: Required<RetryOptions>;
+  /** Resubmissions of jobs whose provider batch expired or was cancelled by someone else. */
+  maxRetries: number;
+  journal: RunJournal;
+  resume?: ResumeState;
+  /** Called once the run has ended (release the state lock). */
+  onFinished?: () => Promise<void>;
+}
+
+/** What a resumed run starts from: results already on disk and submissions the state file knows. */
+export interface ResumeState {
+  stateId: string;
+  results: JobResult[];
+  submissions: SubmissionState[];
 }
 
 interface TrackedBatch {
@@ -68,6 +85,10 @@ interface TrackedBatch {
   rawStatus: string | null;
   requestsDone: number;
   cancelRequested: boolean;
+  /** Set once the intent is recorded: the custom_id prefix and OpenAI metadata of the submission. */
+  submissionId: string | null;
+  /** A submission from the state file: its intent (and provider batch id, when it was recorded). */
+  resumed: SubmissionState | null;
 }
 
 /** A job ready to send: its request and what it may cost at most. */
@@ -112,6 +133,12 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   /** Cost of every attempt of a job so far (a job resent after an invalid answer was paid for twice). */
   private readonly costByJob = new Map<string, number>();
   private unknownCost = false;
+  private finishing: Promise<void> | undefined;
+
+  /** Stable across resumes when there is a state file; tags submissions (OpenAI metadata). */
+  private get stateId(): string {
+    return this.config.resume?.stateId ?? this.id;
+  }
 
   /** @internal Created by `Batch.run()`. */
   constructor(config: RunConfig) {
@@ -120,14 +147,52 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     this.id = config.runId;
     this.budget = new CostBudget(config.costLimitUsd);
     this.jobsById = new Map(config.jobs.map((job) => [job.id, job]));
-    this.batches = config.planned.map((plan) => ({
+    this.batches = [];
+    for (const result of config.resume?.results ?? []) {
+      this.resultsById.set(result.jobId, result);
+      this.budget.settle(result.jobId, result.costUsd);
+      if (result.costUsd === null) this.unknownCost = true;
+      else this.costByJob.set(result.jobId, result.costUsd);
+    }
+    for (const submission of config.resume?.submissions ?? []) this.trackResumed(submission);
+    for (const plan of config.planned) this.track({ ...plan, index: this.batches.length });
+  }
+
+  private track(plan: PlannedBatch, resumed: SubmissionState | null = null): TrackedBatch {
+    const batch: TrackedBatch = {
       plan,
       status: 'pending',
       ref: null,
       rawStatus: null,
       requestsDone: 0,
       cancelRequested: false,
-    }));
+      submissionId: resumed?.intent.submissionId ?? null,
+      resumed,
+    };
+    this.batches.push(batch);
+    return batch;
+  }
+
+  /** A submission the state file knows: its jobs (as of then) are tracked again with their reservations. */
+  private trackResumed(submission: SubmissionState): void {
+    const { intent } = submission;
+    const jobs: NormalizedJob[] = [];
+    intent.jobIds.forEach((id, index) => {
+      const job = this.jobsById.get(id);
+      if (!job) return;
+      const resent = {
+        ...job,
+        attempt: intent.attempts[index] ?? 1,
+        resubmits: intent.resubmits?.[index] ?? 0,
+      };
+      this.jobsById.set(id, resent);
+      jobs.push(resent);
+      if (!this.resultsById.has(id)) this.budget.restore(id, intent.reservationsUsd[index] ?? null);
+    });
+    this.track(
+      { index: this.batches.length, provider: intent.provider, model: intent.model, jobs },
+      submission,
+    );
   }
 
   /**
@@ -144,7 +209,10 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     }
     this.finished = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.schedule())
-      .finally(() => clearTimeout(this.timeLimitTimer));
+      .finally(async () => {
+        clearTimeout(this.timeLimitTimer);
+        await this.finish();
+      });
   }
 
   /** Every result so far, by job id (partial while running). */
@@ -289,8 +357,18 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
       await Promise.race(running);
       await this.releaseDeferred(false);
     }
+    await this.finish();
     this.emit('progress', this.progress());
     this.emit('complete', this.results());
+  }
+
+  /** Closes the state file and releases its lock, once, however the run ended. */
+  private async finish(): Promise<void> {
+    this.finishing ??= (async () => {
+      await this.config.journal.close();
+      await this.config.onFinished?.();
+    })();
+    await this.finishing;
   }
 
   private async endUnsubmitted(batch: TrackedBatch): Promise<void> {
@@ -310,34 +388,15 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   private async runBatch(batch: TrackedBatch): Promise<void> {
     const provider = this.config.providers.get(batch.plan.provider)!;
     batch.status = 'submitting';
-    const candidates = await this.buildRequests(batch, provider);
-    const { admitted, deferred } = this.budget.admit(candidates);
-    if (deferred.length > 0) this.deferJobs(deferred.map((c) => c.job));
-    batch.plan = { ...batch.plan, jobs: admitted.map((c) => c.job) };
-    if (admitted.length === 0) {
-      batch.status = 'skipped';
-      return;
-    }
-    const requests = admitted.map((c) => c.request);
-    for (const { job, request } of admitted) {
-      await this.config.resultsWriter?.writeRaw(job.id, 'request', {
-        custom_id: request.customId,
-        body: request.body,
-      });
-    }
-    let ref: ProviderBatchRef;
-    try {
-      ref = await this.withRetry(`submit of batch ${batch.plan.index}`, () =>
-        provider.submit(requests, { runId: this.id, batchIndex: batch.plan.index }),
-      );
-    } catch (error) {
-      await this.failBatch(batch, requests, { code: 'submit_failed', message: messageOf(error) }, null);
-      return;
-    }
+    const adopted = batch.resumed ? await this.adopt(batch, provider) : 'resubmit';
+    if (adopted === 'failed') return;
+    const submission = adopted === 'resubmit' ? await this.submit(batch, provider) : adopted;
+    if (!submission) return;
+    const { ref, requests } = submission;
     batch.ref = ref;
     batch.status = 'active';
-    for (const request of requests) this.activeJobs.add(request.jobId);
-    this.config.logger.info(`submitted ${batch.plan.provider} batch ${ref.id} (${requests.length} jobs)`);
+    for (const request of requests)
+      if (!this.resultsById.has(request.jobId)) this.activeJobs.add(request.jobId);
     this.emit('batchSubmitted', this.info(batch));
     this.emit('progress', this.progress());
 
@@ -357,9 +416,143 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     } else {
       await this.collect(batch, provider, ref, requests);
     }
+    crashPoint('before-ended-record');
+    await this.config.journal.ended(batch.submissionId!);
     await provider.cleanup?.(ref).catch((error: unknown) => {
       this.config.logger.warn(`cleanup of ${ref.id} failed: ${messageOf(error)}`);
     });
+  }
+
+  /**
+   * A fresh submission: build and admit the requests, record the intent (flushed), create the provider batch, record
+   * its id. A crash between the create and the record is what {@link adopt} recovers from.
+   */
+  private async submit(
+    batch: TrackedBatch,
+    provider: BatchProvider,
+  ): Promise<{ ref: ProviderBatchRef; requests: ProviderRequest[] } | undefined> {
+    const candidates = await this.buildRequests(batch, provider);
+    const { admitted, deferred } = this.budget.admit(candidates);
+    if (deferred.length > 0) this.deferJobs(deferred.map((c) => c.job));
+    batch.plan = { ...batch.plan, jobs: admitted.map((c) => c.job) };
+    if (admitted.length === 0) {
+      batch.status = 'skipped';
+      return undefined;
+    }
+    const submissionId = newSubmissionId();
+    batch.submissionId = submissionId;
+    const requests = admitted.map((c) => ({ ...c.request, customId: `${submissionId}_${c.job.id}` }));
+    for (const request of requests) {
+      await this.config.resultsWriter?.writeRaw(request.jobId, 'request', {
+        custom_id: request.customId,
+        body: request.body,
+      });
+    }
+    const intentAt = Date.now();
+    crashPoint('before-intent');
+    await this.config.journal.intent({
+      submissionId,
+      provider: batch.plan.provider,
+      model: batch.plan.model,
+      jobIds: admitted.map((c) => c.job.id),
+      reservationsUsd: admitted.map((c) => c.estimateUsd),
+      attempts: admitted.map((c) => c.job.attempt),
+      resubmits: admitted.map((c) => c.job.resubmits),
+      intentAt,
+    });
+    crashPoint('after-intent');
+    let ref: ProviderBatchRef;
+    try {
+      ref = await this.withRetry(`submit of batch ${batch.plan.index}`, () =>
+        provider.submit(requests, {
+          runId: this.stateId,
+          submissionId,
+          requestCount: requests.length,
+          intentAt,
+        }),
+      );
+    } catch (error) {
+      await this.config.journal.abandoned(submissionId);
+      await this.failBatch(batch, requests, { code: 'submit_failed', message: messageOf(error) }, null);
+      return undefined;
+    }
+    crashPoint('after-create');
+    await this.config.journal.submitted(submissionId, ref.id);
+    crashPoint('after-submitted-record');
+    this.config.logger.info(`submitted ${batch.plan.provider} batch ${ref.id} (${requests.length} jobs)`);
+    return { ref, requests };
+  }
+
+  /**
+   * A submission from the state file. With its provider batch id, it is simply followed again. Without one (the
+   * process died between create and record), the provider is asked for a batch carrying the submission's tag; one
+   * found is adopted, so nothing is paid twice. None found: the intent is marked abandoned and the jobs go out anew.
+   */
+  private async adopt(
+    batch: TrackedBatch,
+    provider: BatchProvider,
+  ): Promise<{ ref: ProviderBatchRef; requests: ProviderRequest[] } | 'resubmit' | 'failed'> {
+    const submission = batch.resumed!;
+    const { intent } = submission;
+    // Every request of the submission, in its order, so that per-line errors and custom_ids map back to jobs.
+    const requests = intent.jobIds.map((jobId) => ({
+      customId: `${intent.submissionId}_${jobId}`,
+      jobId,
+      body: {},
+    }));
+    if (submission.providerBatchId) {
+      return { ref: { provider: intent.provider, id: submission.providerBatchId }, requests };
+    }
+    const tag = {
+      runId: this.stateId,
+      submissionId: intent.submissionId,
+      requestCount: intent.jobIds.length,
+      intentAt: intent.intentAt,
+    };
+    let found: ProviderBatchRef | undefined;
+    try {
+      for (const candidate of await this.withRetry('look-up of an orphaned submission', () =>
+        provider.findSubmitted(tag),
+      )) {
+        if (
+          candidate.confirmed ||
+          (await this.confirm(batch, provider, candidate.ref, intent.submissionId))
+        ) {
+          found = candidate.ref;
+          break;
+        }
+      }
+    } catch (error) {
+      // Not knowing is not "not found": resubmitting could pay twice. The jobs fail with the reason instead.
+      const message = `could not check whether submission ${intent.submissionId} reached ${intent.provider}: ${messageOf(error)}. Run again to retry.`;
+      await this.failBatch(batch, requests, { code: 'adopt_failed', message }, null);
+      return 'failed';
+    }
+    if (found) {
+      this.config.logger.info(
+        `adopted ${intent.provider} batch ${found.id} of submission ${intent.submissionId} after a crash`,
+      );
+      await this.config.journal.submitted(intent.submissionId, found.id);
+      return { ref: found, requests };
+    }
+    await this.config.journal.abandoned(intent.submissionId);
+    for (const id of intent.jobIds) if (!this.resultsById.has(id)) this.budget.settle(id, 0);
+    batch.resumed = null;
+    batch.plan = { ...batch.plan, jobs: batch.plan.jobs.filter((job) => !this.resultsById.has(job.id)) };
+    return 'resubmit';
+  }
+
+  /** Whether a candidate batch is this submission's: once it has ended, its custom_ids carry the prefix. */
+  private async confirm(
+    batch: TrackedBatch,
+    provider: BatchProvider,
+    ref: ProviderBatchRef,
+    submissionId: string,
+  ): Promise<boolean> {
+    const ended = await this.pollUntilEnded(batch, provider, ref);
+    if (!ended.state) return false;
+    for await (const outcome of provider.results(ref)) return outcome.customId.startsWith(`${submissionId}_`);
+    return false;
   }
 
   /** Reads each job's file, maps it and estimates its cost; a job whose file can no longer be read fails alone. */
@@ -437,6 +630,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     for (;;) {
       if (this.stopReason?.cancelActive && !batch.cancelRequested) await this.cancel(batch, provider, ref);
       try {
+        crashPoint('poll');
         const state = await provider.poll(ref);
         fatalErrors = 0;
         batch.rawStatus = state.rawStatus;
@@ -494,6 +688,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
             continue;
           }
           if (this.resultsById.has(jobId) || retried.has(jobId)) continue;
+          crashPoint('results-stream');
           await this.config.resultsWriter?.writeRaw(jobId, 'response', outcome.raw);
           const result = await this.resultFor(this.jobsById.get(jobId)!, outcome, ref.id);
           if (this.queueRetry(result)) {
@@ -535,18 +730,29 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   }
 
   /**
-   * An invalid answer with retries left is not a result yet: the job goes back to pending, and once its batch is
-   * collected it is sent again in a new provider batch (still at batch price), its prompt saying what was wrong.
+   * A result that is not final yet: an invalid answer with `retryInvalid` left is sent again with what was wrong; a
+   * job whose provider batch expired (or was cancelled by someone else) is sent again up to `maxRetries` times. The
+   * job goes back to pending and out in a new provider batch once this one is collected.
    */
   private queueRetry(result: JobResult): boolean {
     const job = this.jobsById.get(result.jobId)!;
-    if (result.status !== 'invalid' || job.attempt > job.retryInvalid || this.stopReason) return false;
+    if (this.stopReason) return false;
+    let retry: NormalizedJob;
+    if (result.status === 'invalid' && job.attempt <= job.retryInvalid) {
+      retry = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
+    } else if (
+      (result.status === 'expired' || result.status === 'cancelled') &&
+      job.resubmits < this.config.maxRetries
+    ) {
+      retry = { ...job, resubmits: job.resubmits + 1 };
+    } else {
+      return false;
+    }
     this.account(result);
-    const retry = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
     this.jobsById.set(job.id, retry);
     this.activeJobs.delete(job.id);
     this.retryQueue.push(retry);
-    this.config.logger.info(`job ${job.id}: invalid answer, sending it again (attempt ${retry.attempt})`);
+    this.config.logger.info(`job ${job.id}: ${result.status}, sending it again`);
     return true;
   }
 
@@ -558,14 +764,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   private appendBatches(jobs: NormalizedJob[]): void {
     const limitsFor = (provider: ProviderName) => this.config.providers.get(provider)!.limits;
     for (const plan of planBatches(jobs, { itemsPerBatch: this.config.itemsPerBatch, limitsFor })) {
-      this.batches.push({
-        plan: { ...plan, index: this.batches.length },
-        status: 'pending',
-        ref: null,
-        rawStatus: null,
-        requestsDone: 0,
-        cancelRequested: false,
-      });
+      this.track({ ...plan, index: this.batches.length });
     }
   }
 
@@ -590,7 +789,9 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     if (this.resultsById.has(attempt.jobId)) return;
     const result = this.account(attempt);
     try {
+      crashPoint('before-result-write');
       await this.config.resultsWriter?.writeResult(result);
+      crashPoint('after-result-write');
     } catch (error) {
       this.emit(
         'error',
@@ -643,4 +844,12 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** 8 characters, [a-z0-9]: with "_" it prefixes custom_ids (job ids are at most 48 characters, so they fit in 64). */
+function newSubmissionId(): string {
+  return BigInt(`0x${randomBytes(6).toString('hex')}`)
+    .toString(36)
+    .padStart(8, '0')
+    .slice(-8);
 }

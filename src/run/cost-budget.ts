@@ -42,6 +42,13 @@ export class CostBudget {
     return (estimateUsd ?? 0) <= this.availableUsd + 1e-12;
   }
 
+  /** Reserves a job's estimate again after a restart (it was admitted before the crash). */
+  restore(jobId: string, estimateUsd: number | null): void {
+    const estimate = estimateUsd ?? 0;
+    this.reservations.set(jobId, estimate);
+    this.reservedUsd += estimate;
+  }
+
   /** Replaces a job's reservation with what it actually cost. */
   settle(jobId: string, actualUsd: number | null): void {
     const reserved = this.reservations.get(jobId);

@@ -226,7 +226,7 @@ describe('limits, options and run()', () => {
     );
   });
 
-  it('new Batch() refuses non-positive concurrency and batch sizes, and stateFile until it is supported', () => {
+  it('new Batch() refuses non-positive concurrency, batch sizes and retries', () => {
     expectRefused(
       () => new Batch({ maxConcurrent: 0 }),
       ConfigurationError,
@@ -234,12 +234,7 @@ describe('limits, options and run()', () => {
       '`maxConcurrent`',
     );
     expectRefused(() => new Batch({ itemsPerBatch: 2.5 }), ConfigurationError, 'invalid_option', '2.5');
-    expectRefused(
-      () => new Batch({ stateFile: 'state.json' }),
-      ConfigurationError,
-      'not_supported',
-      'stateFile',
-    );
+    expectRefused(() => new Batch({ maxRetries: -1 }), ConfigurationError, 'invalid_option', '`maxRetries`');
   });
 
   it('.run() with no jobs', async () => {

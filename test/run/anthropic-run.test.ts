@@ -137,13 +137,39 @@ describe('Batch.run() on Anthropic, end to end', () => {
     expect(run.progress()).toMatchObject({ failed: errored.length, completed: 40 - errored.length });
   });
 
-  it('gives expired rows an expired result and keeps the finished ones', async () => {
+  it('gives expired rows an expired result and keeps the finished ones (maxRetries: 0)', async () => {
     emulator.configure({ expire: { completedShare: 0.4 } });
-    const results = await (await withJobs(10).run()).wait();
+    const results = await (await withJobs(10, { maxRetries: 0 }).run()).wait();
     const statuses = Object.values(results).map((r) => r.status);
     expect(statuses.filter((s) => s === 'succeeded')).toHaveLength(4);
     expect(statuses.filter((s) => s === 'expired')).toHaveLength(6);
     expect(Object.values(results).find((r) => r.status === 'expired')!.error!.code).toBe('expired');
+  });
+
+  it('resubmits only the unfinished jobs of an expired batch, keeping the finished results', async () => {
+    emulator.configure({ expire: { completedShare: 0.4 } });
+    const run = await withJobs(10).run();
+    run.once('batchCompleted', () => emulator.configure({ expire: null }));
+    const sent: number[] = [];
+    run.on('batchSubmitted', (batch) => sent.push(batch.jobIds.length));
+    const results = await run.wait();
+    expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
+    expect(sent).toEqual([10, 6]);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    const second = emulator.stats().createdBatchIds.anthropic[1];
+    expect(Object.values(results).filter((r) => r.providerBatchId === second)).toHaveLength(6);
+  });
+
+  it('ends jobs expired after maxRetries resubmissions', async () => {
+    emulator.configure({ expire: { completedShare: 0.5 } });
+    const results = await (await withJobs(4, { maxRetries: 2 }).run()).wait();
+    // 4 -> 2 left -> 1 left -> 1 expired for good (floor(1 x 0.5) = 0 done).
+    expect(
+      Object.values(results)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(['expired', 'succeeded', 'succeeded', 'succeeded']);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(3);
   });
 
   it('rides over 429 and 5xx during submit and poll without submitting twice', async () => {
@@ -261,11 +287,11 @@ describe('Batch.run() on Anthropic, end to end', () => {
     expect(raw).toContain('q3.response.json');
     const request = JSON.parse(await readFile(join(resultsDir, 'raw', 'q3.request.json'), 'utf8'));
     expect(request).toMatchObject({
-      custom_id: 'q3',
+      custom_id: expect.stringMatching(/^[a-z0-9]{8}_q3$/),
       body: { messages: [{ role: 'user', content: 'question 3' }] },
     });
     const response = JSON.parse(await readFile(join(resultsDir, 'raw', 'q3.response.json'), 'utf8'));
-    expect(response).toMatchObject({ custom_id: 'q3', result: { type: 'succeeded' } });
+    expect(response).toMatchObject({ custom_id: request.custom_id, result: { type: 'succeeded' } });
     expect(JSON.stringify(request) + JSON.stringify(response) + JSON.stringify(saved)).not.toContain(
       'test-key',
     );

@@ -88,7 +88,7 @@ describe('batch.dryRun()', () => {
 
   it('sends exactly the bodies it reported', async () => {
     const received = new Map<string, Record<string, unknown>>();
-    emulator.configure({ respond: ({ customId, body }) => void received.set(customId, body) });
+    emulator.configure({ respond: ({ customId, body }) => void received.set(customId.slice(9), body) });
     const report = await (await mixedBatch()).dryRun();
     await (await mixedBatch()).run({ wait: true });
     for (const job of report.jobs) {

@@ -34,7 +34,7 @@ describe('Batch.run() on OpenAI, end to end', () => {
     const stats = emulator.stats();
     expect(stats.batchesCreated.openai).toBe(1);
     const batch = await sdk().batches.retrieve(stats.createdBatchIds.openai[0]!);
-    expect(batch.metadata).toEqual({ batchwise_run: run.id, batchwise_batch: '0' });
+    expect(batch.metadata).toEqual({ batchwise_run: run.id, batchwise_submission: expect.stringMatching(/^[a-z0-9]{8}$/) });
     await expect(sdk().files.retrieve(batch.input_file_id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
@@ -76,7 +76,7 @@ describe('Batch.run() on OpenAI, end to end', () => {
   it('reads the output and the error file: API errors and server errors become failed results', async () => {
     emulator.configure({
       respond: ({ customId }) =>
-        customId === 'q1'
+        customId.endsWith('_q1')
           ? { error: { statusCode: 400, message: 'context too long', type: 'invalid_request_error' } }
           : undefined,
     });
@@ -96,7 +96,7 @@ describe('Batch.run() on OpenAI, end to end', () => {
 
   it('an expired batch keeps its partial output; the rest end expired', async () => {
     emulator.configure({ expire: { completedShare: 0.5 } });
-    const results = (await withJobs(6).run({ wait: true })).results();
+    const results = (await withJobs(6, { maxRetries: 0 }).run({ wait: true })).results();
     const statuses = Object.values(results).map((r) => r.status);
     expect(statuses.filter((s) => s === 'succeeded')).toHaveLength(3);
     expect(statuses.filter((s) => s === 'expired')).toHaveLength(3);
@@ -119,7 +119,7 @@ describe('Batch.run() on OpenAI, end to end', () => {
   it('a batch that fails validation gives the blamed line its own reason and the others the batch reason', async () => {
     emulator.configure({
       validateLine: (line) =>
-        line.customId === 'q2'
+        line.customId.endsWith('_q2')
           ? { code: 'token_limit_exceeded', message: 'Enqueued token limit reached for gpt-4o-mini' }
           : undefined,
     });

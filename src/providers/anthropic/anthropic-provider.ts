@@ -15,6 +15,9 @@ export interface AnthropicProviderOptions {
   limits?: { maxRequests?: number; maxBytes?: number };
 }
 
+/** How far the provider's clock may be behind ours when matching creation times to an intent. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 type BatchParams = Anthropic.Messages.Batches.BatchCreateParams;
 
 /** Anthropic Message Batches through `@anthropic-ai/sdk`. */
@@ -75,6 +78,25 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
         }
       } catch (error) {
         throw toProviderError('Anthropic', `results of ${ref.id}`, error);
+      }
+    },
+
+    async findSubmitted(tag) {
+      // Anthropic keeps no metadata on a batch: candidates are the batches created since the intent with as many
+      // requests; the run confirms one by the custom_id prefix of its results.
+      const candidates: { ref: ProviderBatchRef; confirmed: boolean }[] = [];
+      try {
+        for await (const batch of sdk().messages.batches.list({ limit: 100 })) {
+          if (Date.parse(batch.created_at) < tag.intentAt - CLOCK_SKEW_MS) break;
+          const counts = batch.request_counts;
+          const total =
+            counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired;
+          if (total === tag.requestCount)
+            candidates.push({ ref: { provider: 'anthropic', id: batch.id }, confirmed: false });
+        }
+        return candidates;
+      } catch (error) {
+        throw toProviderError('Anthropic', 'batch list', error);
       }
     },
 

@@ -26,6 +26,8 @@ export interface OpenAIProviderOptions {
   limits?: { maxRequests?: number; maxBytes?: number };
 }
 
+/** How far the provider's clock may be behind ours when matching creation times to an intent. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 const ACTIVE = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
 const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
@@ -55,7 +57,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       try {
         // Streamed line by line: a 200 MB batch is never one string in memory.
         const file = await sdk().files.create({
-          file: toStreamingFile(jsonlStream(requests), `batchwise-${tag.runId}-${tag.batchIndex}.jsonl`),
+          file: toStreamingFile(jsonlStream(requests), `batchwise-${tag.submissionId}.jsonl`),
           purpose: 'batch',
         });
         fileId = file.id;
@@ -63,7 +65,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
           input_file_id: file.id,
           endpoint: CHAT_COMPLETIONS,
           completion_window: '24h',
-          metadata: { batchwise_run: tag.runId, batchwise_batch: String(tag.batchIndex) },
+          metadata: { batchwise_run: tag.runId, batchwise_submission: tag.submissionId },
         });
         return { provider: 'openai', id: batch.id };
       } catch (error) {
@@ -141,6 +143,21 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
         await sdk().batches.cancel(ref.id);
       } catch (error) {
         throw toProviderError('OpenAI', `cancel of ${ref.id}`, error);
+      }
+    },
+
+    async findSubmitted(tag) {
+      try {
+        for await (const batch of sdk().batches.list({ limit: 100 })) {
+          if (batch.metadata?.batchwise_submission === tag.submissionId) {
+            return [{ ref: { provider: 'openai' as const, id: batch.id }, confirmed: true }];
+          }
+          // Newest first: anything created well before the intent cannot be it.
+          if (batch.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
+        }
+        return [];
+      } catch (error) {
+        throw toProviderError('OpenAI', 'batch list', error);
       }
     },
 

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+
+/**
+ * A short digest of everything that shapes a job's request: provider, model, parameters, content (file by name and
+ * size, not bytes), schema and citations. Two job sets are the same batch when every id has the same digest.
+ */
+export function jobDigest(job: NormalizedJob): string {
+  const content =
+    job.content.kind === 'messages'
+      ? job.content.messages
+      : {
+          file: job.content.file.name,
+          size: job.content.file.size,
+          path: job.content.file.path,
+          prompt: job.content.prompt,
+        };
+  const shape = {
+    provider: job.provider,
+    model: job.model,
+    temperature: job.temperature ?? null,
+    maxTokens: job.maxTokens,
+    enableCitations: job.enableCitations,
+    content,
+    schema: job.output?.jsonSchema ?? null,
+    retryInvalid: job.retryInvalid,
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
+}
+
+export function jobDigests(jobs: NormalizedJob[]): Record<string, string> {
+  return Object.fromEntries(jobs.map((job) => [job.id, jobDigest(job)]));
+}
+
+/** What differs between the state's job set and the current one, in a sentence; null when they are the same. */
+export function describeDifference(
+  saved: Record<string, string>,
+  current: Record<string, string>,
+): string | null {
+  const added = Object.keys(current).filter((id) => !(id in saved));
+  const removed = Object.keys(saved).filter((id) => !(id in current));
+  const changed = Object.keys(current).filter((id) => id in saved && saved[id] !== current[id]);
+  if (added.length + removed.length + changed.length === 0) return null;
+  const list = (ids: string[]) =>
+    `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}`;
+  const parts = [
+    added.length > 0 && `${added.length} job(s) added (${list(added)})`,
+    removed.length > 0 && `${removed.length} job(s) removed (${list(removed)})`,
+    changed.length > 0 &&
+      `${changed.length} job(s) changed: model, parameters, prompt, file or schema (${list(changed)})`,
+  ].filter(Boolean);
+  return parts.join('; ');
+}

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { Logger } from '../log/logger.js';
+import type { JobResult } from '../types.js';
+import { describeDifference, jobDigests } from './fingerprint.js';
+import { StateFileError, StateJournal } from './state-journal.js';
+import { acquireStateLock } from './state-lock.js';
+import { STATE_VERSION, type SubmissionState } from './state-records.js';
+
+/** Results that say a job never ran; a resume sends such jobs again. */
+const NOT_RUN = new Set(['shutdown', 'time_limit', 'cost_limit', 'submit_failed', 'adopt_failed']);
+
+export interface OpenedState {
+  journal: StateJournal;
+  stateId: string;
+  /** Results already on disk, final for their jobs. */
+  results: JobResult[];
+  /** Submissions that were created (or may have been) and have not ended. */
+  submissions: SubmissionState[];
+  /** Jobs that are neither done nor in a live submission: to be planned. */
+  remaining: NormalizedJob[];
+  release: () => Promise<void>;
+}
+
+/**
+ * Opens the state for a run: takes the lock, then either starts a new journal or checks the existing one against
+ * the jobs (same ids, same digests) and gathers what is done and what is in flight.
+ */
+export async function openState(options: {
+  stateFile: string;
+  resultsDir: string;
+  reuseState: boolean;
+  jobs: NormalizedJob[];
+  logger: Logger;
+}): Promise<OpenedState> {
+  const { stateFile, resultsDir, jobs } = options;
+  const release = await acquireStateLock(stateFile);
+  try {
+    if (!options.reuseState) await moveAside(stateFile, resultsDir, options.logger);
+    const digests = jobDigests(jobs);
+    const saved = await StateJournal.read(stateFile);
+    if (!saved) {
+      const existing = await existingResults(resultsDir, jobs);
+      if (existing.length > 0) {
+        throw new StateFileError(
+          'results_exist',
+          `${resultsDir} already holds results for ${existing.length} of these jobs (${existing.slice(0, 3).join(', ')}…) ` +
+            `but ${stateFile} does not exist, so they cannot be told apart from another batch's. Move them away, ` +
+            'choose another resultsDir, or pass reuseState: false (which moves them aside).',
+        );
+      }
+      const stateId = `st${randomBytes(5).toString('hex')}`;
+      const journal = await StateJournal.create(stateFile, {
+        type: 'header',
+        version: STATE_VERSION,
+        stateId,
+        createdAt: new Date().toISOString(),
+        jobDigests: digests,
+      });
+      return { journal, stateId, results: [], submissions: [], remaining: jobs, release };
+    }
+
+    const difference = describeDifference(saved.header.jobDigests, digests);
+    if (difference) {
+      throw new StateFileError(
+        'state_mismatch',
+        `${stateFile} belongs to a different batch: ${difference}. Nothing was sent. To resume, declare the same jobs ` +
+          'as before; to start fresh, pass reuseState: false (the old state and results are moved aside, not deleted) ' +
+          'or use another stateFile.',
+      );
+    }
+    const journal = await StateJournal.resume(stateFile, saved);
+    const results = await readResults(resultsDir, jobs);
+    const done = new Set(results.map((r) => r.jobId));
+    const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);
+    const inFlight = new Set(submissions.flatMap((s) => s.intent.jobIds));
+    const remaining = jobs.filter((job) => !done.has(job.id) && !inFlight.has(job.id));
+    options.logger.info(
+      `resuming ${stateFile}: ${done.size} done, ${submissions.length} provider batch(es) to follow, ${remaining.length} to send`,
+    );
+    return { journal, stateId: saved.header.stateId, results, submissions, remaining, release };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function readResults(resultsDir: string, jobs: NormalizedJob[]): Promise<JobResult[]> {
+  const results: JobResult[] = [];
+  for (const job of jobs) {
+    let text: string;
+    try {
+      text = await readFile(join(resultsDir, `${job.id}.json`), 'utf8');
+    } catch {
+      continue;
+    }
+    // Result files are written atomically: one that exists is whole.
+    const result = JSON.parse(text) as JobResult;
+    if (!(result.error && NOT_RUN.has(result.error.code))) results.push(result);
+  }
+  return results;
+}
+
+async function existingResults(resultsDir: string, jobs: NormalizedJob[]): Promise<string[]> {
+  let files: string[];
+  try {
+    files = await readdir(resultsDir);
+  } catch {
+    return [];
+  }
+  const present = new Set(files);
+  return jobs.filter((job) => present.has(`${job.id}.json`)).map((job) => job.id);
+}
+
+/** `reuseState: false`: the old state file and results directory are renamed, never deleted. */
+async function moveAside(stateFile: string, resultsDir: string, logger: Logger): Promise<void> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (const path of [stateFile, resultsDir]) {
+    try {
+      await stat(path);
+    } catch {
+      continue;
+    }
+    const target = `${path}.${stamp}.old`;
+    await rename(path, target);
+    logger.warn(`reuseState: false — moved ${path} to ${target}`);
+  }
+}

@@ -1,0 +1,69 @@
+import type { ProviderName } from '../models/registry.js';
+
+export const STATE_VERSION = 1;
+
+/**
+ * The state file is a journal: one JSON record per line, each appended and flushed before the step it protects.
+ * Field names are spelled out: a state file outlives the code that wrote it.
+ */
+export type StateRecord = HeaderRecord | IntentRecord | SubmittedRecord | EndedRecord | AbandonedRecord;
+
+/** First line: what this state is about. */
+export interface HeaderRecord {
+  type: 'header';
+  version: typeof STATE_VERSION;
+  /** Stable across resumes; OpenAI batches carry it in their metadata. */
+  stateId: string;
+  createdAt: string;
+  /** A digest of each job, by job id, so that a changed job set can be told apart and explained. */
+  jobDigests: Record<string, string>;
+}
+
+/** Written and flushed before a provider batch is created. */
+export interface IntentRecord {
+  type: 'intent';
+  /** Unique per submission; the `custom_id` prefix of its requests and its OpenAI metadata. */
+  submissionId: string;
+  provider: ProviderName;
+  model: string;
+  jobIds: string[];
+  /** The cost reserved for each job, in the order of `jobIds` (null where no price is known). */
+  reservationsUsd: (number | null)[];
+  /** How many times each job was sent before this submission (after an invalid answer or an expiry). */
+  attempts: number[];
+  /** How many times each job was resubmitted after its batch expired or was cancelled. */
+  resubmits: number[];
+  intentAt: number;
+}
+
+/** The provider accepted the batch: its id. */
+export interface SubmittedRecord {
+  type: 'submitted';
+  submissionId: string;
+  providerBatchId: string;
+}
+
+/** Every job of the batch has its result file. */
+export interface EndedRecord {
+  type: 'ended';
+  submissionId: string;
+}
+
+/** The intent's batch was never created (none was found at the provider); its jobs go out again. */
+export interface AbandonedRecord {
+  type: 'abandoned';
+  submissionId: string;
+}
+
+/** A submission as the journal describes it. */
+export interface SubmissionState {
+  intent: IntentRecord;
+  providerBatchId: string | null;
+  ended: boolean;
+  abandoned: boolean;
+}
+
+export interface JournalState {
+  header: HeaderRecord;
+  submissions: Map<string, SubmissionState>;
+}
