@@ -34,7 +34,10 @@ describe('Batch.run() on OpenAI, end to end', () => {
     const stats = emulator.stats();
     expect(stats.batchesCreated.openai).toBe(1);
     const batch = await sdk().batches.retrieve(stats.createdBatchIds.openai[0]!);
-    expect(batch.metadata).toEqual({ batchwise_run: run.id, batchwise_submission: expect.stringMatching(/^[a-z0-9]{8}$/) });
+    expect(batch.metadata).toEqual({
+      batchwise_run: run.id,
+      batchwise_submission: expect.stringMatching(/^[a-z0-9]{8}$/),
+    });
     await expect(sdk().files.retrieve(batch.input_file_id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { JobResult } from '../../src/index.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const runner = join(root, 'test/fixtures/crash/runner.ts');
+const JOB_IDS = [
+  ...Array.from({ length: 8 }, (_, i) => `a${i}`),
+  ...Array.from({ length: 4 }, (_, i) => `o${i}`),
+];
+const PROVIDER_BATCHES = 3;
+
+let emulator: Emulator;
+let reference: Record<string, Pick<JobResult, 'status' | 'rawResponse' | 'inputTokens' | 'outputTokens'>>;
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    processingMs: 150,
+    dataDir: await mkdtemp(join(tmpdir(), 'batchwise-emu-')),
+  });
+});
+afterAll(() => emulator.close());
+
+/** Runs the child; resolves with how it ended. */
+function runChild(
+  dir: string,
+  crashAt?: string,
+): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+  return new Promise((resolvePromise) => {
+    const env = { ...process.env, BATCHWISE_CRASH_AT: crashAt ?? '' };
+    // tsx as a loader, so that the script runs in this very process and its SIGKILL is the child's.
+    const child = spawn(process.execPath, ['--import', 'tsx', runner, emulator.url, dir], { env, cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGKILL') console.error(stderr);
+      resolvePromise({ code, signal, stdout });
+    });
+  });
+}
+
+async function resultsIn(dir: string) {
+  const files = (await readdir(join(dir, 'results'))).filter((f) => f.endsWith('.json')).sort();
+  const results: Record<string, JobResult> = {};
+  for (const file of files)
+    results[file.replace(/\.json$/, '')] = JSON.parse(await readFile(join(dir, 'results', file), 'utf8'));
+  return { files, results };
+}
+
+const essence = (result: JobResult) => ({
+  status: result.status,
+  rawResponse: result.rawResponse,
+  inputTokens: result.inputTokens,
+  outputTokens: result.outputTokens,
+});
+
+describe('crash and resume (SIGKILL in a child process)', () => {
+  it('an uninterrupted run, for reference', async () => {
+    emulator.resetStats();
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-crash-'));
+    const { code, stdout } = await runChild(dir);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ results: 12, succeeded: 12 });
+    const { results } = await resultsIn(dir);
+    reference = Object.fromEntries(Object.entries(results).map(([id, r]) => [id, essence(r)]));
+    expect(Object.keys(reference).sort()).toEqual([...JOB_IDS].sort());
+    const created = emulator.stats().batchesCreated;
+    expect(created.anthropic + created.openai).toBe(PROVIDER_BATCHES);
+  }, 60_000);
+
+  const points = [
+    'before-intent:1',
+    'after-intent:1',
+    'after-intent:2',
+    'after-intent:3',
+    'after-create:1',
+    'after-create:2',
+    'after-create:3',
+    'after-submitted-record:1',
+    'after-submitted-record:3',
+    'poll:1',
+    'poll:4',
+    'poll:9',
+    'results-stream:1',
+    'results-stream:6',
+    'results-stream:11',
+    'before-result-write:1',
+    'before-result-write:7',
+    'after-result-write:4',
+    'after-result-write:12',
+    'before-ended-record:1',
+    'before-ended-record:3',
+  ];
+
+  for (const point of points) {
+    it(`killed at ${point}, resumed: one result per job, equal to the reference, each provider batch created once`, async () => {
+      emulator.resetStats();
+      const dir = await mkdtemp(join(tmpdir(), 'batchwise-crash-'));
+      const crashed = await runChild(dir, point);
+      expect(crashed.signal, `the child should have died at ${point}`).toBe('SIGKILL');
+      const resumed = await runChild(dir);
+      expect(resumed.code).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toEqual({ results: 12, succeeded: 12 });
+      const { files, results } = await resultsIn(dir);
+      expect(files).toEqual(JOB_IDS.map((id) => `${id}.json`).sort());
+      for (const id of JOB_IDS) expect(essence(results[id]!), id).toEqual(reference[id]);
+      const { batchesCreated, createdBatchIds } = emulator.stats();
+      expect(batchesCreated.anthropic + batchesCreated.openai, JSON.stringify(createdBatchIds)).toBe(
+        PROVIDER_BATCHES,
+      );
+      // Every result names a batch the emulator created in this scenario.
+      const ids = new Set([...createdBatchIds.anthropic, ...createdBatchIds.openai]);
+      for (const id of JOB_IDS) expect(ids.has(results[id]!.providerBatchId!)).toBe(true);
+      expect(existsSync(join(dir, 'state.jsonl.lock'))).toBe(false);
+      if (point.startsWith('after-create')) {
+        // The id was never recorded: the resume found the batch at the provider (a list call) and adopted it.
+        const { calls } = emulator.stats();
+        expect((calls['GET /v1/messages/batches'] ?? 0) + (calls['GET /v1/batches'] ?? 0)).toBeGreaterThan(0);
+      }
+    }, 60_000);
+  }
+});
