@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { BatchOptions } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+let dataDir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-resume-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'batchwise-emu-'));
+  emulator = await startEmulator({ processingMs: 60, dataDir });
+});
+afterEach(() => emulator.close());
+
+const stateFile = () => join(dir, 'state.jsonl');
+
+function jobs(options: BatchOptions = {}, count = 6, change?: (i: number) => string) {
+  const batch = batchFor(emulator, { stateFile: stateFile(), itemsPerBatch: 3, ...options });
+  for (let i = 0; i < count; i++)
+    batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(change?.(i) ?? `q${i}`) });
+  return batch;
+}
+
+describe('resume with a state file', () => {
+  it('a finished run run again sends nothing and returns the results from disk', async () => {
+    const first = await jobs().run({ wait: true });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect(await readdir(join(dir, 'state.jsonl.results'))).toContain('j0.json');
+    const again = await jobs().run({ wait: true });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect(again.results()).toEqual(first.results());
+  });
+
+  it('refuses a different job set, saying what differs, before any request', async () => {
+    await jobs().run({ wait: true });
+    const calls = JSON.stringify(emulator.stats().calls);
+    await expect(jobs({}, 7).run()).rejects.toMatchObject({
+      code: 'state_mismatch',
+      message: expect.stringContaining('1 job(s) added (j6)'),
+    });
+    await expect(jobs({}, 6, (i) => (i === 2 ? 'changed' : `q${i}`)).run()).rejects.toMatchObject({
+      code: 'state_mismatch',
+      message: expect.stringMatching(/1 job\(s\) changed.*\(j2\).*reuseState: false/),
+    });
+    expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
+  });
+
+  it('reuseState: false starts fresh, moving the old state and results aside instead of deleting them', async () => {
+    await jobs().run({ wait: true });
+    await jobs({ reuseState: false }, 6, (i) => `new ${i}`).run({ wait: true });
+    const entries = await readdir(dir);
+    expect(entries.filter((e) => e.endsWith('.old')).length).toBe(2);
+    const oldResults = entries.find((e) => e.startsWith('state.jsonl.results.') && e.endsWith('.old'))!;
+    expect(JSON.parse(await readFile(join(dir, oldResults, 'j0.json'), 'utf8')).rawResponse).toBe(
+      'Reply to: q0',
+    );
+    expect(JSON.parse(await readFile(join(dir, 'state.jsonl.results', 'j0.json'), 'utf8')).rawResponse).toBe(
+      'Reply to: new 0',
+    );
+  });
+
+  it('refuses a corrupt state file and leaves it as it is', async () => {
+    await writeFile(stateFile(), 'garbage\n');
+    await expect(jobs().run()).rejects.toMatchObject({ code: 'state_corrupt' });
+    expect(await readFile(stateFile(), 'utf8')).toBe('garbage\n');
+    expect(emulator.stats().calls).toEqual({});
+    expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+  });
+
+  it('refuses results of unknown origin when there is no state file', async () => {
+    const results = join(dir, 'state.jsonl.results');
+    await import('node:fs/promises').then((fs) => fs.mkdir(results));
+    await writeFile(join(results, 'j1.json'), '{}');
+    await expect(jobs().run()).rejects.toMatchObject({ code: 'results_exist' });
+  });
+
+  it('takes over a stale lock left by a dead process', async () => {
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('exit', r));
+    await writeFile(
+      `${stateFile()}.lock`,
+      JSON.stringify({ pid: dead.pid, host: hostname(), since: 'then' }),
+    );
+    const run = await jobs().run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+  });
+
+  it('refuses a second process on the same state file while the first is alive', async () => {
+    const runner = resolve(import.meta.dirname, '../fixtures/crash/runner.ts');
+    emulator.configure({ processingMs: 1_500 });
+    const child = spawn(process.execPath, ['--import', 'tsx', runner, emulator.url, dir], {
+      cwd: resolve(import.meta.dirname, '../..'),
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    const lock = join(dir, 'state.jsonl.lock');
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(lock)).toBe(true);
+    const second = batchFor(emulator, {
+      stateFile: join(dir, 'state.jsonl'),
+      resultsDir: join(dir, 'results'),
+      itemsPerBatch: 4,
+    });
+    for (let i = 0; i < 8; i++)
+      second.addJob({
+        id: `a${i}`,
+        model: 'claude-haiku-4-5',
+        messages: userMessage(`anthropic question ${i}`),
+      });
+    for (let i = 0; i < 4; i++)
+      second.addJob({ id: `o${i}`, model: 'gpt-4o-mini', messages: userMessage(`openai question ${i}`) });
+    await expect(second.run()).rejects.toMatchObject({
+      code: 'state_locked',
+      message: expect.stringContaining(String(child.pid)),
+    });
+    expect(await exited).toBe(0);
+  }, 30_000);
+
+  it('resubmits only the unfinished jobs of an expired batch, and a resume after that sends nothing more', async () => {
+    emulator.configure({ expire: { completedShare: 0.5 } });
+    const run = await jobs({ itemsPerBatch: 6 }).run();
+    run.once('batchCompleted', () => emulator.configure({ expire: null }));
+    const results = await run.wait();
+    expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    await jobs({ itemsPerBatch: 6 }).run({ wait: true });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+
+  it('rides over an emulator restart mid-run: polls fail, then the same batches finish', async () => {
+    emulator.configure({ processingMs: 600 });
+    const port = emulator.port;
+    const run = await jobs({ poll: { initialMs: 50, maxMs: 100 }, anthropic: { maxRetries: 0 } }).run();
+    await new Promise((r) => run.once('batchSubmitted', r));
+    const before = emulator.stats().batchesCreated.anthropic;
+    await emulator.close();
+    await new Promise((r) => setTimeout(r, 300));
+    emulator = await startEmulator({ port, dataDir, processingMs: 600 });
+    const results = await run.wait();
+    expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
+    expect(before + emulator.stats().batchesCreated.anthropic).toBe(2);
+  }, 30_000);
+});
