@@ -70,3 +70,8 @@ export class ProviderError extends BatchwiseError {
     this.statusCode = options.statusCode;
   }
 }
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

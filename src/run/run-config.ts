@@ -1,0 +1,62 @@
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { Logger } from '../log/logger.js';
+import type { ProviderName } from '../models/registry.js';
+import type { PriceTable } from '../pricing/prices.js';
+import type { BatchProvider } from '../providers/provider.js';
+import type { ResultsWriter } from '../store/results-writer.js';
+import type { SubmissionState } from '../store/state-records.js';
+import type { JobResult } from '../types.js';
+import type { PlannedBatch } from './plan-batches.js';
+import type { RunJournal } from './run-journal.js';
+
+/** How often a provider batch is polled: `initialMs`, growing by `factor` per poll up to `maxMs`. */
+export interface PollOptions {
+  /** @default 2000 */
+  initialMs?: number;
+  /** @default 60000 */
+  maxMs?: number;
+  /** @default 1.5 */
+  factor?: number;
+}
+
+/** Retries of calls that failed in a transient way (on top of the SDKs' own retries). */
+export interface RetryOptions {
+  /** Attempts of a submit or a results download before its jobs fail. @default 4 */
+  attempts?: number;
+  /** @default 1000 */
+  initialDelayMs?: number;
+  /** @default 30000 */
+  maxDelayMs?: number;
+}
+
+/** Everything a run is made of; built by `Batch.run()`. */
+export interface RunConfig {
+  runId: string;
+  jobs: NormalizedJob[];
+  planned: PlannedBatch[];
+  providers: ReadonlyMap<ProviderName, BatchProvider>;
+  maxConcurrent: number;
+  itemsPerBatch: number;
+  resultsWriter: ResultsWriter | undefined;
+  logger: Logger;
+  timeLimitMs: number | undefined;
+  costLimitUsd: number | undefined;
+  prices: PriceTable;
+  poll: Required<PollOptions>;
+  retry: Required<RetryOptions>;
+  /** Resubmissions of jobs whose provider batch expired or was cancelled by someone else. */
+  maxRetries: number;
+  journal: RunJournal;
+  resume?: ResumeState;
+  /** Called once the run has ended (release the state lock). */
+  onFinished?: () => Promise<void>;
+}
+
+/** What a resumed run starts from: results already on disk and submissions the state file knows. */
+export interface ResumeState {
+  stateId: string;
+  results: JobResult[];
+  submissions: SubmissionState[];
+}
+
+export type StopReason = { kind: 'shutdown' | 'time_limit'; cancelActive: boolean };
