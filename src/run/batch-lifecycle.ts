@@ -80,8 +80,10 @@ export class BatchLifecycle {
           await this.run.record(failedResult(this.run.job(request.jobId), 'failed', error, ref.id));
       }
       await this.failBatch(batch, requests, ended.state.failure, ref.id);
-    } else {
-      await this.collect(batch, provider, ref, requests);
+    } else if (!(await this.collect(batch, provider, ref, requests))) {
+      // The results are still at the provider: the submission stays open in the state file, so that running the
+      // batch again collects them instead of losing what was paid for.
+      return;
     }
     crashPoint('before-ended-record');
     await config.journal.ended(batch.submissionId!);
@@ -284,13 +286,16 @@ export class BatchLifecycle {
     }
   }
 
-  /** Streams the results; a broken stream is read again, and each job takes only its first result. */
+  /**
+   * Streams the results; a broken stream is read again, and each job takes only its first result. Returns false
+   * when the results could not be read (after retries): their jobs end `results_failed`, to be collected by a resume.
+   */
   private async collect(
     batch: TrackedBatch,
     provider: BatchProvider,
     ref: ProviderBatchRef,
     requests: ProviderRequest[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { config, ledger } = this.run;
     const byCustomId = new Map(requests.map((r) => [r.customId, r.jobId]));
     const retried = new Set<string>();
@@ -314,17 +319,31 @@ export class BatchLifecycle {
         }
       });
     } catch (error) {
-      this.run.reportError(
-        new BatchwiseError('results_failed', `reading the results of ${ref.id} failed: ${messageOf(error)}`),
+      const message = `reading the results of ${ref.id} failed: ${messageOf(error)}. They are still at the provider; with a stateFile, running the batch again collects them.`;
+      this.run.reportError(new BatchwiseError('results_failed', message));
+      await this.failBatch(
+        batch,
+        requests.filter((r) => !retried.has(r.jobId)),
+        { code: 'results_failed', message },
+        ref.id,
       );
+      this.run.planRetries();
+      return false;
     }
+    // A job the provider returned nothing for ends with the batch's own fate when it expired or was cancelled.
+    const fate =
+      batch.rawStatus === 'expired' ? 'expired' : batch.rawStatus === 'cancelled' ? 'cancelled' : null;
     await this.failBatch(
       batch,
       requests.filter((r) => !retried.has(r.jobId)),
-      { code: 'missing_result', message: `provider batch ${ref.id} ended without a result for this job` },
+      fate
+        ? { code: fate, message: `provider batch ${ref.id} ${fate} before this request ran` }
+        : { code: 'missing_result', message: `provider batch ${ref.id} ended without a result for this job` },
       ref.id,
+      fate ?? 'failed',
     );
     this.run.planRetries();
+    return true;
   }
 
   private async resultFor(
@@ -349,10 +368,11 @@ export class BatchLifecycle {
     requests: ProviderRequest[],
     error: ErrorInfo,
     providerBatchId: string | null,
+    status: 'failed' | 'expired' | 'cancelled' = 'failed',
   ): Promise<void> {
     for (const request of requests) {
       if (this.run.ledger.has(request.jobId)) continue;
-      await this.run.record(failedResult(this.run.job(request.jobId), 'failed', error, providerBatchId));
+      await this.run.record(failedResult(this.run.job(request.jobId), status, error, providerBatchId));
     }
     batch.status = 'ended';
     batch.requestsDone = batch.plan.jobs.length;

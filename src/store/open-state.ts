@@ -9,8 +9,19 @@ import { StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
 import { STATE_VERSION, type SubmissionState } from './state-records.js';
 
-/** Results that say a job never ran; a resume sends such jobs again. */
-const NOT_RUN = new Set(['shutdown', 'time_limit', 'cost_limit', 'submit_failed', 'adopt_failed']);
+/**
+ * Results that are not final: the job never ran (a resume sends it again), or its answer could not be fetched
+ * (a resume follows its provider batch again and collects it).
+ */
+const NOT_FINAL = new Set([
+  'shutdown',
+  'time_limit',
+  'cost_limit',
+  'submit_failed',
+  'adopt_failed',
+  'poll_failed',
+  'results_failed',
+]);
 
 export interface OpenedState {
   journal: StateJournal;
@@ -98,7 +109,7 @@ async function readResults(resultsDir: string, jobs: NormalizedJob[]): Promise<J
     }
     // Result files are written atomically: one that exists is whole.
     const result = JSON.parse(text) as JobResult;
-    if (!(result.error && NOT_RUN.has(result.error.code))) results.push(result);
+    if (!(result.error && NOT_FINAL.has(result.error.code))) results.push(result);
   }
   return results;
 }

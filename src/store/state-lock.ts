@@ -1,4 +1,4 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StateFileError } from './state-journal.js';
 
@@ -25,22 +25,28 @@ export async function acquireStateLock(stateFile: string): Promise<() => Promise
   const path = `${stateFile}.lock`;
   const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
+    // Written whole under a temporary name, then linked into place: link fails if the lock exists, and a lock
+    // that exists is never seen empty or half-written by another process.
+    const temp = `${path}.${process.pid}.tmp`;
+    const handle = await open(temp, 'w');
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.sync();
+    await handle.close();
     try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(JSON.stringify(owner));
-      await handle.sync();
-      await handle.close();
+      await link(temp, path);
       return async () => {
         await rm(path, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(temp, { force: true });
     }
     let holder: LockOwner | undefined;
     try {
       holder = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
     } catch {
-      holder = undefined; // torn or empty: its writer died before finishing it
+      holder = undefined; // unreadable: not a lock written whole by this code, so nobody holds it
     }
     if (holder && holder.host === owner.host && holder.pid !== process.pid && alive(holder.pid)) {
       throw new StateFileError(

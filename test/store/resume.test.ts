@@ -133,6 +133,17 @@ describe('resume with a state file', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
 
+  it('results that could not be read are collected by the next run, from the same provider batch', async () => {
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 50 });
+    const options = { itemsPerBatch: 6, anthropic: { maxRetries: 0 }, retry: { attempts: 2 } };
+    const first = await jobs(options).run({ wait: true });
+    expect(Object.values(first.results()).map((r) => r.error?.code)).toEqual(Array(6).fill('results_failed'));
+    emulator.clearFaults();
+    const second = await jobs(options).run({ wait: true });
+    expect(Object.values(second.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+  });
+
   it('rides over an emulator restart mid-run: polls fail, then the same batches finish', async () => {
     emulator.configure({ processingMs: 600 });
     const port = emulator.port;
