@@ -29,4 +29,24 @@ describe('examples run as documented', () => {
     expect(stdout).toContain('Acme Corp #INV-7: 1250 due 2025-03-01, Berlin');
     expect(stdout).toMatch(/total\s+<- p\.3 "Total: 1,250.00" \(high\)/);
   }, 60_000);
+
+  it('examples/cost-and-dry-run.ts estimates, samples and stays under its limit', async () => {
+    const { stdout } = await run(process.execPath, [tsx, 'examples/cost-and-dry-run.ts'], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/dry run: 40 jobs in \d+ provider batches/);
+    const spent = /spent \$([\d.]+) of \$0\.05/.exec(stdout);
+    expect(Number(spent![1])).toBeLessThanOrEqual(0.05);
+  }, 60_000);
+
+  it('examples/crash-and-resume.ts adopts the batch a killed run created', async () => {
+    const { stdout } = await run(process.execPath, [tsx, 'examples/crash-and-resume.ts'], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    expect(stdout).toContain('first run: killed by SIGKILL after creating 1 provider batch');
+    expect(stdout).toContain('second run: 10/10 succeeded');
+    expect(stdout).toContain('provider batches created in all: 1');
+  }, 60_000);
 });
