@@ -325,6 +325,33 @@ describe('Batch.run() on Anthropic, end to end', () => {
     expect(run.status().batches.map((b) => b.status)).toEqual(['ended', 'ended']);
   });
 
+  it('backs polling off from initialMs by factor up to maxMs', async () => {
+    emulator.configure({ processingMs: 1_200 });
+    await withJobs(1, { poll: { initialMs: 20, factor: 2, maxMs: 160 } }).run({ wait: true });
+    // Fixed 20 ms polling would take about 60 polls; 20, 40, 80, 160, 160, ... takes about 10.
+    const polls = emulator.stats().calls['GET /v1/messages/batches/{id}']!;
+    expect(polls).toBeGreaterThanOrEqual(6);
+    expect(polls).toBeLessThanOrEqual(14);
+  });
+
+  it('setVerbosity takes a logger of your own, and no message carries the API key', async () => {
+    const lines: string[] = [];
+    const log = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}', status: 500, times: 1 });
+    const batch = withJobs(2, {
+      anthropic: { maxRetries: 0, apiKey: 'sk-ant-logger-secret-1' },
+    }).setVerbosity({
+      debug: log('debug'),
+      info: log('info'),
+      warn: log('warn'),
+      error: log('error'),
+    });
+    await batch.run({ wait: true });
+    expect(lines.some((line) => line.startsWith('info submitted anthropic batch'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('warn poll of') && line.includes('HTTP 500'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('sk-ant-logger-secret-1');
+  });
+
   it('status({ print: true }) prints a table of provider batches', async () => {
     const run = await withJobs(2).run({ wait: true });
     const lines: string[] = [];
