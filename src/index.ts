@@ -35,6 +35,7 @@ export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js
 export { BatchRun } from './run/batch-run.js';
 export type { DryRunBatch, DryRunJob, DryRunReport } from './run/dry-run.js';
 export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './run/events.js';
+export { StateFileError } from './store/state-journal.js';
 export type { InferOutput, ResponseSchema } from './structured/schema.js';
 export type {
   Citation,
