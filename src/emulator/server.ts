@@ -177,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state.stats.batchesCreated = { openai: 0, anthropic: 0 };
       state.stats.maxActiveBatches = { openai: 0, anthropic: 0 };
       state.stats.createdBatchIds = { openai: [], anthropic: [] };
+      state.stats.uploads = { total: 0, streamed: 0 };
     },
     configure: (settings) => {
       resolved = resolveOptions({

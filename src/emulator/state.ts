@@ -11,6 +11,8 @@ export interface EmulatorStats {
   /** The most batches that were unfinished at the same moment, counted at each create. */
   maxActiveBatches: { openai: number; anthropic: number };
   createdBatchIds: { openai: string[]; anthropic: string[] };
+  /** OpenAI file uploads, and how many came streamed (chunked, no Content-Length). */
+  uploads: { total: number; streamed: number };
 }
 
 export class EmulatorState {
@@ -22,6 +24,7 @@ export class EmulatorState {
     batchesCreated: { openai: 0, anthropic: 0 },
     maxActiveBatches: { openai: 0, anthropic: 0 },
     createdBatchIds: { openai: [], anthropic: [] },
+    uploads: { total: 0, streamed: 0 },
   };
   /** Finalisation in progress per batch id, so that concurrent polls generate results once. */
   readonly finalizing = new Map<string, Promise<void>>();

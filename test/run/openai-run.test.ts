@@ -33,6 +33,8 @@ describe('Batch.run() on OpenAI, end to end', () => {
     });
     const stats = emulator.stats();
     expect(stats.batchesCreated.openai).toBe(1);
+    // The JSONL went up as a stream (chunked), not as one string with a length.
+    expect(stats.uploads).toEqual({ total: 1, streamed: 1 });
     const batch = await sdk().batches.retrieve(stats.createdBatchIds.openai[0]!);
     expect(batch.metadata).toEqual({
       batchwise_run: run.id,

@@ -116,6 +116,8 @@ async function createFile(context: RouteContext): Promise<Reply> {
       );
     }
   }
+  context.state.stats.uploads.total++;
+  if (context.req.headers['content-length'] === undefined) context.state.stats.uploads.streamed++;
   const file = await storeFile(context, upload.name, purpose, data);
   return { status: 200, json: fileObject(file) };
 }
