@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { loadFile } from './content/load-file.js';
 import { pdfHasText } from './content/pdf-text.js';
 import { ConfigurationError, JobValidationError } from './errors.js';
@@ -282,7 +283,10 @@ export class Batch<T = never> {
     durable = false,
   ): Promise<BatchRun<unknown>> {
     const { stateFile } = this.options;
-    const resultsDir = this.options.resultsDir ?? (stateFile && durable ? `${stateFile}.results` : undefined);
+    // A dry run's sample keeps its (paid-for) results apart, in `sample/`, so that they are not taken for another
+    // batch's results when the real run starts.
+    const baseDir = this.options.resultsDir ?? (stateFile && durable ? `${stateFile}.results` : undefined);
+    const resultsDir = baseDir && !durable ? join(baseDir, 'sample') : baseDir;
     const resultsWriter = resultsDir
       ? new ResultsWriter(resultsDir, this.options.saveRawResponses ?? true)
       : undefined;

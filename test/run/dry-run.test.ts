@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -127,6 +127,20 @@ describe('batch.dryRun()', () => {
     } finally {
       if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
     }
+  });
+
+  it('a sample keeps its results apart, so the real run with a state file can follow', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-sample-'));
+    const batch = batchFor(emulator, {
+      stateFile: join(dir, 'state.jsonl'),
+      resultsDir: join(dir, 'results'),
+    });
+    for (let i = 0; i < 4; i++)
+      batch.addJob({ id: `s${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
+    await batch.dryRun({ sample: 0.25 });
+    expect(await readdir(join(dir, 'results', 'sample'))).toContain('s0.json');
+    const run = await batch.run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
   });
 
   it('dryRun({ sample }) runs a real sample and extrapolates from its actual usage', async () => {
