@@ -24,9 +24,11 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   enableCitations?: boolean;
   /**
    * A zod object schema (zod 3.25+ or 4): the answer is requested as JSON of this shape through the provider's own
-   * structured output, validated with the schema, and typed as `z.infer<typeof schema>` in `parsedResponse`.
+   * structured output, validated with the schema, and typed as `z.infer<typeof schema>` in `parsedResponse`. On a
+   * job, `null` opts out of a schema set in `defaults()`. Jobs added in a loop keep the builder's type: declare it as
+   * `new Batch<z.infer<typeof Schema>>()` or set the schema in `defaults()`.
    */
-  responseModel?: S;
+  responseModel?: S | null;
   /**
    * The output you expect, for cost estimates and reservations; without it they assume `maxTokens` (the worst
    * case, under which a cost limit can never be passed).

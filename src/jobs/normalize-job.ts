@@ -111,9 +111,10 @@ export function normalizeJob(
     }
   }
 
-  const responseModel = input.responseModel ?? defaults.responseModel;
+  // `null` on a job opts out of a schema set in defaults().
+  const responseModel = input.responseModel !== undefined ? input.responseModel : defaults.responseModel;
   let output: NormalizedJob['output'] = null;
-  if (responseModel !== undefined) {
+  if (responseModel !== undefined && responseModel !== null) {
     const spec = outputSpecFor(responseModel);
     if (typeof spec === 'string') fail('invalid_response_model', `${spec}.`);
     if (!model.capabilities.structured)

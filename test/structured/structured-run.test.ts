@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { JobValidationError, registerModel } from '../../src/index.js';
+import { Batch, JobValidationError, registerModel } from '../../src/index.js';
 import { batchFor } from '../helpers/batch.js';
 import { makeImageOnlyPdf, makePdf } from '../helpers/pdf.js';
 
@@ -178,6 +178,27 @@ describe('structured extraction from a PDF, end to end', () => {
       .run({ wait: true });
     expect(run.results().inv).toMatchObject({ status: 'invalid', attempts: 3 });
     expect(emulator.stats().batchesCreated.openai).toBe(3);
+  });
+});
+
+describe('typing and opting out', () => {
+  it('a job opts out of the default schema with responseModel: null; an explicit type parameter types a loop', async () => {
+    const batch = new Batch<z.infer<typeof Invoice>>({
+      anthropic: { apiKey: 'k', baseURL: emulator.anthropicBaseURL },
+      poll: { initialMs: 20, maxMs: 60 },
+    })
+      .setVerbosity('silent')
+      .defaults({ model: 'claude-haiku-4-5', responseModel: Invoice });
+    for (const id of ['inv-1', 'inv-2']) batch.addJob({ id, file: invoicePath, prompt: 'Extract' });
+    batch.addJob({ id: 'plain', messages: [{ role: 'user', content: 'hello' }], responseModel: null });
+    const results = (await batch.run({ wait: true })).results();
+    expectTypeOf(results['inv-1']!.parsedResponse).toEqualTypeOf<z.infer<typeof Invoice> | null>();
+    expect(results['inv-2']!.parsedResponse).toEqual(expected);
+    expect(results.plain).toMatchObject({
+      status: 'succeeded',
+      parsedResponse: null,
+      rawResponse: 'Reply to: hello',
+    });
   });
 });
 
