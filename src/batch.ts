@@ -7,7 +7,7 @@ import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
 import type { ProviderName } from './models/registry.js';
-import { hasPrice, type PriceTable } from './pricing/prices.js';
+import { hasPrice, type PriceTable, sumCosts } from './pricing/prices.js';
 import {
   type AnthropicProviderOptions,
   anthropicProvider,
@@ -205,9 +205,7 @@ export class Batch<T = never> {
         'already_run',
         'This Batch was already run; build a new Batch for another run.',
       );
-    const providers = this.providers(true);
-    this.checkPrices();
-    await checkCitablePdfs(this.jobs);
+    const providers = await this.preflight(true);
     this.started = true;
     const run = await this.startRun(this.jobs, providers, options, true);
     return run as BatchRun<T>;
@@ -229,9 +227,7 @@ export class Batch<T = never> {
         `Expected \`sample\` to be a share above 0 and at most 1, got \`${String(sample)}\`.`,
       );
     }
-    const providers = this.providers(sample !== undefined);
-    this.checkPrices();
-    await checkCitablePdfs(this.jobs);
+    const providers = await this.preflight(sample !== undefined);
     const report = await dryRun({
       jobs: this.jobs,
       providers,
@@ -257,12 +253,10 @@ export class Batch<T = never> {
     const run = await this.startRun(jobs, providers, { wait: true });
     const results = run.results();
     const ids = new Set(jobs.map((job) => job.id));
-    const total = (costs: (number | null)[]) =>
-      costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
-    const estimatedCostUsd = total(
+    const estimatedCostUsd = sumCosts(
       report.jobs.filter((job) => ids.has(job.jobId)).map((job) => job.estimatedCostUsd),
     );
-    const actualCostUsd = total(Object.values(results).map((result) => result.costUsd));
+    const actualCostUsd = sumCosts(Object.values(results).map((result) => result.costUsd));
     const all = report.totals.estimatedCostUsd;
     return {
       jobIds: jobs.map((job) => job.id),
@@ -328,6 +322,14 @@ export class Batch<T = never> {
     run.start();
     if (options.wait) await run.wait();
     return run;
+  }
+
+  /** The checks before anything is sent or estimated: keys (when sending), prices under a limit, citable PDFs. */
+  private async preflight(sending: boolean): Promise<Map<ProviderName, BatchProvider>> {
+    const providers = this.providers(sending);
+    this.checkPrices();
+    await checkCitablePdfs(this.jobs);
+    return providers;
   }
 
   /** With a cost limit, every model needs a price: an unknown price is an error, never $0. */

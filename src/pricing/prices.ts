@@ -39,6 +39,11 @@ export function batchCost(
   return standard === null ? null : standard * BATCH_DISCOUNT[provider];
 }
 
+/** The sum of costs, or null when any is unknown: an unknown part makes the whole unknown, never $0. */
+export function sumCosts(costs: (number | null)[]): number | null {
+  return costs.some((c) => c === null) ? null : costs.reduce<number>((total, c) => total + (c ?? 0), 0);
+}
+
 export function hasPrice(model: string, provider: ProviderName, prices: PriceTable = {}): boolean {
   return standardCost(model, provider, { inputTokens: 1, outputTokens: 1 }, prices) !== null;
 }

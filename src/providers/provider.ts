@@ -10,6 +10,9 @@ export interface ProviderRequest {
   body: Record<string, unknown>;
 }
 
+/** How far a provider's clock may be behind ours when matching batch creation times to an intent. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** Names one submission, so that a provider batch can be traced back to it after a crash. */
 export interface SubmissionTag {
   /** The state's id (stable across resumes), else the run's. */

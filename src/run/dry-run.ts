@@ -2,7 +2,7 @@ import { loadFile } from '../content/load-file.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 import { estimateJob } from '../pricing/estimate.js';
-import { batchCost, type PriceTable } from '../pricing/prices.js';
+import { batchCost, type PriceTable, sumCosts } from '../pricing/prices.js';
 import type { BatchProvider } from '../providers/provider.js';
 import type { JobResult } from '../types.js';
 import { planBatches } from './plan-batches.js';
@@ -58,9 +58,6 @@ export interface DryRunInput {
   prices: PriceTable;
 }
 
-const sum = (values: (number | null)[]): number | null =>
-  values.some((v) => v === null) ? null : values.reduce<number>((total, v) => total + (v ?? 0), 0);
-
 /** Builds every request and estimate, one file at a time; sends nothing. */
 export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
   const planned = planBatches(input.jobs, {
@@ -101,7 +98,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
       provider: batch.provider,
       model: batch.model,
       jobIds: batch.jobs.map((job) => job.id),
-      estimatedCostUsd: sum(costs),
+      estimatedCostUsd: sumCosts(costs),
     });
   }
   return {
@@ -111,7 +108,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
       jobs: jobs.length,
       inputTokens: jobs.reduce((total, job) => total + job.estimatedInputTokens, 0),
       outputTokens: jobs.reduce((total, job) => total + job.estimatedOutputTokens, 0),
-      estimatedCostUsd: sum(jobs.map((job) => job.estimatedCostUsd)),
+      estimatedCostUsd: sumCosts(jobs.map((job) => job.estimatedCostUsd)),
     },
     costLimitUsd: input.costLimitUsd ?? null,
     stoppedByCostLimit: jobs.filter((job) => job.stoppedByCostLimit).map((job) => job.jobId),

@@ -1,3 +1,4 @@
+import { wireBytes } from '../content/file-limits.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 
@@ -25,7 +26,9 @@ export function estimateRequestBytes(job: NormalizedJob): number {
     return REQUEST_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(job.content.messages));
   }
   const fileBytes =
-    job.content.file.kind === 'text' ? job.content.file.size * 2 : Math.ceil(job.content.file.size / 3) * 4;
+    job.content.file.kind === 'text'
+      ? job.content.file.size * 2
+      : wireBytes(job.content.file.kind, job.content.file.size);
   return REQUEST_OVERHEAD_BYTES + fileBytes + Buffer.byteLength(JSON.stringify(job.content.prompt));
 }
 

@@ -1,5 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { BatchProvider, JobOutcome, ProviderBatchRef, ProviderBatchState } from '../provider.js';
+import {
+  type BatchProvider,
+  CLOCK_SKEW_MS,
+  type JobOutcome,
+  type ProviderBatchRef,
+  type ProviderBatchState,
+} from '../provider.js';
 import { toProviderError } from '../provider-error.js';
 import { parseAnthropicResult } from './parse-result.js';
 import { toAnthropicRequest } from './to-request.js';
@@ -14,9 +20,6 @@ export interface AnthropicProviderOptions {
   /** Message Batches limits; lower them only to test splitting. */
   limits?: { maxRequests?: number; maxBytes?: number };
 }
-
-/** How far the provider's clock may be behind ours when matching creation times to an intent. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 type BatchParams = Anthropic.Messages.Batches.BatchCreateParams;
 

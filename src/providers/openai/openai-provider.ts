@@ -2,12 +2,13 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
-import type {
-  BatchProvider,
-  JobOutcome,
-  ProviderBatchRef,
-  ProviderBatchState,
-  ProviderRequest,
+import {
+  type BatchProvider,
+  CLOCK_SKEW_MS,
+  type JobOutcome,
+  type ProviderBatchRef,
+  type ProviderBatchState,
+  type ProviderRequest,
 } from '../provider.js';
 import { toProviderError } from '../provider-error.js';
 import { parseOpenAIResult } from './parse-result.js';
@@ -26,8 +27,6 @@ export interface OpenAIProviderOptions {
   limits?: { maxRequests?: number; maxBytes?: number };
 }
 
-/** How far the provider's clock may be behind ours when matching creation times to an intent. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 const ACTIVE = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
 const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
