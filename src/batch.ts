@@ -16,12 +16,12 @@ import { type OpenAIProviderOptions, openaiProvider } from './providers/openai/o
 import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
 import { type DryRunReport, dryRun, sampleJobs } from './run/dry-run.js';
-import { planBatches } from './run/plan-batches.js';
 import { RunJournal } from './run/run-journal.js';
+import { isFinalResult } from './store/final-result.js';
 import { openState } from './store/open-state.js';
 import { ResultsWriter } from './store/results-writer.js';
 import type { InferOutput, ResponseSchema } from './structured/schema.js';
-import type { JobInput, JobSettings, Progress } from './types.js';
+import type { JobInput, JobResult, JobSettings, Progress } from './types.js';
 
 /** Options of {@link Batch}. */
 export interface BatchOptions {
@@ -117,8 +117,13 @@ export class Batch<T = never> {
   private readonly jobIds = new Set<string>();
   private costLimitUsd: number | undefined;
   private timeLimitMs: number | undefined;
+  private graceMs = 60_000;
   private logger: Logger = consoleLogger('warn');
+  /** Set synchronously by `run()`: a second call, even one made before the first has awaited anything, is refused. */
   private started = false;
+  /** What `dryRun({ sample })` already ran (paid for): reused by `run()`, and counted against the cost limit. */
+  private sampled: { results: JobResult[]; committedUsd: number } = { results: [], committedUsd: 0 };
+  private sampling: Promise<unknown> | undefined;
 
   constructor(options: BatchOptions = {}) {
     this.options = options;
@@ -152,9 +157,15 @@ export class Batch<T = never> {
     return this;
   }
 
-  /** Caps how long the run may take; parts given are added up. When it passes, in-flight batches are cancelled. */
-  addTimeLimit(limit: { seconds?: number; minutes?: number; hours?: number }): this {
-    const parts = Object.entries(limit ?? {}).filter(([, value]) => value !== undefined);
+  /**
+   * Caps how long the run may take; parts given are added up. When it passes, nothing new is sent and in-flight
+   * batches are cancelled; what they had finished is collected within `graceSeconds` (default 60), after which the
+   * run ends whatever the provider does — jobs still out end `time_limit` and a resume collects them.
+   */
+  addTimeLimit(limit: { seconds?: number; minutes?: number; hours?: number; graceSeconds?: number }): this {
+    const { graceSeconds, ...rest } = limit ?? {};
+    if (graceSeconds !== undefined) this.graceMs = positiveNumber('graceSeconds', graceSeconds) * 1_000;
+    const parts = Object.entries(rest).filter(([, value]) => value !== undefined);
     if (parts.length === 0) {
       throw new ConfigurationError('invalid_limit', 'addTimeLimit needs `seconds`, `minutes` or `hours`.');
     }
@@ -203,10 +214,17 @@ export class Batch<T = never> {
     if (this.started)
       throw new ConfigurationError(
         'already_run',
-        'This Batch was already run; build a new Batch for another run.',
+        'This Batch was already run (or is running); build a new Batch for another run.',
       );
-    const providers = await this.preflight(true);
     this.started = true;
+    let providers: Map<ProviderName, BatchProvider>;
+    try {
+      await this.sampling?.catch(() => undefined);
+      providers = await this.preflight(true);
+    } catch (error) {
+      this.started = false;
+      throw error;
+    }
     const run = await this.startRun(this.jobs, providers, options, true);
     return run as BatchRun<T>;
   }
@@ -235,8 +253,24 @@ export class Batch<T = never> {
       costLimitUsd: this.costLimitUsd,
       prices: this.options.prices ?? {},
     });
-    if (sample !== undefined)
-      report.sample = await this.runSample(sampleJobs(this.jobs, sample), providers, report);
+    if (sample !== undefined) {
+      if (this.started || this.sampling) {
+        throw new ConfigurationError(
+          'already_run',
+          'dryRun({ sample }) sends jobs for real: it cannot run while run() or another sample does.',
+        );
+      }
+      const done = new Set(this.sampled.results.map((result) => result.jobId));
+      const fresh = this.jobs.filter((job) => !done.has(job.id));
+      if (fresh.length > 0) {
+        this.sampling = this.runSample(sampleJobs(fresh, sample), providers, report);
+        try {
+          report.sample = (await this.sampling) as DryRunReport['sample'];
+        } finally {
+          this.sampling = undefined;
+        }
+      }
+    }
     return redact(report, [
       this.options.anthropic?.apiKey,
       this.options.openai?.apiKey,
@@ -250,8 +284,14 @@ export class Batch<T = never> {
     providers: Map<ProviderName, BatchProvider>,
     report: DryRunReport,
   ): Promise<NonNullable<DryRunReport['sample']>> {
-    const run = await this.startRun(jobs, providers, { wait: true });
+    const limit = this.costLimitUsd === undefined ? undefined : this.costLimitUsd - this.sampled.committedUsd;
+    const run = await this.startRun(jobs, providers, { wait: true }, false, limit);
     const results = run.results();
+    // Paid for: the real run reuses final results instead of sending those jobs again, and counts everything the
+    // sample committed (a result it could not read may still have been billed) against the limit.
+    const progress = run.progress();
+    this.sampled.committedUsd += (progress.costSpentUsd ?? 0) + progress.costReservedUsd;
+    this.sampled.results.push(...Object.values(results).filter(isFinalResult));
     const ids = new Set(jobs.map((job) => job.id));
     const estimatedCostUsd = sumCosts(
       report.jobs.filter((job) => ids.has(job.jobId)).map((job) => job.estimatedCostUsd),
@@ -275,6 +315,7 @@ export class Batch<T = never> {
     providers: Map<ProviderName, BatchProvider>,
     options: RunOptions,
     durable = false,
+    costLimitUsd = this.costLimitUsd,
   ): Promise<BatchRun<unknown>> {
     const { stateFile } = this.options;
     // A dry run's sample keeps its (paid-for) results apart, in `sample/`, so that they are not taken for another
@@ -294,12 +335,20 @@ export class Batch<T = never> {
             logger: this.logger,
           })
         : undefined;
+    // A sample's final results are this run's too: written where results go, and their jobs not sent again.
+    const sampled = durable ? this.sampled.results.filter((r) => jobs.some((job) => job.id === r.jobId)) : [];
+    const onDisk = new Set(state?.results.map((result) => result.jobId));
+    for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
+    const sampledIds = new Set(sampled.map((result) => result.jobId));
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
       jobs,
-      planned: planBatches(state?.remaining ?? jobs, {
-        itemsPerBatch: this.itemsPerBatch,
-        limitsFor: (provider) => providers.get(provider)!.limits,
+      toSend: (state?.remaining ?? jobs).filter((job) => !sampledIds.has(job.id)),
+      ...(durable && {
+        prior: {
+          results: sampled.filter((r) => !onDisk.has(r.jobId)),
+          committedUsd: this.sampled.committedUsd,
+        },
       }),
       providers,
       maxConcurrent: this.maxConcurrent,
@@ -307,7 +356,8 @@ export class Batch<T = never> {
       resultsWriter,
       logger: this.logger,
       timeLimitMs: this.timeLimitMs,
-      costLimitUsd: this.costLimitUsd,
+      graceMs: this.graceMs,
+      costLimitUsd,
       prices: this.options.prices ?? {},
       poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
       retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },

@@ -57,17 +57,29 @@ export class WaitTimeoutError extends BatchwiseError {
   }
 }
 
-/** A provider call failed in a way retrying will not fix. */
+/** A provider call failed; `isRetryable` says whether trying again may help. */
 export class ProviderError extends BatchwiseError {
   readonly statusCode: number | undefined;
+  /**
+   * For a create or an upload: the call may have taken effect although it failed (a lost response, a timeout, a
+   * 5xx). Such a call is looked up before it is tried again, never simply repeated.
+   */
+  readonly maybeDone: boolean;
 
   constructor(
     code: string,
     message: string,
-    options: { statusCode?: number; cause?: unknown; isRetryable?: boolean; jobId?: string } = {},
+    options: {
+      statusCode?: number;
+      cause?: unknown;
+      isRetryable?: boolean;
+      jobId?: string;
+      maybeDone?: boolean;
+    } = {},
   ) {
     super(code, message, options);
     this.statusCode = options.statusCode;
+    this.maybeDone = options.maybeDone ?? false;
   }
 }
 

@@ -3,24 +3,51 @@ import { ProviderError } from '../errors.js';
 const RETRYABLE_STATUS = (status: number) =>
   status === 408 || status === 409 || status === 429 || status >= 500;
 
+/** Connection failures that happen before a byte of the request reaches the server: nothing was done there. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
  * Turns whatever an SDK call threw into a {@link ProviderError}: with the HTTP status when there was one, retryable
  * for 408/409/429/5xx and for connection failures and broken streams. The SDKs' messages carry no API keys.
+ *
+ * With `mutating: true` (a create or an upload), the error also says whether the call may have taken effect
+ * (`maybeDone`). A 4xx answer is the server refusing the request: nothing was created. A 5xx, a timeout or a
+ * connection that broke after it was made says nothing about it: the server may have done the work and lost the
+ * answer, so the caller must look before trying again.
  */
-export function toProviderError(provider: string, action: string, error: unknown): ProviderError {
+export function toProviderError(
+  provider: string,
+  action: string,
+  error: unknown,
+  options: { mutating?: boolean } = {},
+): ProviderError {
   if (error instanceof ProviderError) return error;
   const status =
     typeof (error as { status?: unknown })?.status === 'number'
       ? (error as { status: number }).status
       : undefined;
   const message = error instanceof Error ? error.message : String(error);
+  const maybeDone =
+    options.mutating === true &&
+    (status === undefined ? !NEVER_SENT.has(connectionCode(error) ?? '') : status >= 500);
   return new ProviderError(
     status === undefined ? 'connection_error' : `http_${status}`,
     `${provider} ${action} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${message}`,
     {
       cause: error,
       isRetryable: status === undefined || RETRYABLE_STATUS(status),
+      maybeDone,
       ...(status !== undefined && { statusCode: status }),
     },
   );
+}
+
+/** The `code` (ECONNRESET, ECONNREFUSED, …) somewhere down an error's cause chain. */
+function connectionCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('E')) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

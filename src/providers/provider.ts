@@ -58,7 +58,19 @@ export type JobOutcome =
       stopReason: string | null;
       raw: unknown;
     }
-  | { customId: string; status: 'failed' | 'cancelled' | 'expired'; error: ErrorInfo; raw: unknown };
+  | {
+      customId: string;
+      status: 'failed' | 'cancelled' | 'expired';
+      error: ErrorInfo;
+      /** What the provider billed for a request that ran but gave no usable answer (an OpenAI refusal). */
+      billed?: {
+        inputTokens: number;
+        outputTokens: number;
+        cacheReadTokens: number;
+        cacheWriteTokens: number;
+      };
+      raw: unknown;
+    };
 
 /** One provider behind one small interface; mapping is pure, the rest talks to the official SDK. */
 export interface BatchProvider {
@@ -68,15 +80,32 @@ export interface BatchProvider {
   toRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest;
   /** Pure: the request exactly as it goes on the wire (Anthropic: `{custom_id, params}`; OpenAI: the JSONL line). */
   toWire(request: ProviderRequest): Record<string, unknown>;
-  submit(requests: ProviderRequest[], tag: SubmissionTag): Promise<ProviderBatchRef>;
+  /**
+   * Providers whose batches read an uploaded input file (OpenAI): uploads the requests, returns the file id. Not
+   * idempotent: it is sent once, without SDK retries; an error with `maybeDone` is followed by {@link findUpload}.
+   */
+  upload?(requests: ProviderRequest[], tag: SubmissionTag): Promise<string>;
+  /** The input file a submission uploaded, when the upload's answer was lost; undefined when there is none. */
+  findUpload?(tag: SubmissionTag): Promise<string | undefined>;
+  /** Deletes an input file whose batch is known not to exist. */
+  deleteUpload?(fileId: string): Promise<void>;
+  /**
+   * Creates the provider batch. Not idempotent: sent once, without SDK retries. A {@link ProviderError} with
+   * `maybeDone` means the batch may exist: look for it with {@link findSubmitted} before anything else.
+   */
+  create(
+    requests: ProviderRequest[],
+    tag: SubmissionTag,
+    inputFileId: string | null,
+  ): Promise<ProviderBatchRef>;
   poll(ref: ProviderBatchRef): Promise<ProviderBatchState>;
   /** Streams results; callable again after a broken stream. */
   results(ref: ProviderBatchRef): AsyncIterable<JobOutcome>;
   cancel(ref: ProviderBatchRef): Promise<void>;
   /**
-   * Provider batches that may be this submission's, newest first, for a submission whose id was never recorded.
-   * `confirmed` when the provider's own data proves it (OpenAI metadata); otherwise its results must show the
-   * custom_id prefix once it has ended.
+   * Provider batches that may be this submission's, newest first. `confirmed` when the provider's own data proves
+   * it (OpenAI metadata); otherwise (Anthropic) its results must show the custom_id prefix once it has ended, and
+   * until then it is only a candidate: followed, never cancelled.
    */
   findSubmitted(tag: SubmissionTag): Promise<{ ref: ProviderBatchRef; confirmed: boolean }[]>;
   /** Frees what the batch left at the provider (OpenAI: its input file) once its results are safe. */

@@ -1,21 +1,18 @@
-import { EventEmitter } from 'eventemitter3';
-import { BatchwiseError, type ErrorInfo, messageOf, WaitTimeoutError } from '../errors.js';
+import { BatchwiseError, WaitTimeoutError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
-import { withRetryNote } from '../jobs/retry-note.js';
 import type { ProviderName } from '../models/registry.js';
-import { crashPoint } from '../store/crash-point.js';
-import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult, Progress } from '../types.js';
-import { BatchLifecycle, type RunContext } from './batch-lifecycle.js';
-import type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './events.js';
+import type { BatchRunEvents, ProviderBatchInfo } from './events.js';
 import { formatStatus } from './format-status.js';
 import { JobLedger } from './job-ledger.js';
-import { type PlannedBatch, planBatches } from './plan-batches.js';
+import type { BatchPhase } from './machine/batch-phase.js';
+import type { BatchPort } from './machine/batch-port.js';
+import type { ProviderBatch } from './machine/provider-batch.js';
+import { ResultSink } from './result-sink.js';
 import type { RunConfig, StopReason } from './run-config.js';
-import { Semaphore } from './semaphore.js';
-import { failedResult } from './to-job-result.js';
-import { batchInfo, type TrackedBatch, trackedBatch } from './tracked-batch.js';
-import { WakeableSleep } from './wake-sleep.js';
+import { SafeEmitter } from './safe-emitter.js';
+import { Scheduler } from './scheduler.js';
+import { StopSignal } from './stop-signal.js';
 
 export type { PollOptions, ResumeState, RetryOptions, RunConfig } from './run-config.js';
 
@@ -25,92 +22,114 @@ export interface StatusReport {
   batches: ProviderBatchInfo[];
 }
 
+/** The longest a timer can wait (about 24.8 days); longer waits would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A running batch: provider batches are submitted (at most `maxConcurrent` in flight), polled with backoff, and
  * their results streamed into exactly one {@link JobResult} per job. Get one from `Batch.run()`.
+ *
+ * Listeners cannot hurt it: one that throws is logged and changes nothing; `'error'` events also reach the logger.
  */
-export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
+export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** This run's id (also `Progress.batchId`). */
   readonly id: string;
   private readonly config: RunConfig;
   private readonly jobsById: Map<string, NormalizedJob>;
   private readonly ledger: JobLedger;
-  private readonly batches: TrackedBatch[] = [];
-  private readonly lifecycle: BatchLifecycle;
-  private readonly sleeper = new WakeableSleep();
+  private readonly stopSignal: StopSignal;
+  private readonly scheduler: Scheduler;
   private readonly startedAt = Date.now();
-  private stopReason: StopReason | null = null;
   private finished: Promise<void> | undefined;
   private finishing: Promise<void> | undefined;
   private timeLimitTimer: NodeJS.Timeout | undefined;
-  /** Jobs to send again (invalid answers, expired batches), planned once their batch is collected. */
-  private readonly retryQueue: NormalizedJob[] = [];
-  /** Jobs the cost limit held back until budget frees up. */
-  private deferred: NormalizedJob[] = [];
-  private costLimitNotified = false;
-  /** The budget available when deferred jobs were last tried: trying again with no more budget cannot help. */
-  private deferredTried = Number.NaN;
 
   /** @internal Created by `Batch.run()`. */
   constructor(config: RunConfig) {
-    super();
+    super(() => config.logger);
     this.config = config;
     this.id = config.runId;
     this.ledger = new JobLedger(config.costLimitUsd, config.prices);
     this.jobsById = new Map(config.jobs.map((job) => [job.id, job]));
-    this.lifecycle = new BatchLifecycle(this.context());
-    for (const result of config.resume?.results ?? []) this.ledger.preload(result);
-    for (const submission of config.resume?.submissions ?? []) this.trackResumed(submission);
-    for (const plan of config.planned) this.track({ ...plan, index: this.batches.length });
-  }
-
-  /** What a provider batch's lifecycle may do to its run. */
-  private context(): RunContext {
-    return {
-      config: this.config,
-      ledger: this.ledger,
-      stateId: this.config.resume?.stateId ?? this.id,
-      stopReason: () => this.stopReason,
-      job: (id) => this.jobsById.get(id)!,
-      sleep: (ms) => this.sleeper.sleep(ms),
-      record: (result) => this.record(result),
-      defer: (jobs) => this.defer(jobs),
-      queueRetry: (result) => this.queueRetry(result),
-      planRetries: () => {
-        if (this.retryQueue.length > 0) this.appendBatches(this.retryQueue.splice(0));
+    this.stopSignal = new StopSignal(config.graceMs);
+    const sink = new ResultSink(
+      this.ledger,
+      config.resultsWriter,
+      config.logger,
+      (result) => {
+        this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
+        this.emit('progress', this.progress());
       },
-      announce: (event, batch) => {
-        this.emit(event, batchInfo(batch));
-        if (event === 'batchSubmitted') this.emit('progress', this.progress());
-      },
-      reportError: (error: BatchwiseError) => this.emit('error', error),
-    };
-  }
-
-  private track(plan: PlannedBatch, resumed: SubmissionState | null = null): void {
-    this.batches.push(trackedBatch(plan, resumed));
-  }
-
-  /** A submission the state file knows: its jobs (as of then) are tracked again with their reservations. */
-  private trackResumed(submission: SubmissionState): void {
-    const { intent } = submission;
-    const jobs: NormalizedJob[] = [];
-    for (const [index, id] of intent.jobIds.entries()) {
-      const job = this.jobsById.get(id);
-      if (!job) continue;
-      const resent = {
-        ...job,
-        attempt: intent.attempts[index] ?? 1,
-        resubmits: intent.resubmits[index] ?? 0,
-      };
-      this.jobsById.set(id, resent);
-      jobs.push(resent);
-      if (!this.ledger.has(id)) this.ledger.budget.restore(id, intent.reservationsUsd[index] ?? null);
-    }
-    this.track(
-      { index: this.batches.length, provider: intent.provider, model: intent.model, jobs },
-      submission,
+      (error) => this.report(error),
     );
+    const ports = new Map<ProviderName, BatchPort>();
+    const portFor = (provider: ProviderName): BatchPort => {
+      let port = ports.get(provider);
+      if (!port) {
+        port = {
+          provider: config.providers.get(provider)!,
+          journal: config.journal,
+          sink,
+          stop: this.stopSignal,
+          logger: config.logger,
+          stateId: config.resume?.stateId ?? this.id,
+          poll: config.poll,
+          retry: config.retry,
+          prices: config.prices,
+          maxRetries: config.maxRetries,
+          rawWriter: config.resultsWriter,
+          report: (error) => this.report(error),
+        };
+        ports.set(provider, port);
+      }
+      return port;
+    };
+    this.scheduler = new Scheduler(config, this.ledger, sink, this.stopSignal, portFor, {
+      onPhase: (batch, from) => this.observe(batch, from),
+      onCostLimit: (heldBack) => {
+        const { budget } = this.ledger;
+        config.logger.warn(
+          `cost limit of $${budget.limitUsd} reached: ${heldBack} job(s) wait for budget to free up`,
+        );
+        this.emit('costLimitReached', {
+          limitUsd: budget.limitUsd!,
+          spentUsd: budget.spentUsd,
+          reservedUsd: budget.reservedUsd,
+        });
+      },
+    });
+    for (const result of config.resume?.results ?? []) this.ledger.preload(result);
+    if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
+    this.scheduler.load(this.resumedSubmissions(), config.toSend);
+  }
+
+  /** Submissions the state file knows: their jobs (as of then) are tracked again with their reservations. */
+  private resumedSubmissions() {
+    return (this.config.resume?.submissions ?? []).map((submission) => {
+      const { intent } = submission;
+      const jobs: NormalizedJob[] = [];
+      for (const [index, id] of intent.jobIds.entries()) {
+        const job = this.jobsById.get(id);
+        if (!job) continue;
+        const resent = {
+          ...job,
+          attempt: intent.attempts[index] ?? 1,
+          resubmits: intent.resubmits[index] ?? 0,
+        };
+        jobs.push(resent);
+        if (!this.ledger.has(id)) this.ledger.budget.restore(id, intent.reservationsUsd[index] ?? null);
+      }
+      return { submission, jobs };
+    });
+  }
+
+  private observe(batch: ProviderBatch, from: BatchPhase): void {
+    if (batch.phase === 'submitted') {
+      this.emit('batchSubmitted', batch.info());
+      this.emit('progress', this.progress());
+    } else if (batch.isTerminal && from !== 'planned') {
+      this.emit('batchCompleted', batch.info());
+    }
   }
 
   /**
@@ -122,14 +141,33 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     if (this.config.timeLimitMs !== undefined) {
       this.timeLimitTimer = setTimeout(
         () => this.stop({ kind: 'time_limit', cancelActive: true }),
-        this.config.timeLimitMs,
+        Math.min(this.config.timeLimitMs, MAX_TIMER_MS),
       );
     }
     this.finished = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.schedule())
+      .then(() => this.scheduler.run())
+      .catch((error: unknown) => {
+        // The scheduler itself failing is a bug; it must not become an unhandled rejection.
+        this.report(
+          new BatchwiseError('run_failed', `the run stopped on an unexpected error: ${String(error)}`, {
+            cause: error,
+          }),
+        );
+      })
       .finally(async () => {
         clearTimeout(this.timeLimitTimer);
-        await this.finish();
+        this.stopSignal.dispose();
+        try {
+          await this.finish();
+        } catch (error) {
+          this.report(
+            new BatchwiseError('state_close_failed', `closing the state file failed: ${String(error)}`, {
+              cause: error,
+            }),
+          );
+        }
+        this.emit('progress', this.progress());
+        this.emit('complete', this.results());
       });
   }
 
@@ -146,7 +184,7 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   /** Resolves with every result once every job has one; rejects with {@link WaitTimeoutError} after `timeoutMs`. */
   async wait(options: { timeoutMs?: number } = {}): Promise<Record<string, JobResult<T>>> {
     const finished = this.finished ?? Promise.resolve();
-    if (options.timeoutMs === undefined) {
+    if (options.timeoutMs === undefined || options.timeoutMs >= MAX_TIMER_MS) {
       await finished;
       return this.results();
     }
@@ -163,9 +201,10 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   }
 
   /**
-   * Stops submitting. Jobs not yet submitted end `cancelled`. With `waitForActive: true` (the default) provider
-   * batches in flight run to the end; with `false` they are cancelled at the provider, and what they had already
-   * finished is still collected (it was paid for) before this resolves.
+   * Stops submitting: from this moment nothing new is sent. Jobs not yet submitted end `cancelled` (code
+   * `shutdown`: a resume sends them). With `waitForActive: true` (the default) provider batches in flight run to
+   * the end; with `false` they are cancelled at the provider, and what they had already finished is still collected
+   * (it was paid for) before this resolves — within the grace period (`addTimeLimit`'s `graceSeconds`, default 60).
    */
   async shutdown(options: { waitForActive?: boolean } = {}): Promise<Record<string, JobResult<T>>> {
     this.stop({ kind: 'shutdown', cancelActive: options.waitForActive === false });
@@ -192,8 +231,18 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
     for (const result of this.ledger.results.values()) if (result.isSuccess) completed++;
     const total = this.jobsById.size;
     const failed = this.ledger.results.size - completed;
-    const active = this.ledger.active.size;
-    const count = (status: ProviderBatchStatus) => this.batches.filter((b) => b.status === status).length;
+    let active = 0;
+    let batchesTotal = 0;
+    let batchesCompleted = 0;
+    let batchesPending = 0;
+    for (const batch of this.scheduler.batches) {
+      if (batch.skipped) continue;
+      batchesTotal++;
+      if (batch.phase === 'ended') batchesCompleted++;
+      if (batch.phase === 'planned') batchesPending++;
+      if (batch.isInFlight)
+        for (const job of batch.jobs) if (!this.ledger.has(job.id) && !batch.isHandedBack(job.id)) active++;
+    }
     return {
       batchId: this.id,
       total,
@@ -204,9 +253,9 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
       ...this.ledger.cost(),
       costLimitUsd: this.config.costLimitUsd ?? null,
       isComplete: this.ledger.results.size === total,
-      batchesTotal: this.batches.length - count('skipped'),
-      batchesCompleted: count('ended'),
-      batchesPending: count('pending'),
+      batchesTotal,
+      batchesCompleted,
+      batchesPending,
       itemsPerBatch: this.config.itemsPerBatch,
       elapsedMs: Date.now() - this.startedAt,
     };
@@ -216,52 +265,17 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
   status(options: { print?: boolean } = {}): StatusReport {
     const report = {
       progress: this.progress(),
-      batches: this.batches.filter((b) => b.status !== 'skipped').map(batchInfo),
+      batches: this.scheduler.batches.filter((b) => !b.skipped).map((b) => b.info()),
     };
     if (options.print) console.log(formatStatus(report));
     return report;
   }
 
   private stop(reason: StopReason): void {
-    if (this.stopReason && !(reason.cancelActive && !this.stopReason.cancelActive)) return;
+    if (!this.stopSignal.stop(reason)) return;
     this.config.logger.info(
       `run ${this.id}: stopping (${reason.kind}${reason.cancelActive ? ', cancelling in-flight batches' : ''})`,
     );
-    this.stopReason = reason;
-    this.sleeper.wake();
-  }
-
-  private async schedule(): Promise<void> {
-    const slots = new Semaphore(this.config.maxConcurrent);
-    const running = new Set<Promise<void>>();
-    // Batches are added while others run (retries, jobs the cost limit held back), so the list is re-read each turn.
-    for (let next = 0; ; ) {
-      if (next < this.batches.length) {
-        const batch = this.batches[next++]!;
-        await slots.acquire();
-        if (this.stopReason) {
-          slots.release();
-          await this.endUnsubmitted(batch.plan.jobs);
-          batch.status = 'ended';
-          continue;
-        }
-        const task: Promise<void> = this.lifecycle.follow(batch).finally(() => {
-          slots.release();
-          running.delete(task);
-        });
-        running.add(task);
-        continue;
-      }
-      if (running.size === 0) {
-        if (await this.releaseDeferred(true)) continue;
-        break;
-      }
-      await Promise.race(running);
-      await this.releaseDeferred(false);
-    }
-    await this.finish();
-    this.emit('progress', this.progress());
-    this.emit('complete', this.results());
   }
 
   /** Closes the state file and releases its lock, once, however the run ended. */
@@ -271,112 +285,5 @@ export class BatchRun<T = unknown> extends EventEmitter<BatchRunEvents<T>> {
       await this.config.onFinished?.();
     })();
     await this.finishing;
-  }
-
-  /** Jobs that will not be sent because the run stopped. */
-  private async endUnsubmitted(jobs: NormalizedJob[]): Promise<void> {
-    const error: ErrorInfo =
-      this.stopReason?.kind === 'time_limit'
-        ? { code: 'time_limit', message: 'time limit exceeded before this job finished' }
-        : { code: 'shutdown', message: 'the run was shut down before this job was submitted' };
-    for (const job of jobs) {
-      await this.record(failedResult(job, error.code === 'time_limit' ? 'failed' : 'cancelled', error, null));
-    }
-  }
-
-  private defer(jobs: NormalizedJob[]): void {
-    const { budget } = this.ledger;
-    this.deferred.push(...jobs);
-    this.deferredTried = budget.availableUsd;
-    if (this.costLimitNotified) return;
-    this.costLimitNotified = true;
-    this.config.logger.warn(
-      `cost limit of $${budget.limitUsd} reached: ${jobs.length} job(s) wait for budget to free up`,
-    );
-    this.emit('costLimitReached', {
-      limitUsd: budget.limitUsd!,
-      spentUsd: budget.spentUsd,
-      reservedUsd: budget.reservedUsd,
-    });
-  }
-
-  /**
-   * Sends jobs the cost limit held back once results have freed enough budget (reservations are worst cases; actual
-   * costs are usually lower). When nothing is left in flight and still none fits, they end `failed` with
-   * `cost_limit`. Returns whether new provider batches were planned.
-   */
-  private async releaseDeferred(nothingInFlight: boolean): Promise<boolean> {
-    if (this.deferred.length === 0) return false;
-    if (this.stopReason) {
-      await this.endUnsubmitted(this.deferred.splice(0));
-      return false;
-    }
-    // Trying again with no more budget than when they were held back cannot help.
-    if (this.ledger.budget.availableUsd === this.deferredTried) {
-      if (!nothingInFlight) return false;
-      const message = `cost limit of $${this.ledger.budget.limitUsd} reached before this job could be sent`;
-      for (const job of this.deferred.splice(0)) {
-        await this.record(failedResult(job, 'failed', { code: 'cost_limit', message }, null));
-      }
-      return false;
-    }
-    this.appendBatches(this.deferred.splice(0));
-    return true;
-  }
-
-  /**
-   * A result that is not final yet: an invalid answer with `retryInvalid` left is sent again with what was wrong; a
-   * job whose provider batch expired (or was cancelled by someone else) is sent again up to `maxRetries` times. The
-   * job goes back to pending and out in a new provider batch once this one is collected.
-   */
-  private queueRetry(result: JobResult): boolean {
-    const job = this.jobsById.get(result.jobId)!;
-    if (this.stopReason) return false;
-    let retry: NormalizedJob;
-    if (result.status === 'invalid' && job.attempt <= job.retryInvalid) {
-      retry = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
-    } else if (
-      (result.status === 'expired' || result.status === 'cancelled') &&
-      job.resubmits < this.config.maxRetries
-    ) {
-      retry = { ...job, resubmits: job.resubmits + 1 };
-    } else {
-      return false;
-    }
-    this.ledger.account(result);
-    this.jobsById.set(job.id, retry);
-    this.ledger.active.delete(job.id);
-    this.retryQueue.push(retry);
-    this.config.logger.info(`job ${job.id}: ${result.status}, sending it again`);
-    return true;
-  }
-
-  private appendBatches(jobs: NormalizedJob[]): void {
-    const limitsFor = (provider: ProviderName) => this.config.providers.get(provider)!.limits;
-    for (const plan of planBatches(jobs, { itemsPerBatch: this.config.itemsPerBatch, limitsFor })) {
-      this.track({ ...plan, index: this.batches.length });
-    }
-  }
-
-  /** Persists first, then tells: a listener never sees a result that a crash would lose. */
-  private async record(attempt: JobResult): Promise<void> {
-    if (this.ledger.has(attempt.jobId)) return;
-    const result = this.ledger.account(attempt);
-    try {
-      crashPoint('before-result-write');
-      await this.config.resultsWriter?.writeResult(result);
-      crashPoint('after-result-write');
-    } catch (error) {
-      this.emit(
-        'error',
-        new BatchwiseError(
-          'write_failed',
-          `writing the result of job "${result.jobId}" failed: ${messageOf(error)}`,
-        ),
-      );
-    }
-    this.ledger.store(result);
-    this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
-    this.emit('progress', this.progress());
   }
 }

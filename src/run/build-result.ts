@@ -18,12 +18,24 @@ export async function buildResult(
   providerBatchId: string,
   prices: PriceTable,
 ): Promise<JobResult> {
-  // Requests that errored, expired or were cancelled are not billed.
-  const costUsd =
+  // Requests that errored, expired or were cancelled are not billed; one that ran but gave no usable answer (an
+  // OpenAI refusal) is, and its tokens are kept.
+  const usage =
     outcome.status === 'succeeded'
-      ? batchCost(job.model, job.provider, outcome, prices)
-      : batchCost(job.model, job.provider, { inputTokens: 0, outputTokens: 0 }, prices);
-  const result = { ...outcomeToResult(job, outcome, providerBatchId), attempts: job.attempt, costUsd };
+      ? outcome
+      : (outcome.billed ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });
+  const costUsd = batchCost(job.model, job.provider, usage, prices);
+  const result = {
+    ...outcomeToResult(job, outcome, providerBatchId),
+    ...(outcome.status !== 'succeeded' &&
+      outcome.billed && {
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        totalTokens: usage.inputTokens + usage.outputTokens,
+      }),
+    attempts: job.attempt,
+    costUsd,
+  };
   if (outcome.status !== 'succeeded') return result;
   const blocks = citedBlocks(outcome.content);
   const citations = blocks.flatMap((block) => block.citations);

@@ -1,6 +1,7 @@
 import type { BatchwiseError } from '../errors.js';
 import type { ProviderName } from '../models/registry.js';
 import type { JobResult, Progress } from '../types.js';
+import type { BatchPhase } from './machine/batch-phase.js';
 
 /** `skipped`: planned, but the cost limit held back all its jobs (they were planned again later). */
 export type ProviderBatchStatus = 'pending' | 'submitting' | 'active' | 'ended' | 'skipped';
@@ -12,6 +13,8 @@ export interface ProviderBatchInfo {
   model: string;
   providerBatchId: string | null;
   status: ProviderBatchStatus;
+  /** The batch's state machine phase (docs/batch-lifecycle.md): finer than `status`. */
+  phase: BatchPhase;
   /** The provider's own status word (`in_progress`, `ended`, `finalizing`, …) when known. */
   rawStatus: string | null;
   jobIds: string[];
@@ -35,6 +38,9 @@ export interface BatchRunEvents<T = unknown> {
   costLimitReached: (info: { limitUsd: number; spentUsd: number; reservedUsd: number }) => void;
   /** Every job has a result. */
   complete: (results: Record<string, JobResult<T>>) => void;
-  /** Something went wrong that the run works around (a poll that keeps failing, a write that failed). */
+  /**
+   * Something went wrong that the run works around (a poll that keeps failing, a write that failed). Also written
+   * to the logger, so nothing reported here is lost when nobody listens.
+   */
   error: (error: BatchwiseError) => void;
 }

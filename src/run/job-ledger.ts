@@ -3,12 +3,12 @@ import type { JobResult } from '../types.js';
 import { CostBudget } from './cost-budget.js';
 
 /**
- * Which jobs have their one result, which are in flight, and what they cost: the run's books. A job's cost is the
- * sum over its attempts (a job resent after an invalid answer was paid for twice).
+ * Which jobs have their one result and what they cost: the run's books. A job's cost is the sum over its attempts
+ * (a job resent after an invalid answer was paid for twice). A job's reservation stays until its actual cost is
+ * known: a result whose billing is unknown (its provider batch ran, but its answer could not be read) keeps it.
  */
 export class JobLedger {
   readonly results = new Map<string, JobResult>();
-  readonly active = new Set<string>();
   readonly budget: CostBudget;
   private readonly costByJob = new Map<string, number>();
   private unknownCost = false;
@@ -24,7 +24,7 @@ export class JobLedger {
     return this.results.has(jobId);
   }
 
-  /** A result found on disk when resuming: final, already paid. */
+  /** A final result found on disk (or kept from a sample run): already paid. */
   preload(result: JobResult): void {
     this.results.set(result.jobId, result);
     this.budget.settle(result.jobId, result.costUsd);
@@ -32,24 +32,41 @@ export class JobLedger {
     else this.costByJob.set(result.jobId, result.costUsd);
   }
 
-  /** Settles an attempt's cost against the budget; returns the result carrying the job's cost over all attempts. */
-  account(attempt: JobResult): JobResult {
-    // A job that ended without running was not billed: it cost 0 wherever the model's price is known.
-    const costUsd = attempt.costUsd ?? (hasPrice(attempt.model, attempt.provider, this.prices) ? 0 : null);
-    this.budget.settle(attempt.jobId, costUsd);
-    if (costUsd === null) {
-      this.unknownCost = true;
-      return { ...attempt, costUsd };
+  /**
+   * Results paid for outside this run (a sampled dry run) and everything that spend committed, which may include
+   * jobs whose cost is not known yet: all of it counts against the limit.
+   */
+  preloadPaid(results: JobResult[], committedUsd: number): void {
+    for (const result of results) {
+      this.results.set(result.jobId, result);
+      if (result.costUsd !== null) this.costByJob.set(result.jobId, result.costUsd);
     }
-    const total = (this.costByJob.get(attempt.jobId) ?? 0) + costUsd;
-    this.costByJob.set(attempt.jobId, total);
-    return { ...attempt, costUsd: total };
+    this.budget.spentUsd += committedUsd;
   }
 
-  /** The job's final result. */
-  store(result: JobResult): void {
+  /** The attempt with `costUsd` as the job's cost over all its attempts (nothing is booked yet). */
+  costed(attempt: JobResult, billingKnown = true): JobResult {
+    if (!billingKnown) return { ...attempt, costUsd: null };
+    const costUsd = this.attemptCost(attempt);
+    if (costUsd === null) return { ...attempt, costUsd };
+    return { ...attempt, costUsd: (this.costByJob.get(attempt.jobId) ?? 0) + costUsd };
+  }
+
+  /** An attempt that was paid for although the job goes out again (an invalid answer, an expired batch). */
+  chargeAttempt(attempt: JobResult): void {
+    this.book(attempt.jobId, this.attemptCost(attempt));
+  }
+
+  /**
+   * The job's final result, as {@link costed} returned it. With `billingKnown: false` its reservation stays: the
+   * provider may have billed it, and what it cost is learned only when a resume collects it.
+   */
+  store(result: JobResult, billingKnown = true): void {
+    if (billingKnown) {
+      const before = this.costByJob.get(result.jobId) ?? 0;
+      this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
+    }
     this.results.set(result.jobId, result);
-    this.active.delete(result.jobId);
   }
 
   cost(): { costUsd: number | null; costSpentUsd: number | null; costReservedUsd: number } {
@@ -59,5 +76,17 @@ export class JobLedger {
       costSpentUsd: this.unknownCost ? null : spentUsd,
       costReservedUsd: reservedUsd,
     };
+  }
+
+  private attemptCost(attempt: JobResult): number | null {
+    // A job that ended without running was not billed: it cost 0 wherever the model's price is known.
+    return attempt.costUsd ?? (hasPrice(attempt.model, attempt.provider, this.prices) ? 0 : null);
+  }
+
+  /** Replaces the job's reservation with what this attempt cost. */
+  private book(jobId: string, costUsd: number | null): void {
+    this.budget.settle(jobId, costUsd);
+    if (costUsd === null) this.unknownCost = true;
+    else this.costByJob.set(jobId, (this.costByJob.get(jobId) ?? 0) + costUsd);
   }
 }

@@ -6,7 +6,6 @@ import type { BatchProvider } from '../providers/provider.js';
 import type { ResultsWriter } from '../store/results-writer.js';
 import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult } from '../types.js';
-import type { PlannedBatch } from './plan-batches.js';
 import type { RunJournal } from './run-journal.js';
 
 /** How often a provider batch is polled: `initialMs`, growing by `factor` per poll up to `maxMs`. */
@@ -33,13 +32,16 @@ export interface RetryOptions {
 export interface RunConfig {
   runId: string;
   jobs: NormalizedJob[];
-  planned: PlannedBatch[];
+  /** Jobs to send (on a resume: those neither done nor in a submission the state file knows). */
+  toSend: NormalizedJob[];
   providers: ReadonlyMap<ProviderName, BatchProvider>;
   maxConcurrent: number;
   itemsPerBatch: number;
   resultsWriter: ResultsWriter | undefined;
   logger: Logger;
   timeLimitMs: number | undefined;
+  /** After a stop that cancels in-flight batches, how long they may take to be cancelled and collected. */
+  graceMs: number;
   costLimitUsd: number | undefined;
   prices: PriceTable;
   poll: Required<PollOptions>;
@@ -48,6 +50,11 @@ export interface RunConfig {
   maxRetries: number;
   journal: RunJournal;
   resume?: ResumeState;
+  /**
+   * What `dryRun({ sample })` already ran: final results this run reuses (not on disk before it), and everything
+   * the sample committed — counted against the cost limit.
+   */
+  prior?: { results: JobResult[]; committedUsd: number };
   /** Called once the run has ended (release the state lock). */
   onFinished?: () => Promise<void>;
 }

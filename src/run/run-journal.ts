@@ -1,9 +1,9 @@
 import type { StateJournal } from '../store/state-journal.js';
-import type { IntentRecord } from '../store/state-records.js';
+import type { StateRecord } from '../store/state-records.js';
 
 /**
- * What the run tells the state file, when there is one: an intent before each submit, the provider's batch id
- * after it, and the end once every job of the batch has its result file. Without a state file, nothing.
+ * The run's side of the state file, when there is one: records go through the journal's single writer, each
+ * flushed before the step it protects. Without a state file, nothing is written.
  */
 export class RunJournal {
   constructor(private readonly journal: StateJournal | undefined) {}
@@ -12,20 +12,12 @@ export class RunJournal {
     return this.journal !== undefined;
   }
 
-  intent(record: Omit<IntentRecord, 'type'>): Promise<void> {
-    return this.journal?.append({ type: 'intent', ...record }) ?? Promise.resolve();
+  append(record: StateRecord): Promise<void> {
+    return this.journal?.append(record) ?? Promise.resolve();
   }
 
-  submitted(submissionId: string, providerBatchId: string): Promise<void> {
-    return this.journal?.append({ type: 'submitted', submissionId, providerBatchId }) ?? Promise.resolve();
-  }
-
-  ended(submissionId: string): Promise<void> {
-    return this.journal?.append({ type: 'ended', submissionId }) ?? Promise.resolve();
-  }
-
-  abandoned(submissionId: string): Promise<void> {
-    return this.journal?.append({ type: 'abandoned', submissionId }) ?? Promise.resolve();
+  uploaded(submissionId: string, inputFileId: string): Promise<void> {
+    return this.append({ type: 'uploaded', submissionId, inputFileId });
   }
 
   async close(): Promise<void> {

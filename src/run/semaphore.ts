@@ -15,9 +15,19 @@ export class Semaphore {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Takes a slot without waiting, even past the size (a batch that already exists counts, but is never held up). */
+  take(): void {
+    this.free--;
+  }
+
   release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.free++;
+    if (this.free >= 0) {
+      const next = this.waiters.shift();
+      if (next) {
+        next();
+        return;
+      }
+    }
+    this.free++;
   }
 }

@@ -251,7 +251,9 @@ describe('Batch.run() on Anthropic, end to end', () => {
     const results = await run.shutdown({ waitForActive: false });
     expectOneResultEach(results, 4);
     expect(emulator.stats().calls['POST /v1/messages/batches/{id}/cancel']).toBe(1);
-    expect(results.q0).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    // What the user stopped is not lost work: both the cancelled request and the unsent one end resumable.
+    expect(results.q0).toMatchObject({ status: 'cancelled', error: { code: 'shutdown' } });
+    expect(results.q0!.providerBatchId).not.toBeNull();
     expect(results.q2).toMatchObject({ status: 'cancelled', error: { code: 'shutdown' } });
   });
 

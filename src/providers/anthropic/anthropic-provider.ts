@@ -44,15 +44,16 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
     toRequest: toAnthropicRequest,
     toWire: (request) => ({ custom_id: request.customId, params: request.body }),
 
-    async submit(requests) {
+    async create(requests) {
       const body = {
         requests: requests.map((r) => ({ custom_id: r.customId, params: r.body })),
       } as unknown as BatchParams;
       try {
-        const batch = await sdk().messages.batches.create(body);
+        // No SDK retry: a create whose answer was lost may have created the batch; the caller looks for it first.
+        const batch = await sdk().messages.batches.create(body, { maxRetries: 0 });
         return { provider: 'anthropic', id: batch.id };
       } catch (error) {
-        throw toProviderError('Anthropic', 'batch create', error);
+        throw toProviderError('Anthropic', 'batch create', error, { mutating: true });
       }
     },
 

@@ -9,6 +9,7 @@ import {
   type ProviderBatchRef,
   type ProviderBatchState,
   type ProviderRequest,
+  type SubmissionTag,
 } from '../provider.js';
 import { toProviderError } from '../provider-error.js';
 import { parseOpenAIResult } from './parse-result.js';
@@ -51,29 +52,60 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
     toRequest: toOpenAIRequest,
     toWire: (request) => JSON.parse(toJsonlLine(request)) as Record<string, unknown>,
 
-    async submit(requests, tag) {
-      let fileId: string | undefined;
+    async upload(requests, tag) {
       try {
-        // Streamed line by line: a 200 MB batch is never one string in memory.
-        const file = await sdk().files.create({
-          file: toStreamingFile(jsonlStream(requests), `batchwise-${tag.submissionId}.jsonl`),
-          purpose: 'batch',
-        });
-        fileId = file.id;
-        const batch = await sdk().batches.create({
-          input_file_id: file.id,
-          endpoint: CHAT_COMPLETIONS,
-          completion_window: '24h',
-          metadata: { batchwise_run: tag.runId, batchwise_submission: tag.submissionId },
-        });
+        // Streamed line by line: a 200 MB batch is never one string in memory. No SDK retry: a retried upload whose
+        // first answer was lost leaves a second file behind.
+        const file = await sdk().files.create(
+          { file: toStreamingFile(jsonlStream(requests), inputFileName(tag)), purpose: 'batch' },
+          { maxRetries: 0 },
+        );
+        return file.id;
+      } catch (error) {
+        throw toProviderError('OpenAI', 'file upload', error, { mutating: true });
+      }
+    },
+
+    async findUpload(tag) {
+      try {
+        for await (const file of sdk().files.list({ purpose: 'batch', order: 'desc' })) {
+          if (file.filename === inputFileName(tag)) return file.id;
+          // Newest first: anything uploaded well before the intent cannot be it.
+          if (file.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
+        }
+        return undefined;
+      } catch (error) {
+        throw toProviderError('OpenAI', 'file list', error);
+      }
+    },
+
+    async deleteUpload(fileId) {
+      try {
+        await sdk().files.delete(fileId);
+      } catch (error) {
+        // Already gone is what was wanted.
+        if ((error as { status?: unknown })?.status === 404) return;
+        throw toProviderError('OpenAI', `delete of file ${fileId}`, error);
+      }
+    },
+
+    async create(_requests, tag, inputFileId) {
+      if (!inputFileId) throw new Error('OpenAI batches need an uploaded input file');
+      try {
+        // No SDK retry: a create whose answer was lost may have created the batch; the caller looks it up by its
+        // metadata before trying again.
+        const batch = await sdk().batches.create(
+          {
+            input_file_id: inputFileId,
+            endpoint: CHAT_COMPLETIONS,
+            completion_window: '24h',
+            metadata: { batchwise_run: tag.runId, batchwise_submission: tag.submissionId },
+          },
+          { maxRetries: 0 },
+        );
         return { provider: 'openai', id: batch.id };
       } catch (error) {
-        // The batch was not created: do not leave its input file behind.
-        if (fileId)
-          await sdk()
-            .files.delete(fileId)
-            .catch(() => undefined);
-        throw toProviderError('OpenAI', fileId ? 'batch create' : 'file upload', error);
+        throw toProviderError('OpenAI', 'batch create', error, { mutating: true });
       }
     },
 
@@ -166,6 +198,11 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       await sdk().files.delete(batch.input_file_id);
     },
   };
+}
+
+/** The input file's name carries the submission id, so that an upload whose answer was lost can be found. */
+function inputFileName(tag: SubmissionTag): string {
+  return `batchwise-${tag.submissionId}.jsonl`;
 }
 
 async function* jsonlStream(requests: ProviderRequest[]): AsyncIterable<Uint8Array> {

@@ -67,6 +67,13 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
       customId,
       status: 'failed',
       error: { code: 'refusal', message: `The model refused: ${choice.message.refusal}` },
+      // The request ran and was billed: its tokens count, though the answer is a refusal.
+      billed: {
+        inputTokens: usage.prompt_tokens ?? 0,
+        outputTokens: usage.completion_tokens ?? 0,
+        cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+        cacheWriteTokens: 0,
+      },
       raw: line,
     };
   }

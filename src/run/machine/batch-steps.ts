@@ -1,0 +1,85 @@
+import { type ErrorInfo, messageOf } from '../../errors.js';
+import type { JobResult } from '../../types.js';
+import type { StopReason } from '../run-config.js';
+import { failedResult } from '../to-job-result.js';
+import { withRetry } from '../with-retry.js';
+import type { BatchPort } from './batch-port.js';
+import type { ProviderBatch } from './provider-batch.js';
+
+/** A call that is safe to repeat, retried with the run's backoff; a stop's grace period ends the retrying. */
+export function retrying<T>(port: BatchPort, what: string, call: () => Promise<T>): Promise<T> {
+  return withRetry(
+    what,
+    call,
+    port.retry,
+    port.logger,
+    (ms) => port.stop.sleep(ms),
+    () => port.stop.pastGrace(),
+  );
+}
+
+/** The reason a job ends with when the run's own stop kept it from finishing: a resume sends it again. */
+export function stopError(reason: StopReason | null): { status: 'failed' | 'cancelled'; error: ErrorInfo } {
+  return reason?.kind === 'time_limit'
+    ? {
+        status: 'failed',
+        error: { code: 'time_limit', message: 'time limit exceeded before this job finished' },
+      }
+    : {
+        status: 'cancelled',
+        error: { code: 'shutdown', message: 'the run was shut down before this job finished' },
+      };
+}
+
+/** Records a result; one that cannot be written is still the job's result in memory (the log says why). */
+export async function settle(port: BatchPort, result: JobResult, billingKnown = true): Promise<void> {
+  if (!(await port.sink.record(result, { billingKnown }))) port.sink.keep(result, { billingKnown });
+}
+
+/**
+ * The batch gives up in this run while it may exist at the provider: every job without a result ends with
+ * `error` (a resumable reason, its reservation kept), and the submission stays open in the state file, so that a
+ * resume follows the same provider batch.
+ */
+export async function failInFlight(batch: ProviderBatch, port: BatchPort, error: ErrorInfo): Promise<void> {
+  const providerBatchId = batch.ref?.id ?? null;
+  const mayBeBilled = batch.phase !== 'planned';
+  for (const job of batch.jobs) {
+    if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
+    await settle(port, failedResult(job, 'failed', error, providerBatchId), !mayBeBilled);
+  }
+  if (!batch.isTerminal) await batch.moveTo('failed');
+}
+
+/**
+ * The batch is known not to exist: its uploaded input file is deleted, its intent marked abandoned, and its jobs
+ * either end with `failure` or (with none) go back to the scheduler.
+ */
+export async function abandon(
+  batch: ProviderBatch,
+  port: BatchPort,
+  failure: ErrorInfo | null,
+): Promise<void> {
+  if (batch.inputFileId && port.provider.deleteUpload) {
+    const fileId = batch.inputFileId;
+    await retrying(port, `delete of input file ${fileId}`, () => port.provider.deleteUpload!(fileId)).catch(
+      (error: unknown) => port.logger.warn(`could not delete input file ${fileId}: ${messageOf(error)}`),
+    );
+  }
+  if (batch.phase === 'intent') {
+    try {
+      await batch.moveTo('cancelled', { type: 'abandoned' });
+    } catch (error) {
+      // Not recorded: a resume looks for the batch again, finds none, and abandons it then.
+      port.logger.warn(`could not record submission ${batch.submissionId} as abandoned: ${messageOf(error)}`);
+      await batch.moveTo('cancelled');
+    }
+  } else {
+    await batch.moveTo('cancelled');
+  }
+  for (const job of batch.jobs) {
+    if (port.sink.has(job.id)) continue;
+    if (failure) await settle(port, failedResult(job, 'failed', failure, null));
+    else batch.handBack(job);
+  }
+}

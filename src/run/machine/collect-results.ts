@@ -1,0 +1,213 @@
+import { BatchwiseError, type ErrorInfo, messageOf } from '../../errors.js';
+import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import { withRetryNote } from '../../jobs/retry-note.js';
+import type { JobOutcome, ProviderBatchState } from '../../providers/provider.js';
+import { crashPoint } from '../../store/crash-point.js';
+import type { JobResult } from '../../types.js';
+import { buildResult } from '../build-result.js';
+import { failedResult } from '../to-job-result.js';
+import type { BatchPort } from './batch-port.js';
+import { settle, stopError } from './batch-steps.js';
+import type { GONE } from './follow-batch.js';
+import type { ProviderBatch } from './provider-batch.js';
+
+/**
+ * collecting -> ended: streams the results (matched by custom_id, never by position) into one durable result per
+ * job. The batch is `ended` (and journaled so) only when every result is on disk; a result that could not be
+ * written, or a stream that broke, is collected again from the provider (results are kept there for 29 days), never
+ * sent again. When that keeps failing the batch ends `failed` and stays open in the state file for a resume.
+ */
+export async function collectResults(
+  batch: ProviderBatch,
+  port: BatchPort,
+  ended: ProviderBatchState | typeof GONE,
+): Promise<void> {
+  await batch.moveTo('collecting');
+  const ref = batch.ref!;
+  if (ended === 'gone') {
+    const message = `provider batch ${ref.id} no longer exists at ${batch.provider} (HTTP 404: past its retention, or deleted); its results cannot be collected`;
+    port.report(new BatchwiseError('batch_not_found', message));
+    await endRest(batch, port, { code: 'batch_not_found', message });
+    return finish(batch, port);
+  }
+  if (ended.failure) {
+    // Each request the provider blamed gets its own reason; the others get the batch's.
+    for (const { index, error } of ended.requestErrors ?? []) {
+      const request = batch.requests[index];
+      const job = request && batch.job(request.jobId);
+      if (job && !port.sink.has(job.id)) await settle(port, failedResult(job, 'failed', error, ref.id));
+    }
+    await endRest(batch, port, ended.failure);
+    return finish(batch, port);
+  }
+
+  const jobIdByCustomId = new Map(batch.requests.map((r) => [r.customId, r.jobId]));
+  let delay = port.retry.initialDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    const unwritten = new Map<string, JobResult>();
+    let broken: unknown = null;
+    try {
+      for await (const outcome of port.provider.results(ref)) {
+        const jobId = jobIdByCustomId.get(outcome.customId);
+        if (jobId === undefined) {
+          port.logger.warn(`batch ${ref.id} returned a result for unknown custom_id ${outcome.customId}`);
+          continue;
+        }
+        const job = batch.job(jobId);
+        if (!job || port.sink.has(jobId) || batch.isHandedBack(jobId)) continue;
+        crashPoint('results-stream');
+        await port.rawWriter?.writeRaw(jobId, 'response', outcome.raw).catch((error: unknown) => {
+          port.logger.warn(`could not keep the raw response of job ${jobId}: ${messageOf(error)}`);
+        });
+        const result = await resultFor(batch, port, job, outcome);
+        if (resend(batch, port, job, result)) continue;
+        if (!(await port.sink.record(result))) unwritten.set(jobId, result);
+      }
+    } catch (error) {
+      broken = error;
+    }
+    if (broken === null) {
+      for (const job of batch.jobs) {
+        if (port.sink.has(job.id) || batch.isHandedBack(job.id) || unwritten.has(job.id)) continue;
+        const result = missingResult(batch, port, job);
+        if (resend(batch, port, job, result)) continue;
+        if (!(await port.sink.record(result))) unwritten.set(job.id, result);
+      }
+      if (unwritten.size === 0) return finish(batch, port);
+    }
+    if (attempt >= port.retry.attempts || port.stop.pastGrace()) {
+      return giveUp(batch, port, unwritten, broken);
+    }
+    port.logger.warn(
+      broken === null
+        ? `batch ${ref.id}: ${unwritten.size} result(s) could not be written; collecting them again`
+        : `reading the results of ${ref.id} failed (attempt ${attempt} of ${port.retry.attempts}), reading again: ${messageOf(broken)}`,
+    );
+    await port.stop.sleep(delay);
+    delay = Math.min(port.retry.maxDelayMs, delay * 2);
+    await batch.moveTo('collecting');
+  }
+}
+
+/** Every result is durable: the batch ends, journaled, and what it left at the provider is freed. */
+async function finish(batch: ProviderBatch, port: BatchPort): Promise<void> {
+  crashPoint('before-ended-record');
+  try {
+    await batch.moveTo('ended', { type: 'ended' });
+  } catch (error) {
+    // The results are on disk: a resume follows the batch again and finds nothing left to collect.
+    port.logger.warn(`could not record the end of submission ${batch.submissionId}: ${messageOf(error)}`);
+    await batch.moveTo('ended');
+  }
+  batch.requestsDone = batch.jobs.length;
+  const ref = batch.ref!;
+  await port.provider.cleanup?.(ref).catch((error: unknown) => {
+    port.logger.warn(`cleanup of ${ref.id} failed: ${messageOf(error)}`);
+  });
+}
+
+/** Results could not all be read or written: they stay at the provider, the submission open for a resume. */
+async function giveUp(
+  batch: ProviderBatch,
+  port: BatchPort,
+  unwritten: Map<string, JobResult>,
+  broken: unknown,
+): Promise<void> {
+  const ref = batch.ref!;
+  for (const result of unwritten.values()) {
+    const message = `the result of job "${result.jobId}" could not be written; it is still at the provider in batch ${ref.id}, and running the batch again collects it`;
+    port.sink.keep({
+      ...result,
+      status: 'failed',
+      isSuccess: false,
+      error: { code: 'write_failed', message },
+    });
+  }
+  if (broken !== null) {
+    const message = `reading the results of ${ref.id} failed: ${messageOf(broken)}. They are still at the provider; running the batch again (with a stateFile) collects them.`;
+    port.report(new BatchwiseError('results_failed', message, { cause: broken }));
+    for (const job of batch.jobs) {
+      if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
+      // Billed or not, nobody knows yet: the reservation stays.
+      await settle(port, failedResult(job, 'failed', { code: 'results_failed', message }, ref.id), false);
+    }
+  }
+  await batch.moveTo('failed');
+}
+
+/** Every job without a result ends with `error` (final: the batch has no more to give). */
+async function endRest(batch: ProviderBatch, port: BatchPort, error: ErrorInfo): Promise<void> {
+  for (const job of batch.jobs) {
+    if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
+    await settle(port, failedResult(job, 'failed', error, batch.ref!.id));
+  }
+}
+
+async function resultFor(
+  batch: ProviderBatch,
+  port: BatchPort,
+  job: NormalizedJob,
+  outcome: JobOutcome,
+): Promise<JobResult> {
+  const ref = batch.ref!;
+  // What the run's own stop cancelled is not lost work: it ends resumable, and a resume sends it again.
+  if (outcome.status === 'cancelled' && batch.cancelRequested) {
+    const { status, error } = stopError(port.stop.reason);
+    return failedResult(job, status, error, ref.id);
+  }
+  return buildResult(job, outcome, ref.id, port.prices);
+}
+
+/** A job the provider returned nothing for ends with the batch's own fate when it expired or was cancelled. */
+function missingResult(batch: ProviderBatch, port: BatchPort, job: NormalizedJob): JobResult {
+  const ref = batch.ref!;
+  if (batch.rawStatus === 'expired') {
+    return failedResult(
+      job,
+      'expired',
+      { code: 'expired', message: `provider batch ${ref.id} expired before this request ran` },
+      ref.id,
+    );
+  }
+  if (batch.rawStatus === 'cancelled' || batch.rawStatus === 'canceled' || batch.cancelRequested) {
+    if (batch.cancelRequested) {
+      const { status, error } = stopError(port.stop.reason);
+      return failedResult(job, status, error, ref.id);
+    }
+    return failedResult(
+      job,
+      'cancelled',
+      { code: 'cancelled', message: `provider batch ${ref.id} was cancelled before this request ran` },
+      ref.id,
+    );
+  }
+  return failedResult(
+    job,
+    'failed',
+    { code: 'missing_result', message: `provider batch ${ref.id} ended without a result for this job` },
+    ref.id,
+  );
+}
+
+/**
+ * A result that is not the job's last word: an invalid answer with `retryInvalid` left goes out again with what was
+ * wrong; a job whose batch expired or was cancelled by someone else goes out again up to `maxRetries` times. Its
+ * attempt's cost is booked; the job goes back to the scheduler. Nothing is sent again once the run is stopping.
+ */
+function resend(batch: ProviderBatch, port: BatchPort, job: NormalizedJob, result: JobResult): boolean {
+  if (port.stop.reason) return false;
+  let again: NormalizedJob;
+  if (result.status === 'invalid' && job.attempt <= job.retryInvalid) {
+    again = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
+  } else if (
+    (result.status === 'expired' || (result.status === 'cancelled' && !batch.cancelRequested)) &&
+    job.resubmits < port.maxRetries
+  ) {
+    again = { ...job, resubmits: job.resubmits + 1 };
+  } else {
+    return false;
+  }
+  port.sink.chargeAttempt(result);
+  batch.handBack(again);
+  return true;
+}

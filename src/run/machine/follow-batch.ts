@@ -1,0 +1,72 @@
+import { BatchwiseError, messageOf, ProviderError } from '../../errors.js';
+import type { ProviderBatchState } from '../../providers/provider.js';
+import { crashPoint } from '../../store/crash-point.js';
+import type { BatchPort } from './batch-port.js';
+import { failInFlight, retrying, stopError } from './batch-steps.js';
+import type { ProviderBatch } from './provider-batch.js';
+
+/** The provider says the batch does not exist (any more): past its retention, or deleted. */
+export const GONE = 'gone';
+
+/**
+ * submitted/processing: polls with backoff until the provider batch has ended. A stop that cancels asks the
+ * provider to cancel it (only a batch confirmed as ours) and keeps polling, so that what had finished is still
+ * collected; once the stop's grace period has passed it gives up waiting (jobs end resumable, the submission stays
+ * open). Transient poll errors say nothing about the batch and are retried forever (within a stop's grace);
+ * a batch the provider keeps refusing to show is given up on.
+ */
+export async function followBatch(
+  batch: ProviderBatch,
+  port: BatchPort,
+): Promise<ProviderBatchState | typeof GONE | null> {
+  const ref = batch.ref!;
+  const { initialMs, maxMs, factor } = port.poll;
+  let delay = initialMs;
+  let refused = 0;
+  for (;;) {
+    const stop = port.stop.reason;
+    if (stop?.cancelActive && batch.confirmed && !batch.cancelRequested) await cancel(batch, port);
+    if (port.stop.pastGrace()) {
+      const { error } = stopError(stop);
+      await failInFlight(batch, port, {
+        code: error.code,
+        message: `${error.message}; provider batch ${ref.id} had not ended within the grace period, and running the batch again collects it`,
+      });
+      return null;
+    }
+    try {
+      crashPoint('poll');
+      const state = await port.provider.poll(ref);
+      refused = 0;
+      batch.rawStatus = state.rawStatus;
+      batch.requestsDone = state.requestsDone;
+      if (batch.phase === 'submitted') await batch.moveTo('processing');
+      if (state.phase === 'ended') return state;
+    } catch (error) {
+      const retryable = !(error instanceof ProviderError) || error.isRetryable;
+      port.logger.warn(
+        `poll of ${ref.id} failed (${retryable ? 'will retry' : 'refused'}): ${messageOf(error)}`,
+      );
+      if (!retryable && ++refused >= 3) {
+        if (error instanceof ProviderError && error.statusCode === 404) return GONE;
+        const message = `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider; running the batch again collects them.`;
+        port.report(new BatchwiseError('poll_failed', message, { cause: error }));
+        await failInFlight(batch, port, { code: 'poll_failed', message });
+        return null;
+      }
+    }
+    await port.stop.sleep(delay);
+    delay = Math.min(maxMs, delay * factor);
+  }
+}
+
+async function cancel(batch: ProviderBatch, port: BatchPort): Promise<void> {
+  // Marked first: a batch that ended meanwhile cannot be cancelled, and polling shows which it was.
+  batch.cancelRequested = true;
+  const ref = batch.ref!;
+  try {
+    await retrying(port, `cancel of ${ref.id}`, () => port.provider.cancel(ref));
+  } catch (error) {
+    port.logger.warn(`cancel of ${ref.id} failed: ${messageOf(error)}`);
+  }
+}

@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import type { ProviderName } from '../../models/registry.js';
+import type { ProviderBatchRef, ProviderRequest, SubmissionTag } from '../../providers/provider.js';
+import type { StateRecord, SubmissionState } from '../../store/state-records.js';
+import type { ProviderBatchInfo, ProviderBatchStatus } from '../events.js';
+import type { RunJournal } from '../run-journal.js';
+import { type BatchPhase, canMove, isInFlight, TERMINAL_PHASES } from './batch-phase.js';
+
+/** A job ready to send: its request and what it may cost at most. */
+export interface Candidate {
+  job: NormalizedJob;
+  request: ProviderRequest;
+  estimateUsd: number | null;
+}
+
+type PhaseRecord =
+  | { type: 'intent' }
+  | { type: 'submitted' }
+  | { type: 'ended' }
+  | { type: 'abandoned' }
+  | { type: 'none' };
+
+/**
+ * One provider batch's state machine. Only {@link moveTo} changes its phase, and a transition that carries a fact a
+ * resume needs writes its journal record (flushed) before it takes effect. The run's scheduler reads it; only its
+ * driver (`drive-batch.ts`) moves it.
+ */
+export class ProviderBatch {
+  private currentPhase: BatchPhase;
+  readonly index: number;
+  readonly provider: ProviderName;
+  readonly model: string;
+  /** The jobs of this batch (shrunk to those the cost limit admitted). */
+  jobs: NormalizedJob[];
+  /** In submitted order; for a resumed submission, stubs carrying only custom_id and job id. */
+  requests: ProviderRequest[] = [];
+  reservationsUsd: (number | null)[] = [];
+  submissionId: string;
+  intentAt = 0;
+  inputFileId: string | null = null;
+  ref: ProviderBatchRef | null = null;
+  /** Ours for certain: created with an answer, or proven by metadata or custom_id prefix. Only such are cancelled. */
+  confirmed = false;
+  cancelRequested = false;
+  rawStatus: string | null = null;
+  requestsDone = 0;
+  /** Planned, but the cost limit held back every job: it never became a batch. */
+  skipped = false;
+  /** Jobs this batch gives back to the scheduler: to send again, or to end as not sent when the run stopped. */
+  readonly handback: NormalizedJob[] = [];
+  private readonly handedBack = new Set<string>();
+  private jobIndex: Map<string, NormalizedJob> | undefined;
+  private readonly observers: ((batch: ProviderBatch, from: BatchPhase) => void)[] = [];
+
+  constructor(
+    index: number,
+    provider: ProviderName,
+    model: string,
+    jobs: NormalizedJob[],
+    private readonly journal: RunJournal,
+    resumed: SubmissionState | null = null,
+  ) {
+    this.index = index;
+    this.provider = provider;
+    this.model = model;
+    this.jobs = jobs;
+    this.submissionId = resumed?.intent.submissionId ?? newSubmissionId();
+    this.currentPhase = 'planned';
+    if (resumed) {
+      const { intent } = resumed;
+      this.currentPhase = resumed.providerBatchId ? 'submitted' : 'intent';
+      this.intentAt = intent.intentAt;
+      this.inputFileId = resumed.inputFileId ?? null;
+      this.reservationsUsd = intent.reservationsUsd;
+      // Every request of the submission in its order, so that per-line errors and custom_ids map back to jobs.
+      this.requests = intent.jobIds.map((jobId) => ({
+        customId: customIdOf(intent.submissionId, jobId),
+        jobId,
+        body: {},
+      }));
+      if (resumed.providerBatchId) {
+        this.ref = { provider: intent.provider, id: resumed.providerBatchId };
+        // Recorded after its create answered: ours.
+        this.confirmed = true;
+      }
+    }
+  }
+
+  get phase(): BatchPhase {
+    return this.currentPhase;
+  }
+
+  get isTerminal(): boolean {
+    return TERMINAL_PHASES.has(this.currentPhase);
+  }
+
+  get isInFlight(): boolean {
+    return isInFlight(this.currentPhase);
+  }
+
+  tag(runId: string): SubmissionTag {
+    return {
+      runId,
+      submissionId: this.submissionId,
+      requestCount: this.requests.length,
+      intentAt: this.intentAt,
+    };
+  }
+
+  job(id: string): NormalizedJob | undefined {
+    this.jobIndex ??= new Map(this.jobs.map((job) => [job.id, job]));
+    return this.jobIndex.get(id);
+  }
+
+  handBack(job: NormalizedJob): void {
+    this.handback.push(job);
+    this.handedBack.add(job.id);
+  }
+
+  isHandedBack(jobId: string): boolean {
+    return this.handedBack.has(jobId);
+  }
+
+  observe(observer: (batch: ProviderBatch, from: BatchPhase) => void): void {
+    this.observers.push(observer);
+  }
+
+  /** Takes the admitted candidates as this batch's requests; custom_ids carry the submission id. */
+  fill(admitted: Candidate[]): void {
+    this.jobs = admitted.map((c) => c.job);
+    this.jobIndex = undefined;
+    this.requests = admitted.map((c) => ({
+      ...c.request,
+      customId: customIdOf(this.submissionId, c.job.id),
+    }));
+    this.reservationsUsd = admitted.map((c) => c.estimateUsd);
+  }
+
+  /**
+   * The one way the phase changes. The record a transition carries is journaled (and flushed) first: if that write
+   * fails, the transition does not happen and the error reaches the caller.
+   */
+  async moveTo(to: BatchPhase, record: PhaseRecord = { type: 'none' }): Promise<void> {
+    const from = this.currentPhase;
+    if (!canMove(from, to)) throw new Error(`provider batch ${this.index}: no transition ${from} -> ${to}`);
+    const entry = this.recordFor(record);
+    if (entry) await this.journal.append(entry);
+    this.currentPhase = to;
+    for (const observer of this.observers) observer(this, from);
+  }
+
+  private recordFor(record: PhaseRecord): StateRecord | undefined {
+    switch (record.type) {
+      case 'intent':
+        this.intentAt = Date.now();
+        return {
+          type: 'intent',
+          submissionId: this.submissionId,
+          provider: this.provider,
+          model: this.model,
+          jobIds: this.jobs.map((job) => job.id),
+          reservationsUsd: this.reservationsUsd,
+          attempts: this.jobs.map((job) => job.attempt),
+          resubmits: this.jobs.map((job) => job.resubmits),
+          intentAt: this.intentAt,
+        };
+      case 'submitted':
+        return { type: 'submitted', submissionId: this.submissionId, providerBatchId: this.ref!.id };
+      case 'ended':
+        return { type: 'ended', submissionId: this.submissionId };
+      case 'abandoned':
+        return { type: 'abandoned', submissionId: this.submissionId };
+      case 'none':
+        return undefined;
+    }
+  }
+
+  info(): ProviderBatchInfo {
+    return {
+      index: this.index,
+      provider: this.provider,
+      model: this.model,
+      providerBatchId: this.ref?.id ?? null,
+      status: publicStatus(this),
+      phase: this.currentPhase,
+      rawStatus: this.rawStatus,
+      jobIds: this.jobs.map((job) => job.id),
+      requestsDone: this.requestsDone,
+      requestsTotal: this.jobs.length,
+    };
+  }
+}
+
+/** The coarse status events have always shown; `phase` carries the machine's own. */
+function publicStatus(batch: ProviderBatch): ProviderBatchStatus {
+  if (batch.skipped) return 'skipped';
+  switch (batch.phase) {
+    case 'planned':
+      return 'pending';
+    case 'intent':
+      return 'submitting';
+    case 'submitted':
+    case 'processing':
+    case 'collecting':
+      return 'active';
+    default:
+      return 'ended';
+  }
+}
+
+export function customIdOf(submissionId: string, jobId: string): string {
+  return `${submissionId}_${jobId}`;
+}
+
+/** 8 characters, [a-z0-9]: with "_" it prefixes custom_ids (job ids are at most 48 characters, so they fit in 64). */
+export function newSubmissionId(): string {
+  return BigInt(`0x${randomBytes(6).toString('hex')}`)
+    .toString(36)
+    .padStart(8, '0')
+    .slice(-8);
+}

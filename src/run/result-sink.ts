@@ -1,0 +1,71 @@
+import { BatchwiseError, messageOf } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { crashPoint } from '../store/crash-point.js';
+import type { ResultsWriter } from '../store/results-writer.js';
+import type { JobResult } from '../types.js';
+import type { JobLedger } from './job-ledger.js';
+
+export interface RecordOptions {
+  /** False when the provider may have billed the job but what it cost is not known: its reservation stays. */
+  billingKnown?: boolean;
+}
+
+/**
+ * Where every job's one result goes: persisted first, then booked and told, so that a listener never sees a result
+ * that a crash would lose. A result that could not be written is not taken: its provider batch collects it again.
+ */
+export class ResultSink {
+  constructor(
+    private readonly ledger: JobLedger,
+    private readonly writer: ResultsWriter | undefined,
+    private readonly logger: Logger,
+    private readonly tell: (result: JobResult) => void,
+    private readonly report: (error: BatchwiseError) => void,
+  ) {}
+
+  has(jobId: string): boolean {
+    return this.ledger.has(jobId);
+  }
+
+  /** Writes the job's result (atomically, fsync'd) and then takes it. Returns false when it could not be written. */
+  async record(attempt: JobResult, options: RecordOptions = {}): Promise<boolean> {
+    if (this.ledger.has(attempt.jobId)) return true;
+    const billingKnown = options.billingKnown ?? true;
+    const result = this.ledger.costed(attempt, billingKnown);
+    try {
+      crashPoint('before-result-write');
+      await this.writer?.writeResult(result);
+      crashPoint('after-result-write');
+    } catch (error) {
+      this.report(
+        new BatchwiseError(
+          'write_failed',
+          `writing the result of job "${result.jobId}" to ${this.writer?.resultPath(result.jobId)} failed: ${messageOf(error)}. ` +
+            'Its answer stays at the provider and is collected again.',
+          { jobId: result.jobId, cause: error },
+        ),
+      );
+      return false;
+    }
+    this.take(result, billingKnown);
+    return true;
+  }
+
+  /** Takes a result without writing it: the last word for a job whose result file could not be written. */
+  keep(attempt: JobResult, options: RecordOptions = {}): void {
+    if (this.ledger.has(attempt.jobId)) return;
+    const billingKnown = options.billingKnown ?? true;
+    this.take(this.ledger.costed(attempt, billingKnown), billingKnown);
+  }
+
+  /** Books the cost of an attempt whose job is sent again. */
+  chargeAttempt(attempt: JobResult): void {
+    this.ledger.chargeAttempt(attempt);
+    this.logger.info(`job ${attempt.jobId}: ${attempt.status}, sending it again`);
+  }
+
+  private take(result: JobResult, billingKnown: boolean): void {
+    this.ledger.store(result, billingKnown);
+    this.tell(result);
+  }
+}

@@ -1,0 +1,214 @@
+import { loadFile } from '../content/load-file.js';
+import { type ErrorInfo, messageOf } from '../errors.js';
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { ProviderName } from '../models/registry.js';
+import { estimateJob } from '../pricing/estimate.js';
+import { batchCost } from '../pricing/prices.js';
+import type { SubmissionState } from '../store/state-records.js';
+import type { JobLedger } from './job-ledger.js';
+import type { BatchPhase } from './machine/batch-phase.js';
+import type { BatchPort } from './machine/batch-port.js';
+import { stopError } from './machine/batch-steps.js';
+import { driveBatch } from './machine/drive-batch.js';
+import { type Candidate, ProviderBatch } from './machine/provider-batch.js';
+import { planBatches } from './plan-batches.js';
+import type { ResultSink } from './result-sink.js';
+import type { RunConfig } from './run-config.js';
+import { Semaphore } from './semaphore.js';
+import type { StopSignal } from './stop-signal.js';
+import { failedResult } from './to-job-result.js';
+
+export interface SchedulerHooks {
+  /** Every phase change of every provider batch. */
+  onPhase(batch: ProviderBatch, from: BatchPhase): void;
+  /** The cost limit held jobs back for the first time. */
+  onCostLimit(heldBack: number): void;
+}
+
+/**
+ * Admits, starts and observes provider batches; it never reaches into one. Admission is where concurrency
+ * (`maxConcurrent`) and money (each job's worst case reserved against the cost limit) are decided; jobs a batch
+ * hands back (to send again, or never created) are planned anew; jobs the limit held back wait for budget to free.
+ */
+export class Scheduler {
+  readonly batches: ProviderBatch[] = [];
+  /** Provider batch ids this run follows: never candidates for another submission's look-up. */
+  private readonly known = new Set<string>();
+  private queue: NormalizedJob[] = [];
+  private deferred: NormalizedJob[] = [];
+  /** The budget available when deferred jobs were last tried: trying again with no more budget cannot help. */
+  private deferredTried = Number.NaN;
+  private costLimitNotified = false;
+
+  constructor(
+    private readonly config: RunConfig,
+    private readonly ledger: JobLedger,
+    private readonly sink: ResultSink,
+    private readonly stop: StopSignal,
+    private readonly portFor: (provider: ProviderName) => BatchPort,
+    private readonly hooks: SchedulerHooks,
+  ) {}
+
+  /** Submissions from the state file, followed first; then the jobs still to send. */
+  load(resumed: { submission: SubmissionState; jobs: NormalizedJob[] }[], toSend: NormalizedJob[]): void {
+    for (const { submission, jobs } of resumed) {
+      const { intent } = submission;
+      this.track(
+        new ProviderBatch(
+          this.batches.length,
+          intent.provider,
+          intent.model,
+          jobs,
+          this.config.journal,
+          submission,
+        ),
+      );
+    }
+    this.plan(toSend);
+  }
+
+  async run(): Promise<void> {
+    const slots = new Semaphore(this.config.maxConcurrent);
+    const running = new Set<Promise<void>>();
+    const start = (batch: ProviderBatch) => {
+      const task: Promise<void> = driveBatch(batch, this.portFor(batch.provider), this.known).finally(() => {
+        slots.release();
+        running.delete(task);
+        this.takeBack(batch);
+      });
+      running.add(task);
+    };
+    // Batches that exist (or may) at the provider are followed at once: they count against maxConcurrent, but
+    // nothing holds them up.
+    for (const batch of this.batches) {
+      if (batch.phase === 'planned') continue;
+      slots.take();
+      start(batch);
+    }
+    let next = 0;
+    for (;;) {
+      while (next < this.batches.length && this.batches[next]!.phase !== 'planned') next++;
+      if (next < this.batches.length && !this.stop.reason) {
+        const batch = this.batches[next++]!;
+        await slots.acquire();
+        if (!this.stop.reason && (await this.admit(batch))) start(batch);
+        else slots.release();
+        continue;
+      }
+      if (running.size === 0) {
+        if (!this.stop.reason && (await this.releaseDeferred(true))) continue;
+        break;
+      }
+      await Promise.race(running);
+      if (!this.stop.reason) await this.releaseDeferred(false);
+    }
+    // Whatever never went out ends now, resumable.
+    for (const batch of this.batches) {
+      if (batch.phase !== 'planned') continue;
+      await batch.moveTo('cancelled');
+      this.queue.push(...batch.jobs);
+    }
+    await this.endUnsent([...this.queue.splice(0), ...this.deferred.splice(0)]);
+  }
+
+  private track(batch: ProviderBatch): void {
+    batch.observe((b, from) => {
+      if (b.ref) this.known.add(b.ref.id);
+      this.hooks.onPhase(b, from);
+    });
+    if (batch.ref) this.known.add(batch.ref.id);
+    this.batches.push(batch);
+  }
+
+  private plan(jobs: NormalizedJob[]): void {
+    const limitsFor = (provider: ProviderName) => this.config.providers.get(provider)!.limits;
+    for (const plan of planBatches(jobs, { itemsPerBatch: this.config.itemsPerBatch, limitsFor })) {
+      this.track(
+        new ProviderBatch(this.batches.length, plan.provider, plan.model, plan.jobs, this.config.journal),
+      );
+    }
+  }
+
+  /** Jobs a batch gave back: planned again, or (once the run is stopping) left to end as not sent. */
+  private takeBack(batch: ProviderBatch): void {
+    const jobs = batch.handback.splice(0).filter((job) => !this.ledger.has(job.id));
+    if (jobs.length === 0) return;
+    if (this.stop.reason) this.queue.push(...jobs);
+    else this.plan(jobs);
+  }
+
+  /**
+   * Builds the batch's requests (reading each job's file now, so that bytes are not held for every job at once),
+   * estimates each job's worst case and reserves it while the cost limit allows. Returns false when no job was
+   * admitted.
+   */
+  private async admit(batch: ProviderBatch): Promise<boolean> {
+    const provider = this.config.providers.get(batch.provider)!;
+    const candidates: Candidate[] = [];
+    for (const job of batch.jobs) {
+      try {
+        const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
+        const request = provider.toRequest(job, file);
+        const estimate = await estimateJob(job, request.body, file);
+        candidates.push({
+          job,
+          request,
+          estimateUsd: batchCost(job.model, job.provider, estimate, this.config.prices),
+        });
+      } catch (error) {
+        await this.endJob(job, 'failed', { code: 'file_unreadable', message: messageOf(error) });
+      }
+    }
+    const { admitted, deferred } = this.ledger.budget.admit(candidates);
+    if (deferred.length > 0) this.defer(deferred.map((c) => c.job));
+    if (admitted.length === 0) {
+      batch.skipped = true;
+      await batch.moveTo('cancelled');
+      return false;
+    }
+    batch.fill(admitted);
+    return true;
+  }
+
+  private defer(jobs: NormalizedJob[]): void {
+    this.deferred.push(...jobs);
+    this.deferredTried = this.ledger.budget.availableUsd;
+    if (this.costLimitNotified) return;
+    this.costLimitNotified = true;
+    this.hooks.onCostLimit(jobs.length);
+  }
+
+  /**
+   * Plans jobs the cost limit held back once results have freed enough budget (reservations are worst cases; actual
+   * costs are usually lower). When nothing is left in flight and still none fits, they end `failed` with
+   * `cost_limit`. Returns whether new provider batches were planned.
+   */
+  private async releaseDeferred(nothingInFlight: boolean): Promise<boolean> {
+    if (this.deferred.length === 0) return false;
+    if (this.ledger.budget.availableUsd === this.deferredTried) {
+      if (!nothingInFlight) return false;
+      const message = `cost limit of $${this.ledger.budget.limitUsd} reached before this job could be sent`;
+      for (const job of this.deferred.splice(0))
+        await this.endJob(job, 'failed', { code: 'cost_limit', message });
+      return false;
+    }
+    this.plan(this.deferred.splice(0));
+    return true;
+  }
+
+  /** Jobs that were not sent because the run stopped: resumable, a resume sends them. */
+  private async endUnsent(jobs: NormalizedJob[]): Promise<void> {
+    const { status, error } = stopError(this.stop.reason);
+    const reason: ErrorInfo =
+      error.code === 'shutdown'
+        ? { code: 'shutdown', message: 'the run was shut down before this job was submitted' }
+        : { code: 'time_limit', message: 'time limit exceeded before this job was submitted' };
+    for (const job of jobs) await this.endJob(job, status, reason);
+  }
+
+  private async endJob(job: NormalizedJob, status: 'failed' | 'cancelled', error: ErrorInfo): Promise<void> {
+    if (this.ledger.has(job.id)) return;
+    const result = failedResult(job, status, error, null);
+    if (!(await this.sink.record(result))) this.sink.keep(result);
+  }
+}
