@@ -1,4 +1,4 @@
-import type { FaultRule } from './options.js';
+import type { FaultKind, FaultRule } from './options.js';
 import { seededRandom } from './random.js';
 
 /** Decides, per call, whether a fault rule fires. Rules with `times` are used up. */
@@ -7,12 +7,12 @@ export class FaultPlan {
   private readonly random: () => number;
 
   constructor(rules: FaultRule[], seed: number) {
-    this.rules = rules.map((rule) => ({ ...rule }));
+    this.rules = rules.map(checked);
     this.random = seededRandom(seed);
   }
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule });
+    this.rules.push(checked(rule));
   }
 
   clear(): void {
@@ -32,4 +32,15 @@ export class FaultPlan {
     }
     return undefined;
   }
+}
+
+const KINDS: readonly FaultKind[] = ['status', 'reset', 'truncate', 'lost', 'status-after'];
+
+function checked(rule: FaultRule): FaultRule {
+  if (rule.kind !== undefined && !KINDS.includes(rule.kind)) {
+    throw new TypeError(
+      `Expected fault \`kind\` to be one of ${KINDS.join(', ')}, got \`${String(rule.kind)}\``,
+    );
+  }
+  return { ...rule };
 }

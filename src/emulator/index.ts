@@ -15,7 +15,8 @@
  * @module
  */
 
-export type { BatchLimits, EmulatorOptions, FaultRule, LineValidator } from './options.js';
+export type { BilledRequest, BilledTokens, BilledTotals, EmulatorBilling } from './billing.js';
+export type { BatchLimits, EmulatorOptions, FaultKind, FaultRule, LineValidator } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { EmulatedAnswer, EmulatedRequest, RespondHook, TokenUsage } from './respond/answer.js';
 export { IMAGE_TOKENS, PDF_PAGE_TOKENS, textTokens } from './respond/tokens.js';

@@ -6,16 +6,21 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
+export type FaultKind = 'status' | 'reset' | 'truncate' | 'lost' | 'status-after';
+
 /** A rule that makes some calls fail the way a real service sometimes does. */
 export interface FaultRule {
   /** `METHOD /path` with ids as `{id}`, e.g. `POST /v1/messages/batches`; `*` or absent matches every route. */
   route?: string;
   /**
-   * `status`: answer with `status` (429 carries `retry-after`); `reset`: destroy the socket before answering;
-   * `truncate`: send the headers and half of the body, then destroy the socket.
+   * Before the call is processed: `status` answers with `status` (429 carries `retry-after`); `reset` destroys the
+   * socket. After it was processed in full (a batch or file created, a cancel taken effect): `lost` destroys the
+   * socket without sending a byte, `status-after` answers with `status` in the provider's error shape instead of the
+   * real answer (a gateway timing out after the backend did the work), `truncate` sends the headers and half of the
+   * body, then destroys the socket. Default `status`.
    */
-  kind?: 'status' | 'reset' | 'truncate';
-  /** HTTP status for `kind: 'status'`. Default 500. */
+  kind?: FaultKind;
+  /** HTTP status for `kind: 'status'` and `'status-after'`. Default 500. */
   status?: number;
   /** Share of matching calls that fail, 0..1 (seeded, so repeatable). Default 1. */
   share?: number;

@@ -17,6 +17,9 @@ export interface RouteContext {
   state: EmulatorState;
 }
 
+/** What work done outside a request (finalising a batch for `billing()`) needs of a route context. */
+export type StateContext = Pick<RouteContext, 'state' | 'options'>;
+
 export interface Route {
   method: string;
   /** `/v1/batches/{id}` style; `{name}` matches one path segment. */

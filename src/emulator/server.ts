@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { messageBatchRoutes } from './anthropic/batches.js';
 import { authenticate } from './auth.js';
+import type { EmulatorBilling } from './billing.js';
+import { collectBilling } from './billing-report.js';
 import { FaultPlan } from './faults.js';
 import { errorBody, errorTypeFor, HttpError, type Provider, sendJson } from './http.js';
 import { batchRoutes } from './openai/batches.js';
@@ -41,7 +43,15 @@ export interface Emulator {
   readonly anthropicBaseURL: string;
   /** A copy of the counters: calls per route, batches created, most batches active at once. */
   stats(): EmulatorStats;
+  /** Zeroes the counters, and starts `billing()` afresh: it then covers only batches created after this call. */
   resetStats(): void;
+  /**
+   * What the providers would bill: every processed request (an OpenAI 200 row, an Anthropic `succeeded` result) of
+   * the batches created since the emulator started or since the last `resetStats()`, per request, batch and model.
+   * Errored, expired and cancelled requests are not billed. Batches whose time has come are ended first (their
+   * results written as a poll would), so a batch nobody polled counts too; `unfinished` lists those still running.
+   */
+  billing(): Promise<EmulatorBilling>;
   configure(settings: EmulatorSettings): void;
   /** Adds a fault rule; `times` defaults to 1 here. */
   injectFault(rule: FaultRule): void;
@@ -119,23 +129,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       authenticate(req, provider, resolved.apiKey);
       const fault = faults.pick(routeKey);
-      if (fault?.kind === 'reset') {
+      const kind = fault?.kind ?? 'status';
+      if (fault && kind === 'reset') {
         req.socket.destroy();
         return;
       }
-      if (fault && fault.kind !== 'truncate') {
+      if (fault && kind === 'status') {
         req.resume();
-        const status = fault.status ?? 500;
-        const retryAfter = fault.retryAfterSeconds ?? 0;
-        const error = new HttpError(status, errorTypeFor(provider, status), faultMessage(status));
-        sendJson(res, status, errorBody(provider, error, requestId), {
-          ...idHeader,
-          'retry-after': String(retryAfter),
-          'retry-after-ms': String(retryAfter * 1000),
-        });
+        sendFault(res, fault, provider, requestId, idHeader);
         return;
       }
-      const reply = await found.route.handle({
+      const handled = found.route.handle({
         req,
         params: found.params,
         query: url.searchParams,
@@ -143,6 +147,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         options: resolved,
         state,
       });
+      if (fault && (kind === 'lost' || kind === 'status-after')) {
+        // The call was processed in full, whatever its outcome; only its answer goes missing.
+        await handled.catch(() => undefined);
+        req.resume();
+        if (kind === 'lost') req.socket.destroy();
+        else sendFault(res, fault, provider, requestId, idHeader);
+        return;
+      }
+      const reply = await handled;
       if (fault?.kind === 'truncate') writeTruncated(res, reply);
       else writeReply(res, reply, idHeader);
     } catch (cause) {
@@ -172,13 +185,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
     stats: () => structuredClone(state.stats),
-    resetStats: () => {
-      state.stats.calls = {};
-      state.stats.batchesCreated = { openai: 0, anthropic: 0 };
-      state.stats.maxActiveBatches = { openai: 0, anthropic: 0 };
-      state.stats.createdBatchIds = { openai: [], anthropic: [] };
-      state.stats.uploads = { total: 0, streamed: 0 };
-    },
+    resetStats: () => state.resetStats(),
+    billing: () => collectBilling({ state, options: resolved }),
     configure: (settings) => {
       resolved = resolveOptions({
         ...options,
@@ -212,6 +220,24 @@ function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
     respond: resolved.respond,
     validateLine: resolved.validateLine,
   };
+}
+
+/** A fault's error answer in the provider's shape; 429/5xx carry `retry-after` so that SDK retries are fast. */
+function sendFault(
+  res: ServerResponse,
+  fault: FaultRule,
+  provider: Provider,
+  requestId: string,
+  idHeader: Record<string, string>,
+): void {
+  const status = fault.status ?? 500;
+  const retryAfter = fault.retryAfterSeconds ?? 0;
+  const error = new HttpError(status, errorTypeFor(provider, status), faultMessage(status));
+  sendJson(res, status, errorBody(provider, error, requestId), {
+    ...idHeader,
+    'retry-after': String(retryAfter),
+    'retry-after-ms': String(retryAfter * 1000),
+  });
 }
 
 function faultMessage(status: number): string {

@@ -1,4 +1,5 @@
 import type { AnthropicBatchRecord } from './anthropic/batch-record.js';
+import type { BillingRecord } from './billing.js';
 import type { OpenAIBatchRecord } from './openai/batch-record.js';
 import type { StoredFile } from './openai/files.js';
 import { Collection } from './store.js';
@@ -19,20 +20,22 @@ export class EmulatorState {
   readonly files: Collection<StoredFile>;
   readonly openaiBatches: Collection<OpenAIBatchRecord>;
   readonly anthropicBatches: Collection<AnthropicBatchRecord>;
-  readonly stats: EmulatorStats = {
-    calls: {},
-    batchesCreated: { openai: 0, anthropic: 0 },
-    maxActiveBatches: { openai: 0, anthropic: 0 },
-    createdBatchIds: { openai: [], anthropic: [] },
-    uploads: { total: 0, streamed: 0 },
-  };
+  /** What each ended batch billed, kept apart so that deleting a batch or its output file does not unbill it. */
+  readonly billing: Collection<BillingRecord>;
+  readonly stats: EmulatorStats = emptyStats();
   /** Finalisation in progress per batch id, so that concurrent polls generate results once. */
   readonly finalizing = new Map<string, Promise<void>>();
+  /** Where deleted files stood in the list, so that a list cursor naming one still works. */
+  readonly deletedFiles = new Map<string, StoredFile>();
+  /** Batches `billing()` covers: null means every batch known, otherwise those created since `resetStats()`. */
+  private billingScope: Set<string> | null = null;
+  private lastFileSequence: number | undefined;
 
   constructor(dataDir: string | undefined) {
     this.files = new Collection(dataDir, 'openai-files');
     this.openaiBatches = new Collection(dataDir, 'openai-batches');
     this.anthropicBatches = new Collection(dataDir, 'anthropic-batches');
+    this.billing = new Collection(dataDir, 'billing');
   }
 
   /** Runs `finalize` once per id, however many callers arrive while it runs. */
@@ -49,5 +52,33 @@ export class EmulatorState {
     this.stats.batchesCreated[provider]++;
     this.stats.createdBatchIds[provider].push(id);
     this.stats.maxActiveBatches[provider] = Math.max(this.stats.maxActiveBatches[provider], activeNow);
+    this.billingScope?.add(id);
   }
+
+  /** Zeroes the counters; from now on `billing()` covers only batches created after this call. */
+  resetStats(): void {
+    Object.assign(this.stats, emptyStats());
+    this.billingScope = new Set();
+  }
+
+  inBillingScope(batchId: string): boolean {
+    return this.billingScope === null || this.billingScope.has(batchId);
+  }
+
+  /** A number that grows with every stored file, across restarts: orders files created within the same ms. */
+  nextFileSequence(): number {
+    this.lastFileSequence ??= this.files.all().reduce((max, file) => Math.max(max, file.sequence ?? 0), 0);
+    this.lastFileSequence++;
+    return this.lastFileSequence;
+  }
+}
+
+function emptyStats(): EmulatorStats {
+  return {
+    calls: {},
+    batchesCreated: { openai: 0, anthropic: 0 },
+    maxActiveBatches: { openai: 0, anthropic: 0 },
+    createdBatchIds: { openai: [], anthropic: [] },
+    uploads: { total: 0, streamed: 0 },
+  };
 }

@@ -27,6 +27,10 @@ export class Collection<T extends { id: string }> {
     return this.records.get(id);
   }
 
+  all(): T[] {
+    return [...this.records.values()];
+  }
+
   /** Newest first, the order both providers list in. */
   newestFirst(createdAt: (record: T) => number): T[] {
     return [...this.records.values()].sort((a, b) => createdAt(b) - createdAt(a) || (a.id < b.id ? 1 : -1));

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { chatBody, clientsFor, jsonlLine, readLines, until, uploadJsonl } from '../helpers/clients.js';
@@ -61,6 +61,51 @@ describe('OpenAI files', () => {
       status: 400,
       code: 'file_too_large',
     });
+  });
+});
+
+describe('OpenAI files list', () => {
+  it('.files.list() pages newest first through the SDK, by purpose, without deleted files', async () => {
+    const names = ['a.jsonl', 'Rechnung März (2).jsonl', 'c d.jsonl', 'e.jsonl', 'f.jsonl'];
+    const uploaded = [];
+    for (const name of names) uploaded.push(await uploadJsonl(openai, [jsonlLine('a', chatBody('x'))], name));
+    const other = await openai.files.create({
+      file: await toFile(Buffer.from('notes'), 'notes.txt'),
+      purpose: 'user_data',
+    });
+    await openai.files.delete(uploaded[3]!.id);
+    const kept = uploaded.filter((_, i) => i !== 3).reverse();
+
+    const first = await openai.get('/files', { query: { purpose: 'batch', limit: 2 } });
+    expect(first).toMatchObject({
+      object: 'list',
+      has_more: true,
+      first_id: kept[0]!.id,
+      last_id: kept[1]!.id,
+    });
+    const paged = [];
+    for await (const file of openai.files.list({ purpose: 'batch', limit: 2 })) paged.push(file);
+    expect(paged.map((f) => f.id)).toEqual(kept.map((f) => f.id));
+    expect(paged.map((f) => f.filename)).toEqual(kept.map((f) => f.filename));
+    expect(paged.map((f) => f.filename)).toContain('Rechnung März (2).jsonl');
+    expect(paged[0]).toMatchObject({ object: 'file', purpose: 'batch', status: 'processed' });
+    expect(emulator.stats().calls['GET /v1/files']).toBe(3);
+
+    const ascending = await openai.files.list({ order: 'asc' });
+    expect(ascending.data.map((f) => f.id)).toEqual([...kept.map((f) => f.id).reverse(), other.id]);
+    expect(ascending.has_more).toBe(false);
+    await expect(openai.files.list({ limit: 0 })).rejects.toMatchObject({ status: 400, param: 'limit' });
+  });
+
+  it('.files.list() keeps paging while the loop deletes what it has seen', async () => {
+    for (let i = 0; i < 5; i++) await uploadJsonl(openai, [jsonlLine('a', chatBody('x'))], `f${i}.jsonl`);
+    const deleted: string[] = [];
+    for await (const file of openai.files.list({ limit: 2 })) {
+      await openai.files.delete(file.id);
+      deleted.push(file.filename);
+    }
+    expect(deleted).toEqual(['f4.jsonl', 'f3.jsonl', 'f2.jsonl', 'f1.jsonl', 'f0.jsonl']);
+    expect((await openai.files.list()).data).toEqual([]);
   });
 });
 

@@ -49,10 +49,21 @@ it('keeps batches, files and results across a restart on the same data directory
   expect(results).toMatchObject([{ custom_id: 'a', result: { type: 'succeeded' } }]);
   // A restart is not a new batch: nothing was created on the second emulator.
   expect(second.stats().batchesCreated).toEqual({ openai: 0, anthropic: 0 });
+  // Yet it bills what it processed for batches it knows from the data directory.
+  const billed = (await second.billing()).requests.map((r) => [r.batchId, r.customId]);
+  expect(billed).toHaveLength(2);
+  expect(billed).toEqual(
+    expect.arrayContaining([
+      [anthropicBatch.id, 'a'],
+      [openaiBatch.id, 'a'],
+    ]),
+  );
   await second.close();
 
   const third = await startEmulator({ dataDir });
   const listed = await clientsFor(third).openai.batches.list();
   expect(listed.data.map((b) => [b.id, b.status])).toEqual([[openaiBatch.id, 'completed']]);
+  // The bill was kept on disk with the results: nothing is processed, or billed, a second time.
+  expect((await third.billing()).total.requests).toBe(2);
   await third.close();
 });

@@ -1,19 +1,24 @@
+import { anthropicBilled, type BillingRecord } from '../billing.js';
 import { randomId, unitHash } from '../random.js';
 import { anthropicParamsError, anthropicResult } from '../respond/anthropic-message.js';
 import { compose } from '../respond/compose.js';
 import { anthropicView } from '../respond/request-view.js';
-import type { RouteContext } from '../route.js';
+import type { StateContext } from '../route.js';
 import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
 
-/** Answers every request of an ended batch and keeps the results JSONL, in an order that is not the input order. */
+/**
+ * Answers every request of an ended batch and keeps the results JSONL, in an order that is not the input order.
+ * What the `succeeded` requests billed goes to the billing ledger.
+ */
 export async function finalizeAnthropicBatch(
-  context: RouteContext,
+  context: StateContext,
   record: AnthropicBatchRecord,
   phase: Phase,
 ): Promise<void> {
   const counts: ResultCounts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
   const lines: { customId: string; text: string }[] = [];
   const doneCount = Math.floor(record.requests.length * phase.doneShare);
+  const billed: BillingRecord = { id: record.id, provider: 'anthropic', requests: [] };
 
   for (const [index, { custom_id: customId, params }] of record.requests.entries()) {
     let result: Record<string, unknown>;
@@ -35,6 +40,11 @@ export async function finalizeAnthropicBatch(
         result = anthropicResult(await compose(anthropicView(params), scripted), String(params.model));
       }
     }
+    const tokens = anthropicBilled(result);
+    if (tokens) {
+      const model = (result.message as { model?: unknown }).model;
+      billed.requests.push({ customId, model: String(model ?? params.model), ...tokens });
+    }
     counts[result.type as keyof ResultCounts]++;
     lines.push({ customId, text: JSON.stringify({ custom_id: customId, result }) });
   }
@@ -44,6 +54,7 @@ export async function finalizeAnthropicBatch(
     record.id,
     Buffer.from(lines.map((l) => `${l.text}\n`).join('')),
   );
+  await context.state.billing.save(billed);
   record.final = { endedMs: phase.endedAtMs ?? Date.now(), counts };
   await context.state.anthropicBatches.save(record);
 }

@@ -1,6 +1,6 @@
 import { HttpError, readBody } from '../http.js';
 import { randomId } from '../random.js';
-import type { Reply, Route, RouteContext } from '../route.js';
+import type { Reply, Route, RouteContext, StateContext } from '../route.js';
 
 export interface StoredFile {
   id: string;
@@ -8,6 +8,8 @@ export interface StoredFile {
   purpose: string;
   bytes: number;
   createdAt: number;
+  /** Grows with every stored file (absent in records written before it existed): orders files of the same second. */
+  sequence?: number;
 }
 
 const PURPOSES = new Set([
@@ -37,7 +39,7 @@ export function fileObject(file: StoredFile): Record<string, unknown> {
 }
 
 export async function storeFile(
-  context: RouteContext,
+  context: StateContext,
   filename: string,
   purpose: string,
   data: Buffer,
@@ -48,6 +50,7 @@ export async function storeFile(
     purpose,
     bytes: data.length,
     createdAt: Math.floor(Date.now() / 1000),
+    sequence: context.state.nextFileSequence(),
   };
   await context.state.files.saveBlob(file.id, data);
   await context.state.files.save(file);
@@ -122,8 +125,81 @@ async function createFile(context: RouteContext): Promise<Reply> {
   return { status: 200, json: fileObject(file) };
 }
 
+/** Newest first: by `created_at`, then by the order of storing within the same second. */
+function newerFirst(a: StoredFile, b: StoredFile): number {
+  return (
+    b.createdAt - a.createdAt ||
+    (b.sequence ?? 0) - (a.sequence ?? 0) ||
+    (a.id === b.id ? 0 : a.id < b.id ? 1 : -1)
+  );
+}
+
+const MAX_LIST_LIMIT = 10_000;
+
+/**
+ * `GET /v1/files`: `purpose` filter, `order` (`desc`, newest first, by default), `limit` 1 to 10,000 (default 10,000)
+ * and an `after` cursor, which may name a file deleted since the previous page (a list-and-delete loop).
+ */
+async function listFiles(context: RouteContext): Promise<Reply> {
+  const { query } = context;
+  const limitText = query.get('limit');
+  const limit = limitText === null ? MAX_LIST_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new HttpError(
+      400,
+      'invalid_request_error',
+      `Invalid 'limit': ${limitText}. Expected an integer from 1 to ${MAX_LIST_LIMIT}.`,
+      null,
+      'limit',
+    );
+  }
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') {
+    throw new HttpError(
+      400,
+      'invalid_request_error',
+      `Invalid 'order': '${order}'. Expected one of 'asc', 'desc'.`,
+      null,
+      'order',
+    );
+  }
+  const direction = order === 'desc' ? 1 : -1;
+  const compare = (a: StoredFile, b: StoredFile) => direction * newerFirst(a, b);
+  const purpose = query.get('purpose');
+  let files = context.state.files
+    .all()
+    .filter((file) => purpose === null || file.purpose === purpose)
+    .sort(compare);
+  const after = query.get('after');
+  if (after !== null) {
+    const cursor = context.state.files.get(after) ?? context.state.deletedFiles.get(after);
+    if (!cursor) {
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        `Invalid 'after': no file with id '${after}'.`,
+        null,
+        'after',
+      );
+    }
+    files = files.filter((file) => compare(cursor, file) < 0);
+  }
+  const page = files.slice(0, limit);
+  return {
+    status: 200,
+    json: {
+      object: 'list',
+      data: page.map(fileObject),
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: files.length > limit,
+    },
+  };
+}
+
 export const fileRoutes: Route[] = [
   { method: 'POST', path: '/v1/files', provider: 'openai', handle: createFile },
+  { method: 'GET', path: '/v1/files', provider: 'openai', handle: listFiles },
   {
     method: 'GET',
     path: '/v1/files/{id}',
@@ -147,6 +223,7 @@ export const fileRoutes: Route[] = [
     handle: async (context) => {
       const file = requireFile(context);
       await context.state.files.delete(file.id);
+      context.state.deletedFiles.set(file.id, file);
       return { status: 200, json: { id: file.id, object: 'file', deleted: true } };
     },
   },

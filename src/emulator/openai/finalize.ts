@@ -1,8 +1,9 @@
+import { type BillingRecord, openaiBilled } from '../billing.js';
 import { randomId, unitHash } from '../random.js';
 import { compose } from '../respond/compose.js';
 import { openaiBodyError, openaiResponse } from '../respond/openai-completion.js';
 import { openaiView } from '../respond/request-view.js';
-import type { RouteContext } from '../route.js';
+import type { StateContext } from '../route.js';
 import type { OpenAIBatchRecord, Phase } from './batch-record.js';
 import { storeFile } from './files.js';
 import { validateInput } from './validate-input.js';
@@ -15,10 +16,10 @@ interface Row {
 /**
  * Answers every request of a batch that has just ended and writes the output and error files as the service does:
  * successes to the output file, API errors (non-200 `response`) and unrun requests (top-level `error`) to the error
- * file, each in an order that is not the input order.
+ * file, each in an order that is not the input order. What the successes billed goes to the billing ledger.
  */
 export async function finalizeOpenAIBatch(
-  context: RouteContext,
+  context: StateContext,
   record: OpenAIBatchRecord,
   phase: Phase,
 ): Promise<void> {
@@ -27,6 +28,7 @@ export async function finalizeOpenAIBatch(
   const errors: Row[] = [];
   let outputFileId: string | null = null;
   let errorFileId: string | null = null;
+  const billed: BillingRecord = { id: record.id, provider: 'openai', requests: [] };
 
   if (phase.status !== 'failed') {
     const content = context.state.files.blob(record.inputFileId) ?? Buffer.alloc(0);
@@ -80,6 +82,9 @@ export async function finalizeOpenAIBatch(
         usage.output_tokens += bodyUsage.completion_tokens;
         usage.total_tokens += bodyUsage.prompt_tokens + bodyUsage.completion_tokens;
       }
+      const tokens = openaiBilled(response);
+      if (tokens)
+        billed.requests.push({ customId, model: String(response.body.model ?? body.model), ...tokens });
       const target = response.status_code === 200 ? output : errors;
       target.push(row(customId, { id: rowId, custom_id: customId, response, error: null }));
     }
@@ -95,6 +100,7 @@ export async function finalizeOpenAIBatch(
     }
   }
 
+  await context.state.billing.save(billed);
   record.final = {
     status: phase.status as 'completed' | 'failed' | 'expired' | 'cancelled',
     endedMs: phase.endedAtMs ?? Date.now(),
