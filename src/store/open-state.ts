@@ -1,27 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { Logger } from '../log/logger.js';
 import type { JobResult } from '../types.js';
+import { isFinalResult } from './final-result.js';
 import { describeDifference, jobDigests } from './fingerprint.js';
 import { StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
 import { STATE_VERSION, type SubmissionState } from './state-records.js';
-
-/**
- * Results that are not final: the job never ran (a resume sends it again), or its answer could not be fetched
- * (a resume follows its provider batch again and collects it).
- */
-const NOT_FINAL = new Set([
-  'shutdown',
-  'time_limit',
-  'cost_limit',
-  'submit_failed',
-  'adopt_failed',
-  'poll_failed',
-  'results_failed',
-]);
 
 export interface OpenedState {
   journal: StateJournal;
@@ -51,6 +38,7 @@ export async function openState(options: {
   try {
     if (!options.reuseState) await moveAside(stateFile, resultsDir, options.logger);
     const digests = jobDigests(jobs);
+    const resolvedResultsDir = resolve(resultsDir);
     const saved = await StateJournal.read(stateFile);
     if (!saved) {
       const existing = await existingResults(resultsDir, jobs);
@@ -69,6 +57,7 @@ export async function openState(options: {
         stateId,
         createdAt: new Date().toISOString(),
         jobDigests: digests,
+        resultsDir: resolvedResultsDir,
       });
       return { journal, stateId, results: [], submissions: [], remaining: jobs, release };
     }
@@ -80,6 +69,18 @@ export async function openState(options: {
         `${stateFile} belongs to a different batch: ${difference}. Nothing was sent. To resume, declare the same jobs ` +
           'as before; to start fresh, pass reuseState: false (the old state and results are moved aside, not deleted) ' +
           'or use another stateFile.',
+      );
+    }
+    // Absent from a header written by batchwise 0.1: accepted, and the compacted header records this run's.
+    const savedResultsDir: string | undefined = saved.header.resultsDir;
+    if (savedResultsDir === undefined) saved.header = { ...saved.header, resultsDir: resolvedResultsDir };
+    else if (savedResultsDir !== resolvedResultsDir) {
+      throw new StateFileError(
+        'results_dir_mismatch',
+        `${stateFile} keeps its results in ${savedResultsDir}, but this run's resultsDir is ${resolvedResultsDir}. ` +
+          `Nothing was sent. To resume, run again with resultsDir: '${savedResultsDir}'; to start fresh, pass ` +
+          `reuseState: false (the old state file, and anything in ${resolvedResultsDir}, are moved aside, not ` +
+          `deleted; the results in ${savedResultsDir} are left where they are).`,
       );
     }
     const journal = await StateJournal.resume(stateFile, saved);
@@ -109,7 +110,7 @@ async function readResults(resultsDir: string, jobs: NormalizedJob[]): Promise<J
     }
     // Result files are written atomically: one that exists is whole.
     const result = JSON.parse(text) as JobResult;
-    if (!(result.error && NOT_FINAL.has(result.error.code))) results.push(result);
+    if (isFinalResult(result)) results.push(result);
   }
   return results;
 }

@@ -1,24 +1,62 @@
 import { type FileHandle, open, readFile, rename, stat } from 'node:fs/promises';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, messageOf } from '../errors.js';
 import { type HeaderRecord, type JournalState, STATE_VERSION, type StateRecord } from './state-records.js';
 
-/** The state file could not be used: corrupt, from another version, or locked. It is never overwritten. */
+/**
+ * The state file could not be used: corrupt, from another version, locked, or for another results directory
+ * (such a file is refused and never overwritten); or an append to it failed (`state_write_failed`).
+ */
 export class StateFileError extends ConfigurationError {}
 
 /**
- * An append-only journal of {@link StateRecord}s. Each append is flushed to disk (fdatasync) before it returns, so a
- * record that was acknowledged survives a crash; a crash mid-append leaves at most a torn last line, which reading
- * drops. Opening compacts the journal (temp file, fsync, rename) to the records still needed.
+ * Where the journal's bytes go: the state file. A seam for tests, which wrap it to make a write fail halfway.
+ * @internal
+ */
+export interface JournalSink {
+  /** Writes all of `data` at byte `position`, or throws (possibly after writing part of it). */
+  write(data: Buffer, position: number): Promise<void>;
+  /** Makes what was written durable (fdatasync). */
+  sync(): Promise<void>;
+  /** Cuts the file back to `length` bytes. */
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link StateJournal.create}; for tests only. @internal */
+export interface JournalOptions {
+  /** Wraps the sink that writes to the state file. */
+  sink?: (file: JournalSink) => JournalSink;
+}
+
+/**
+ * An append-only journal of {@link StateRecord}s. Each append is flushed to disk (fdatasync) before it resolves,
+ * so a record that was acknowledged survives a crash; a crash mid-append leaves at most a torn last line, which
+ * reading drops. Opening compacts the journal (temp file, fsync, rename) to the records still needed.
+ *
+ * One writer: appends are queued, and those queued while a write is in flight go out together in the next write
+ * and fdatasync (group commit), so records never interleave however large, and many concurrent appends cost one
+ * flush. A record is applied to {@link StateJournal.state} once durable, in the order of the appends. A write
+ * that fails is cut back off the file, so a torn record never sits before a later one.
  */
 export class StateJournal {
   /** Bytes this process wrote to the state file, for measurements. */
   bytesWritten = 0;
+  private queue: Pending[] = [];
+  private draining: Promise<void> | undefined;
+  /** The file's length up to the last durable record. */
+  private durableLength: number;
+  /** Set once a failed write could not be cut back off: nothing more is written. */
+  private broken: StateFileError | undefined;
+  private closed = false;
 
   private constructor(
     readonly path: string,
-    private handle: FileHandle,
+    private readonly sink: JournalSink,
     readonly state: JournalState,
-  ) {}
+    length: number,
+  ) {
+    this.durableLength = length;
+  }
 
   /** Reads and checks an existing journal, or returns undefined when there is none. */
   static async read(path: string): Promise<JournalState | undefined> {
@@ -33,9 +71,20 @@ export class StateJournal {
   }
 
   /** Creates a new journal with its header, replacing nothing (the caller has moved any old one aside). */
-  static async create(path: string, header: HeaderRecord): Promise<StateJournal> {
-    const journal = new StateJournal(path, await open(path, 'wx'), { header, submissions: new Map() });
-    await journal.append(header);
+  static async create(
+    path: string,
+    header: HeaderRecord,
+    options: JournalOptions = {},
+  ): Promise<StateJournal> {
+    const file = fileSink(await open(path, 'wx'));
+    const sink = options.sink ? options.sink(file) : file;
+    const journal = new StateJournal(path, sink, { header, submissions: new Map() }, 0);
+    try {
+      await journal.append(header);
+    } catch (error) {
+      await journal.close().catch(() => {});
+      throw error;
+    }
     return journal;
   }
 
@@ -45,13 +94,13 @@ export class StateJournal {
     for (const submission of state.submissions.values()) {
       // Ended and abandoned submissions need no record: their jobs' result files (or their new submissions) say all.
       if (submission.ended || submission.abandoned) continue;
+      const submissionId = submission.intent.submissionId;
       records.push(submission.intent);
+      if (submission.inputFileId) {
+        records.push({ type: 'uploaded', submissionId, inputFileId: submission.inputFileId });
+      }
       if (submission.providerBatchId) {
-        records.push({
-          type: 'submitted',
-          submissionId: submission.intent.submissionId,
-          providerBatchId: submission.providerBatchId,
-        });
+        records.push({ type: 'submitted', submissionId, providerBatchId: submission.providerBatchId });
       }
     }
     const temp = `${path}.${process.pid}.compact`;
@@ -61,26 +110,122 @@ export class StateJournal {
     await handle.sync();
     await handle.close();
     await rename(temp, path);
-    const journal = new StateJournal(path, await open(path, 'a'), parseJournal(path, text));
-    journal.bytesWritten += Buffer.byteLength(text);
+    const length = Buffer.byteLength(text);
+    // 'r+', not 'a': writes go to explicit positions (the durable length), which append mode ignores on Linux.
+    const journal = new StateJournal(
+      path,
+      fileSink(await open(path, 'r+')),
+      parseJournal(path, text),
+      length,
+    );
+    journal.bytesWritten += length;
     return journal;
   }
 
-  async append(record: StateRecord): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
-    await this.handle.appendFile(line);
-    await this.handle.datasync();
-    this.bytesWritten += Buffer.byteLength(line);
-    applyRecord(this.state, record);
+  /**
+   * Appends a record. Resolves once it is durable and applied to {@link state}; rejects with a
+   * {@link StateFileError} `state_write_failed` when it could not be written (the record is then not in the file).
+   */
+  append(record: StateRecord): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new StateFileError(
+          'state_write_failed',
+          `State file ${this.path} is closed; the record was not written.`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record, line: `${JSON.stringify(record)}\n`, resolve, reject });
+      // Started on the next microtask, so that appends made together go out in one write.
+      this.draining ??= Promise.resolve().then(() => this.drain());
+    });
   }
 
   async size(): Promise<number> {
     return (await stat(this.path)).size;
   }
 
+  /** Waits for the appends already made, then closes the file. */
   async close(): Promise<void> {
-    await this.handle.close();
+    this.closed = true;
+    await this.draining;
+    await this.sink.close();
   }
+
+  /** The one writer: writes what is queued as one group, flushes it, acknowledges it; until the queue is empty. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      const data = Buffer.from(group.map((pending) => pending.line).join(''));
+      const failure = await this.writeGroup(data);
+      if (failure) {
+        for (const pending of group) pending.reject(failure);
+        continue;
+      }
+      this.durableLength += data.length;
+      this.bytesWritten += data.length;
+      for (const pending of group) {
+        applyRecord(this.state, pending.record);
+        pending.resolve();
+      }
+    }
+    this.draining = undefined;
+  }
+
+  /** Writes and flushes one group; on failure, cuts the file back to its durable length and returns the error. */
+  private async writeGroup(data: Buffer): Promise<StateFileError | undefined> {
+    if (this.broken) return this.broken;
+    try {
+      await this.sink.write(data, this.durableLength);
+      await this.sink.sync();
+      return undefined;
+    } catch (error) {
+      try {
+        await this.sink.truncate(this.durableLength);
+        await this.sink.sync();
+      } catch (truncateError) {
+        this.broken = new StateFileError(
+          'state_write_failed',
+          `Writing to state file ${this.path} failed (${messageOf(error)}), and cutting the failed write back off ` +
+            `failed too (${messageOf(truncateError)}): the file's tail may be torn, so nothing more is written to ` +
+            "it. This run's further steps are not recorded; the next open drops the torn tail, and a resume picks " +
+            'up again the work that was not recorded.',
+          { cause: error },
+        );
+        return this.broken;
+      }
+      return new StateFileError(
+        'state_write_failed',
+        `Writing to state file ${this.path} failed (${messageOf(error)}). The run's work for this step was not ` +
+          'recorded; it will be picked up again on resume.',
+        { cause: error },
+      );
+    }
+  }
+}
+
+interface Pending {
+  record: StateRecord;
+  line: string;
+  resolve: () => void;
+  reject: (error: StateFileError) => void;
+}
+
+function fileSink(handle: FileHandle): JournalSink {
+  return {
+    async write(data, position) {
+      for (let offset = 0; offset < data.length; ) {
+        const { bytesWritten } = await handle.write(data, offset, data.length - offset, position + offset);
+        if (bytesWritten === 0) throw new Error('the file system accepted no bytes');
+        offset += bytesWritten;
+      }
+    },
+    sync: () => handle.datasync(),
+    truncate: (length) => handle.truncate(length),
+    close: () => handle.close(),
+  };
 }
 
 function parseJournal(path: string, text: string): JournalState {
@@ -125,17 +270,20 @@ function applyRecord(state: JournalState, record: StateRecord): boolean {
     case 'intent':
       state.submissions.set(record.submissionId, {
         intent: record,
+        inputFileId: null,
         providerBatchId: null,
         ended: false,
         abandoned: false,
       });
       return true;
+    case 'uploaded':
     case 'submitted':
     case 'ended':
     case 'abandoned': {
       const submission = state.submissions.get(record.submissionId);
       if (!submission) return false;
-      if (record.type === 'submitted') submission.providerBatchId = record.providerBatchId;
+      if (record.type === 'uploaded') submission.inputFileId = record.inputFileId;
+      else if (record.type === 'submitted') submission.providerBatchId = record.providerBatchId;
       else if (record.type === 'ended') submission.ended = true;
       else submission.abandoned = true;
       return true;

@@ -6,7 +6,13 @@ export const STATE_VERSION = 1;
  * The state file is a journal: one JSON record per line, each appended and flushed before the step it protects.
  * Field names are spelled out: a state file outlives the code that wrote it.
  */
-export type StateRecord = HeaderRecord | IntentRecord | SubmittedRecord | EndedRecord | AbandonedRecord;
+export type StateRecord =
+  | HeaderRecord
+  | IntentRecord
+  | UploadedRecord
+  | SubmittedRecord
+  | EndedRecord
+  | AbandonedRecord;
 
 /** First line: what this state is about. */
 export interface HeaderRecord {
@@ -17,6 +23,12 @@ export interface HeaderRecord {
   createdAt: string;
   /** A digest of each job, by job id, so that a changed job set can be told apart and explained. */
   jobDigests: Record<string, string>;
+  /**
+   * Where the results of this state's jobs are written: an absolute path (`path.resolve`d). A resume with another
+   * directory is refused (`results_dir_mismatch`). Absent from headers written by batchwise 0.1: such a state is
+   * accepted, and the header its compaction writes records the run's directory.
+   */
+  resultsDir: string;
 }
 
 /** Written and flushed before a provider batch is created. */
@@ -34,6 +46,14 @@ export interface IntentRecord {
   /** How many times each job was resubmitted after its batch expired or was cancelled. */
   resubmits: number[];
   intentAt: number;
+}
+
+/** OpenAI: the submission's input file was uploaded. Written after the upload, before the batch is created. */
+export interface UploadedRecord {
+  type: 'uploaded';
+  submissionId: string;
+  /** The provider's file id (`file-…`). */
+  inputFileId: string;
 }
 
 /** The provider accepted the batch: its id. */
@@ -58,6 +78,8 @@ export interface AbandonedRecord {
 /** A submission as the journal describes it. */
 export interface SubmissionState {
   intent: IntentRecord;
+  /** The uploaded input file's id (OpenAI), once an `uploaded` record was written. */
+  inputFileId: string | null;
   providerBatchId: string | null;
   ended: boolean;
   abandoned: boolean;

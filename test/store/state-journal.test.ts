@@ -2,14 +2,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateJournal } from '../../src/store/state-journal.js';
-import type { HeaderRecord } from '../../src/store/state-records.js';
+import { type JournalSink, StateJournal } from '../../src/store/state-journal.js';
+import type { HeaderRecord, IntentRecord, StateRecord } from '../../src/store/state-records.js';
 
 const header = (jobs: number): HeaderRecord => ({
   type: 'header',
   version: 1,
   stateId: 'st0123456789',
   createdAt: '2026-11-22T00:00:00.000Z',
+  resultsDir: '/tmp/results',
   jobDigests: Object.fromEntries(
     Array.from({ length: jobs }, (_, i) => [`job-${String(i).padStart(6, '0')}`, 'abcdef0123456789']),
   ),
@@ -124,5 +125,163 @@ describe('the state journal', () => {
       .map((line) => JSON.parse(line).type);
     expect(lines).toEqual(['header', 'intent', 'submitted']);
     expect((await StateJournal.read(path))!.submissions.get('live')!.providerBatchId).toBe('b-live');
+  });
+});
+
+/** An intent of `count` jobs whose ids carry `tag`: about 1 MiB for 30,000 jobs, more than Node writes in one go. */
+function bigIntent(tag: string, count = 30_000): IntentRecord {
+  const ids = Array.from({ length: count }, (_, i) => `job-${tag}-${String(i).padStart(6, '0')}-xxxxxxxx`);
+  return {
+    type: 'intent',
+    submissionId: `s-${tag}`,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    jobIds: ids,
+    reservationsUsd: ids.map((_, i) => i / 1_000_003),
+    attempts: ids.map(() => 1),
+    resubmits: ids.map(() => 0),
+    intentAt: 1_790_000_000_000,
+  };
+}
+
+describe('one writer for the journal', () => {
+  it('keeps 8 concurrent appends of ~1 MiB records whole and readable', async () => {
+    const path = await fresh();
+    const journal = await StateJournal.create(path, header(1));
+    const records = Array.from({ length: 8 }, (_, i) => bigIntent(`r${i}`));
+    expect(Buffer.byteLength(JSON.stringify(records[0]))).toBeGreaterThan(1_000_000);
+    await Promise.all(records.map((record) => journal.append(record)));
+    await journal.close();
+    const state = await StateJournal.read(path);
+    expect(state!.submissions.size).toBe(8);
+    for (const record of records) expect(state!.submissions.get(record.submissionId)!.intent).toEqual(record);
+  }, 60_000);
+});
+
+/** The real file, except that the writes `failing` names (counted from 1, the header's) write half and throw. */
+function failingSink(failing: Set<number>, truncate?: () => Promise<void>) {
+  return (file: JournalSink): JournalSink => {
+    let writes = 0;
+    return {
+      ...file,
+      async write(data, position) {
+        if (!failing.has(++writes)) return file.write(data, position);
+        await file.write(data.subarray(0, Math.floor(data.length / 2)), position);
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+      truncate: truncate ?? file.truncate,
+    };
+  };
+}
+
+const small = (id: string): StateRecord => ({
+  type: 'intent',
+  submissionId: id,
+  provider: 'anthropic',
+  model: 'claude-haiku-4-5',
+  jobIds: [`job-${id}`],
+  reservationsUsd: [null],
+  attempts: [1],
+  resubmits: [0],
+  intentAt: 1,
+});
+
+describe('a failed write', () => {
+  it('is cut back off the file: later appends work, and the file holds exactly the acknowledged records', async () => {
+    const path = await fresh();
+    const journal = await StateJournal.create(path, header(1), { sink: failingSink(new Set([3])) });
+    await journal.append(small('a'));
+    const failed = journal.append(bigIntent('torn', 3_000));
+    await expect(failed).rejects.toMatchObject({
+      code: 'state_write_failed',
+      message: expect.stringMatching(/state\.jsonl failed \(ENOSPC.*not recorded.*picked up again on resume/),
+    });
+    await journal.append(small('b'));
+    await journal.append({ type: 'uploaded', submissionId: 'b', inputFileId: 'file-b' });
+    await journal.close();
+    expect([...journal.state.submissions.keys()]).toEqual(['a', 'b']);
+    const state = await StateJournal.read(path);
+    expect([...state!.submissions.keys()]).toEqual(['a', 'b']);
+    expect(state!.submissions.get('b')!.inputFileId).toBe('file-b');
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((line) => JSON.parse(line).type)).toEqual(['header', 'intent', 'intent', 'uploaded']);
+  });
+
+  it('rejects the appends grouped with it, and only those; appends queued meanwhile go out in one write', async () => {
+    const path = await fresh();
+    let started!: () => void;
+    let release!: () => void;
+    const inFlight = new Promise<void>((r) => (started = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const writes: number[] = [];
+    const journal = await StateJournal.create(path, header(1), {
+      sink: (file) => {
+        const failing = failingSink(new Set([3]))(file);
+        return {
+          ...failing,
+          async write(data, position) {
+            writes.push(data.toString().split('\n').length - 1);
+            if (writes.length === 3) {
+              started();
+              await gate;
+            }
+            return failing.write(data, position);
+          },
+        };
+      },
+    });
+    await journal.append(small('a')); // write 2
+    const grouped = Promise.allSettled([journal.append(small('b')), journal.append(small('c'))]); // write 3
+    await inFlight;
+    const queued = Promise.allSettled([journal.append(small('d')), journal.append(small('e'))]); // write 4
+    release();
+    expect((await grouped).map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect((await queued).map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+    await journal.close();
+    expect(writes).toEqual([1, 1, 2, 2]);
+    expect([...(await StateJournal.read(path))!.submissions.keys()]).toEqual(['a', 'd', 'e']);
+  });
+
+  it('when it cannot be cut back off either, breaks the journal: every later append is refused', async () => {
+    const path = await fresh();
+    const journal = await StateJournal.create(path, header(1), {
+      sink: failingSink(new Set([3]), () => Promise.reject(new Error('EIO: i/o error, ftruncate'))),
+    });
+    await journal.append(small('a'));
+    const torn = { message: expect.stringMatching(/EIO.*tail may be torn.*next open drops/) };
+    await expect(journal.append(small('b'))).rejects.toMatchObject({ code: 'state_write_failed', ...torn });
+    await expect(journal.append(small('c'))).rejects.toMatchObject({ code: 'state_write_failed', ...torn });
+    await journal.close();
+    expect([...journal.state.submissions.keys()]).toEqual(['a']);
+    const text = await readFile(path, 'utf8');
+    expect(text.endsWith('\n')).toBe(false); // the torn half line is still there, last
+    expect([...(await StateJournal.read(path))!.submissions.keys()]).toEqual(['a']);
+  });
+});
+
+describe('the uploaded record', () => {
+  it('is applied to the submission and kept by compaction while the submission is open', async () => {
+    const path = await fresh();
+    const journal = await StateJournal.create(path, header(2));
+    for (const id of ['open', 'done']) {
+      await journal.append(small(id));
+      await journal.append({ type: 'uploaded', submissionId: id, inputFileId: `file-${id}` });
+    }
+    await journal.append({ type: 'ended', submissionId: 'done' });
+    expect(journal.state.submissions.get('open')!.inputFileId).toBe('file-open');
+    await journal.close();
+    const resumed = await StateJournal.resume(path, (await StateJournal.read(path))!);
+    await resumed.close();
+    const records = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records.map((r) => r.type)).toEqual(['header', 'intent', 'uploaded']);
+    expect(records[2]).toEqual({ type: 'uploaded', submissionId: 'open', inputFileId: 'file-open' });
+    expect((await StateJournal.read(path))!.submissions.get('open')).toMatchObject({
+      inputFileId: 'file-open',
+      providerBatchId: null,
+    });
   });
 });

@@ -1,0 +1,65 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { BatchOptions } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-results-dir-'));
+  emulator = await startEmulator({ processingMs: 40 });
+});
+afterEach(() => emulator.close());
+
+const stateFile = () => join(dir, 'state.jsonl');
+
+function jobs(options: BatchOptions) {
+  const batch = batchFor(emulator, { stateFile: stateFile(), itemsPerBatch: 2, ...options });
+  for (let i = 0; i < 4; i++)
+    batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
+  return batch;
+}
+
+const header = async () => JSON.parse((await readFile(stateFile(), 'utf8')).split('\n')[0]!);
+
+describe('the state records where its results live', () => {
+  it('refuses to resume with another resultsDir, naming both, before any request', async () => {
+    const saved = join(dir, 'results');
+    await jobs({ resultsDir: saved }).run({ wait: true });
+    expect((await header()).resultsDir).toBe(saved);
+    const calls = JSON.stringify(emulator.stats().calls);
+    const other = join(dir, 'elsewhere');
+    await expect(jobs({ resultsDir: other }).run()).rejects.toMatchObject({
+      code: 'results_dir_mismatch',
+      message: expect.stringMatching(
+        new RegExp(`${saved}.*${other}.*resultsDir: '${saved}'.*reuseState: false`.replaceAll('/', '\\/')),
+      ),
+    });
+    expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+
+  it('takes the same directory given as a relative or an absolute path', async () => {
+    const absolute = join(dir, 'results');
+    const first = await jobs({ resultsDir: relative(process.cwd(), absolute) }).run({ wait: true });
+    expect((await header()).resultsDir).toBe(absolute);
+    const again = await jobs({ resultsDir: absolute }).run({ wait: true });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect(again.results()).toEqual(first.results());
+  });
+
+  it('accepts a header written by batchwise 0.1 (no resultsDir) and records the directory on compaction', async () => {
+    const results = join(dir, 'results');
+    const first = await jobs({ resultsDir: results }).run({ wait: true });
+    const lines = (await readFile(stateFile(), 'utf8')).split('\n');
+    const { resultsDir: _, ...old } = JSON.parse(lines[0]!);
+    await writeFile(stateFile(), [JSON.stringify(old), ...lines.slice(1)].join('\n'));
+    const again = await jobs({ resultsDir: results }).run({ wait: true });
+    expect(again.results()).toEqual(first.results());
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect((await header()).resultsDir).toBe(results);
+  });
+});
