@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { JobResult } from '../../src/index.js';
@@ -84,6 +85,7 @@ describe('crash and resume (SIGKILL in a child process)', () => {
     'after-intent:1',
     'after-intent:2',
     'after-intent:3',
+    'after-upload:1',
     'after-create:1',
     'after-create:2',
     'after-create:3',
@@ -123,6 +125,12 @@ describe('crash and resume (SIGKILL in a child process)', () => {
       const ids = new Set([...createdBatchIds.anthropic, ...createdBatchIds.openai]);
       for (const id of JOB_IDS) expect(ids.has(results[id]!.providerBatchId!)).toBe(true);
       expect(existsSync(join(dir, 'state.jsonl.lock'))).toBe(false);
+      // Nothing is left behind at the provider: every input file uploaded in this scenario (also one uploaded just
+      // before the kill, whose batch was never created) has been deleted.
+      const openai = new OpenAI({ apiKey: 'test-key', baseURL: emulator.openaiBaseURL });
+      const left: string[] = [];
+      for await (const file of openai.files.list({ purpose: 'batch' })) left.push(file.filename);
+      expect(left).toEqual([]);
       if (point.startsWith('after-create')) {
         // The id was never recorded: the resume found the batch at the provider (a list call) and adopted it.
         const { calls } = emulator.stats();

@@ -1,4 +1,4 @@
-import { type ErrorInfo, messageOf } from '../../errors.js';
+import { BatchwiseError, type ErrorInfo, messageOf } from '../../errors.js';
 import type { JobResult } from '../../types.js';
 import type { StopReason } from '../run-config.js';
 import { failedResult } from '../to-job-result.js';
@@ -82,4 +82,23 @@ export async function abandon(
     if (failure) await settle(port, failedResult(job, 'failed', failure, null));
     else batch.handBack(job);
   }
+}
+
+/**
+ * Whether the submission's batch exists could not be learned (the look-up failed, or the run stopped while only
+ * unconfirmed candidates were known). Nothing is created again: the jobs end resumable — `adopt_failed`, or the
+ * stop's own reason — and the intent stays open, so that a resume looks again.
+ */
+export async function failUnresolved(batch: ProviderBatch, port: BatchPort, cause: unknown): Promise<void> {
+  const stop = port.stop.reason;
+  const detail = cause ? ` (${messageOf(cause)})` : '';
+  if (stop?.cancelActive) {
+    const { error } = stopError(stop);
+    const message = `${error.message}, while it was not yet known whether submission ${batch.submissionId} reached ${batch.provider}${detail}; running the batch again looks for it`;
+    await failInFlight(batch, port, { code: error.code, message });
+    return;
+  }
+  const message = `could not tell whether submission ${batch.submissionId} reached ${batch.provider}${detail}. Nothing was sent again; running the batch again looks for it and collects it.`;
+  port.report(new BatchwiseError('adopt_failed', message, { cause }));
+  await failInFlight(batch, port, { code: 'adopt_failed', message });
 }

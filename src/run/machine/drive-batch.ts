@@ -1,6 +1,6 @@
 import { BatchwiseError, messageOf } from '../../errors.js';
 import type { BatchPort } from './batch-port.js';
-import { abandon, failInFlight } from './batch-steps.js';
+import { abandon, failInFlight, failUnresolved } from './batch-steps.js';
 import { collectResults } from './collect-results.js';
 import { findOwnBatch } from './find-own-batch.js';
 import { followBatch } from './follow-batch.js';
@@ -60,8 +60,6 @@ async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<s
     await abandon(batch, port, null);
     return false;
   }
-  const message = `could not check whether submission ${batch.submissionId} reached ${batch.provider}. Nothing was sent again; run again to look for it.`;
-  port.report(new BatchwiseError('adopt_failed', message));
-  await failInFlight(batch, port, { code: 'adopt_failed', message });
+  await failUnresolved(batch, port, null);
   return false;
 }

@@ -2,7 +2,7 @@ import { type ErrorInfo, messageOf, ProviderError } from '../../errors.js';
 import type { SubmissionTag } from '../../providers/provider.js';
 import { crashPoint } from '../../store/crash-point.js';
 import type { BatchPort } from './batch-port.js';
-import { abandon, failInFlight } from './batch-steps.js';
+import { abandon, failUnresolved } from './batch-steps.js';
 import { findOwnBatch } from './find-own-batch.js';
 import type { ProviderBatch } from './provider-batch.js';
 
@@ -114,9 +114,7 @@ async function createOnce(
         const found = await findOwnBatch(batch, port, known);
         if (found === 'found') return true;
         if (found === 'unknown') {
-          const message = `could not tell whether submission ${batch.submissionId} reached ${batch.provider} (${error.message}). Nothing was sent again; run again to look for it and collect it.`;
-          port.report(new ProviderError('adopt_failed', message, { cause: error }));
-          await failInFlight(batch, port, { code: 'adopt_failed', message });
+          await failUnresolved(batch, port, error);
           return false;
         }
         // Certainly not created: a retry cannot pay twice.

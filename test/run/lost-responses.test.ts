@@ -1,0 +1,153 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { BatchOptions } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-lost-'));
+  emulator = await startEmulator({
+    processingMs: 80,
+    dataDir: await mkdtemp(join(tmpdir(), 'batchwise-emu-')),
+  });
+});
+afterEach(() => emulator.close());
+
+function jobs(model: string, options: BatchOptions = {}, count = 2) {
+  const batch = batchFor(emulator, { itemsPerBatch: 2, ...options });
+  for (let i = 0; i < count; i++)
+    batch.addJob({ id: `j${i}`, model, maxTokens: 50, messages: userMessage(`q${i}`) });
+  return batch;
+}
+
+const everySucceeded = (results: Record<string, { isSuccess: boolean }>) =>
+  Object.values(results).every((r) => r.isSuccess);
+
+/** Every billed request's custom_id, to show that no job was paid for twice. */
+async function billedJobIds(): Promise<string[]> {
+  const billing = await emulator.billing();
+  return billing.requests.map((r) => r.customId.slice(9)).sort();
+}
+
+describe('a create whose answer is lost is looked up, never paid twice', () => {
+  for (const kind of ['lost', 'status-after'] as const) {
+    it(`Anthropic (${kind}): the batch that was created is found and followed; the SDK does not retry the create`, async () => {
+      emulator.injectFault({ route: 'POST /v1/messages/batches', kind, status: 503, times: 1 });
+      // The SDK's own retries stay on for reads; a create must still go out once.
+      const run = await jobs('claude-haiku-4-5', { anthropic: { maxRetries: 3 } }).run({ wait: true });
+      expect(everySucceeded(run.results())).toBe(true);
+      const { batchesCreated, calls } = emulator.stats();
+      expect(batchesCreated.anthropic).toBe(1);
+      expect(calls['POST /v1/messages/batches']).toBe(1);
+      expect(calls['GET /v1/messages/batches']).toBeGreaterThanOrEqual(1);
+      expect(await billedJobIds()).toEqual(['j0', 'j1']);
+    });
+
+    it(`OpenAI (${kind}): the batch is found by its metadata, and its input file is not deleted from under it`, async () => {
+      emulator.injectFault({ route: 'POST /v1/batches', kind, status: 502, times: 1 });
+      const run = await jobs('gpt-4o-mini', { openai: { maxRetries: 3 } }).run({ wait: true });
+      expect(everySucceeded(run.results())).toBe(true);
+      const { batchesCreated, calls } = emulator.stats();
+      expect(batchesCreated.openai).toBe(1);
+      expect(calls['POST /v1/batches']).toBe(1);
+      expect(calls['POST /v1/files']).toBe(1);
+      // Deleted once, after its batch had ended and the results were safe.
+      expect(calls['DELETE /v1/files/{id}']).toBe(1);
+      expect(await billedJobIds()).toEqual(['j0', 'j1']);
+    });
+  }
+
+  it('OpenAI: an upload whose answer was lost is found by its name and used, not uploaded twice', async () => {
+    emulator.injectFault({ route: 'POST /v1/files', kind: 'lost', times: 1 });
+    const run = await jobs('gpt-4o-mini').run({ wait: true });
+    expect(everySucceeded(run.results())).toBe(true);
+    expect(emulator.stats().calls['POST /v1/files']).toBe(1);
+    const client = new OpenAI({ apiKey: 'test-key', baseURL: emulator.openaiBaseURL });
+    const left = [];
+    for await (const file of client.files.list({ purpose: 'batch' })) left.push(file.id);
+    expect(left).toEqual([]); // the one input file was deleted once its batch ended
+  });
+
+  it('a create refused outright (4xx) is simply sent again', async () => {
+    emulator.injectFault({ route: 'POST /v1/messages/batches', status: 429, times: 1 });
+    const run = await jobs('claude-haiku-4-5').run({ wait: true });
+    expect(everySucceeded(run.results())).toBe(true);
+    const { batchesCreated, calls } = emulator.stats();
+    expect([batchesCreated.anthropic, calls['POST /v1/messages/batches']]).toEqual([1, 2]);
+    // Nothing to look up: the refusal said it was not created.
+    expect(calls['GET /v1/messages/batches']).toBeUndefined();
+  });
+
+  it('when the look-up itself fails, nothing is created again: the jobs end adopt_failed and a resume finds the batch', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    const first = await jobs('claude-haiku-4-5', { stateFile, retry: { attempts: 2 } }).run({ wait: true });
+    for (const result of Object.values(first.results())) expect(result.error?.code).toBe('adopt_failed');
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+
+    emulator.clearFaults();
+    const resumed = await jobs('claude-haiku-4-5', { stateFile }).run({ wait: true });
+    expect(everySucceeded(resumed.results())).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    expect(await billedJobIds()).toEqual(['j0', 'j1']);
+  });
+});
+
+describe('adopting after a crash between create and record (Anthropic)', () => {
+  it('follows every candidate at once, confirms its own by custom_id, and never cancels one it has not confirmed', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    // The create happens but its answer is lost, and the look-up fails too: the state holds an intent without a
+    // batch id, exactly as a crash between create and record leaves it.
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    await jobs('claude-haiku-4-5', { stateFile, retry: { attempts: 1 } }).run({ wait: true });
+    emulator.clearFaults();
+
+    // Someone else's batch with as many requests, created after our intent and still running for a minute.
+    emulator.configure({ processingMs: 60_000 });
+    const other = await new Anthropic({
+      apiKey: 'test-key',
+      baseURL: emulator.anthropicBaseURL,
+    }).messages.batches.create({
+      requests: [0, 1].map((i) => ({
+        custom_id: `other_${i}`,
+        params: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+      })),
+    });
+    emulator.configure({ processingMs: 80 });
+
+    // A time limit that fires while the foreign candidate is still running.
+    const resumed = await jobs('claude-haiku-4-5', { stateFile })
+      .addTimeLimit({ seconds: 2, graceSeconds: 1 })
+      .run({ wait: true });
+    expect(everySucceeded(resumed.results())).toBe(true);
+    const { batchesCreated, calls } = emulator.stats();
+    expect(batchesCreated.anthropic).toBe(2); // ours once, and the other one
+    expect(calls['POST /v1/messages/batches/{id}/cancel']).toBeUndefined();
+    const client = new Anthropic({ apiKey: 'test-key', baseURL: emulator.anthropicBaseURL });
+    expect((await client.messages.batches.retrieve(other.id)).processing_status).toBe('in_progress');
+  });
+
+  it('a time limit while only unconfirmed candidates are known ends the run in time, cancels nothing, and leaves the intent for a resume', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    emulator.configure({ processingMs: 60_000 });
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    await jobs('claude-haiku-4-5', { stateFile, retry: { attempts: 1 } }).run({ wait: true });
+    emulator.clearFaults();
+
+    const stopped = await jobs('claude-haiku-4-5', { stateFile })
+      .addTimeLimit({ seconds: 0.5, graceSeconds: 0.5 })
+      .run({ wait: true });
+    for (const result of Object.values(stopped.results())) expect(result.error?.code).toBe('time_limit');
+    expect(emulator.stats().calls['POST /v1/messages/batches/{id}/cancel']).toBeUndefined();
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+  });
+});

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { batchCost } from '../../src/pricing/prices.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+beforeEach(async () => {
+  emulator = await startEmulator({ processingMs: 40 });
+});
+afterEach(() => emulator.close());
+
+/** What the emulator billed, in dollars at the batch price (both test models are in the price table). */
+async function billedUsd(): Promise<number> {
+  const billing = await emulator.billing();
+  let usd = 0;
+  for (const request of billing.requests) {
+    const provider = request.provider;
+    usd += batchCost(request.model, provider, request) ?? Number.NaN;
+  }
+  return usd;
+}
+
+describe('money is held until its cost is known', () => {
+  it('a job whose results could not be downloaded keeps its reservation: it is not handed to another job', async () => {
+    // Room for one worst case, not two.
+    const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 1_000 })!;
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 1_000 });
+    const batch = batchFor(emulator, { itemsPerBatch: 1, maxConcurrent: 1, retry: { attempts: 2 }, anthropic: { maxRetries: 0 } })
+      .addCostLimit({ usd: worstCase * 1.5 })
+      .addJob({ id: 'a', model: 'claude-haiku-4-5', maxTokens: 1_000, messages: userMessage('first') })
+      .addJob({ id: 'b', model: 'claude-haiku-4-5', maxTokens: 1_000, messages: userMessage('second') });
+    const run = await batch.run({ wait: true });
+    const results = run.results();
+    expect(results.a).toMatchObject({ status: 'failed', error: { code: 'results_failed' }, costUsd: null });
+    // The provider billed "a"; what it cost is not known, so its worst case stays reserved and "b" cannot fit.
+    expect(results.b).toMatchObject({ status: 'failed', error: { code: 'cost_limit' } });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    expect(run.progress().costReservedUsd).toBeGreaterThan(0);
+    expect(await billedUsd()).toBeLessThanOrEqual(worstCase * 1.5);
+  });
+
+  it('an OpenAI refusal costs what the provider billed for it', async () => {
+    emulator.configure({ respond: () => ({ refusal: 'I cannot help with that.', usage: { inputTokens: 120, outputTokens: 9 } }) });
+    const run = await batchFor(emulator)
+      .addJob({ id: 'r', model: 'gpt-4o-mini', messages: userMessage('something refused') })
+      .run({ wait: true });
+    const result = run.results().r!;
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'refusal' }, inputTokens: 120, outputTokens: 9 });
+    const expected = batchCost('gpt-4o-mini', 'openai', { inputTokens: 120, outputTokens: 9 })!;
+    expect(result.costUsd).toBeCloseTo(expected, 12);
+    expect(run.progress().costSpentUsd).toBeCloseTo(expected, 12);
+    expect(await billedUsd()).toBeCloseTo(expected, 12);
+  });
+});
+
+describe('a sampled dry run is part of the run', () => {
+  it('its jobs are not sent again, their results are reused, and what it spent counts against the limit', async () => {
+    const batch = batchFor(emulator, { itemsPerBatch: 10 }).addCostLimit({ usd: 1 });
+    for (let i = 0; i < 6; i++) batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 100, messages: userMessage(`q${i}`) });
+    const report = await batch.dryRun({ sample: 0.34 });
+    const sampled = report.sample!.jobIds;
+    expect(sampled.length).toBe(3);
+    const run = await batch.run({ wait: true });
+    const results = run.results();
+    expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
+    // Each job was billed exactly once, over the sample and the run together.
+    const billing = await emulator.billing();
+    const billedJobs = billing.requests.map((r) => r.customId.slice(9)).sort();
+    expect(billedJobs).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5']);
+    for (const id of sampled) expect(results[id]).toEqual(report.sample!.results[id]);
+    expect(run.progress().costSpentUsd).toBeCloseTo(await billedUsd(), 12);
+  });
+
+  it('the sample stays under the cost limit, and the run gets only what is left', async () => {
+    const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 2_000 })!;
+    const limit = worstCase * 2.5;
+    const batch = batchFor(emulator, { itemsPerBatch: 1, maxConcurrent: 1 }).addCostLimit({ usd: limit });
+    // Every answer is as long as allowed: actual costs equal the worst case.
+    emulator.configure({ respond: () => ({ text: 'x', usage: { inputTokens: 40, outputTokens: 2_000 } }) });
+    for (let i = 0; i < 4; i++) batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 2_000, messages: userMessage(`q${i}`) });
+    await batch.dryRun({ sample: 0.5 });
+    const run = await batch.run({ wait: true });
+    const results = Object.values(run.results());
+    expect(results.filter((r) => r.isSuccess)).toHaveLength(2);
+    expect(results.filter((r) => r.error?.code === 'cost_limit')).toHaveLength(2);
+    expect(await billedUsd()).toBeLessThanOrEqual(limit);
+  });
+});

@@ -1,0 +1,112 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { BatchOptions } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-stops-'));
+  emulator = await startEmulator({
+    processingMs: 80,
+    dataDir: await mkdtemp(join(tmpdir(), 'batchwise-emu-')),
+  });
+});
+afterEach(() => emulator.close());
+
+function jobs(options: BatchOptions = {}, count = 4, model = 'claude-haiku-4-5') {
+  const batch = batchFor(emulator, { stateFile: join(dir, 'state.jsonl'), itemsPerBatch: 2, ...options });
+  for (let i = 0; i < count; i++)
+    batch.addJob({ id: `j${i}`, model, maxTokens: 50, messages: userMessage(`q${i}`) });
+  return batch;
+}
+
+describe('shutdown', () => {
+  it('once shutdown begins, a batch being prepared is not submitted (its upload is deleted)', async () => {
+    // The input is uploaded, its create refused with a 429: the batch waits to retry, and shutdown comes then.
+    emulator.injectFault({ route: 'POST /v1/batches', status: 429, times: 1 });
+    let shutdownCalled: Promise<unknown> | undefined;
+    const batch = jobs({ retry: { initialDelayMs: 200 } }, 2, 'gpt-4o-mini').setVerbosity({
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (message) => {
+        if (message.includes('create') && message.includes('retrying')) shutdownCalled ??= run.shutdown();
+      },
+    });
+    const run = await batch.run();
+    const results = await run.wait();
+    expect(shutdownCalled).toBeDefined();
+    expect(emulator.stats().batchesCreated.openai).toBe(0);
+    expect(emulator.stats().calls['POST /v1/batches']).toBe(1);
+    expect(emulator.stats().calls['DELETE /v1/files/{id}']).toBe(1);
+    for (const id of ['j0', 'j1'])
+      expect(results[id]).toMatchObject({ status: 'cancelled', error: { code: 'shutdown' } });
+  });
+
+  it('jobs stopped by shutdown({ waitForActive: false }) are sent again by a resume', async () => {
+    emulator.configure({ processingMs: 3_000, cancelMs: 30 });
+    const run = await jobs({ maxConcurrent: 1 }).run();
+    await new Promise((resolve) => run.once('batchSubmitted', resolve));
+    const stopped = await run.shutdown({ waitForActive: false });
+    expect(Object.values(stopped).every((r) => r.error?.code === 'shutdown')).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+
+    emulator.configure({ processingMs: 60 });
+    const resumed = await jobs().run({ wait: true });
+    expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(Object.keys(resumed.results()).sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(3);
+  });
+});
+
+describe('time limit', () => {
+  it('jobs a time limit stopped are sent again by a resume', async () => {
+    emulator.configure({ processingMs: 3_000, cancelMs: 30 });
+    const first = await jobs({ maxConcurrent: 1 }).addTimeLimit({ seconds: 0.3 }).run({ wait: true });
+    expect(Object.values(first.results()).every((r) => r.error?.code === 'time_limit')).toBe(true);
+
+    emulator.configure({ processingMs: 60 });
+    const resumed = await jobs().run({ wait: true });
+    expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
+  });
+
+  it('ends the run within the limit plus the grace period while polls keep failing, with a result for every job', async () => {
+    emulator.configure({ processingMs: 60_000 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}', status: 503, times: 1_000_000 });
+    emulator.injectFault({ route: 'POST /v1/messages/batches/{id}/cancel', status: 503, times: 1_000_000 });
+    const run = await jobs({ stateFile: undefined, retry: { attempts: 1_000 } })
+      .addTimeLimit({ seconds: 0.3, graceSeconds: 0.5 })
+      .run();
+    const results = await run.wait();
+    expect(Object.keys(results).sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
+    for (const result of Object.values(results)) expect(result.error?.code).toBe('time_limit');
+    // Both batches were created and none was created twice.
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+});
+
+describe('one run per state', () => {
+  it('two run() calls on one Batch: exactly one proceeds, the other gets a typed error', async () => {
+    const batch = jobs();
+    const outcomes = await Promise.allSettled([batch.run({ wait: true }), batch.run({ wait: true })]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected');
+    expect(refused?.reason).toMatchObject({ code: 'already_run' });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+
+  it('two Batch objects on one stateFile in one process: exactly one proceeds', async () => {
+    const outcomes = await Promise.allSettled([jobs().run({ wait: true }), jobs().run({ wait: true })]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected');
+    expect(refused?.reason).toMatchObject({ code: 'state_locked' });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    // The lock was released: a later run on the same state resumes (and finds everything done).
+    await jobs().run({ wait: true });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+});
