@@ -25,7 +25,12 @@ describe('money is held until its cost is known', () => {
     // Room for one worst case, not two.
     const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 1_000 })!;
     emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 1_000 });
-    const batch = batchFor(emulator, { itemsPerBatch: 1, maxConcurrent: 1, retry: { attempts: 2 }, anthropic: { maxRetries: 0 } })
+    const batch = batchFor(emulator, {
+      itemsPerBatch: 1,
+      maxConcurrent: 1,
+      retry: { attempts: 2 },
+      anthropic: { maxRetries: 0 },
+    })
       .addCostLimit({ usd: worstCase * 1.5 })
       .addJob({ id: 'a', model: 'claude-haiku-4-5', maxTokens: 1_000, messages: userMessage('first') })
       .addJob({ id: 'b', model: 'claude-haiku-4-5', maxTokens: 1_000, messages: userMessage('second') });
@@ -40,12 +45,19 @@ describe('money is held until its cost is known', () => {
   });
 
   it('an OpenAI refusal costs what the provider billed for it', async () => {
-    emulator.configure({ respond: () => ({ refusal: 'I cannot help with that.', usage: { inputTokens: 120, outputTokens: 9 } }) });
+    emulator.configure({
+      respond: () => ({ refusal: 'I cannot help with that.', usage: { inputTokens: 120, outputTokens: 9 } }),
+    });
     const run = await batchFor(emulator)
       .addJob({ id: 'r', model: 'gpt-4o-mini', messages: userMessage('something refused') })
       .run({ wait: true });
     const result = run.results().r!;
-    expect(result).toMatchObject({ status: 'failed', error: { code: 'refusal' }, inputTokens: 120, outputTokens: 9 });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: { code: 'refusal' },
+      inputTokens: 120,
+      outputTokens: 9,
+    });
     const expected = batchCost('gpt-4o-mini', 'openai', { inputTokens: 120, outputTokens: 9 })!;
     expect(result.costUsd).toBeCloseTo(expected, 12);
     expect(run.progress().costSpentUsd).toBeCloseTo(expected, 12);
@@ -56,7 +68,13 @@ describe('money is held until its cost is known', () => {
 describe('a sampled dry run is part of the run', () => {
   it('its jobs are not sent again, their results are reused, and what it spent counts against the limit', async () => {
     const batch = batchFor(emulator, { itemsPerBatch: 10 }).addCostLimit({ usd: 1 });
-    for (let i = 0; i < 6; i++) batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 100, messages: userMessage(`q${i}`) });
+    for (let i = 0; i < 6; i++)
+      batch.addJob({
+        id: `j${i}`,
+        model: 'claude-haiku-4-5',
+        maxTokens: 100,
+        messages: userMessage(`q${i}`),
+      });
     const report = await batch.dryRun({ sample: 0.34 });
     const sampled = report.sample!.jobIds;
     expect(sampled.length).toBe(3);
@@ -77,7 +95,13 @@ describe('a sampled dry run is part of the run', () => {
     const batch = batchFor(emulator, { itemsPerBatch: 1, maxConcurrent: 1 }).addCostLimit({ usd: limit });
     // Every answer is as long as allowed: actual costs equal the worst case.
     emulator.configure({ respond: () => ({ text: 'x', usage: { inputTokens: 40, outputTokens: 2_000 } }) });
-    for (let i = 0; i < 4; i++) batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 2_000, messages: userMessage(`q${i}`) });
+    for (let i = 0; i < 4; i++)
+      batch.addJob({
+        id: `j${i}`,
+        model: 'claude-haiku-4-5',
+        maxTokens: 2_000,
+        messages: userMessage(`q${i}`),
+      });
     await batch.dryRun({ sample: 0.5 });
     const run = await batch.run({ wait: true });
     const results = Object.values(run.results());

@@ -11,7 +11,8 @@ afterEach(() => emulator?.close());
 
 function jobs(on: Emulator, stateFile: string, options: BatchOptions = {}) {
   const batch = batchFor(on, { stateFile, itemsPerBatch: 2, ...options });
-  for (let i = 0; i < 2; i++) batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 50, messages: userMessage(`q${i}`) });
+  for (let i = 0; i < 2; i++)
+    batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 50, messages: userMessage(`q${i}`) });
   return batch;
 }
 
