@@ -336,9 +336,16 @@ export class Batch<T = never> {
           })
         : undefined;
     // A sample's final results are this run's too: written where results go, and their jobs not sent again.
-    const sampled = durable ? this.sampled.results.filter((r) => jobs.some((job) => job.id === r.jobId)) : [];
+    const ids = new Set(jobs.map((job) => job.id));
+    const sampled = durable ? this.sampled.results.filter((result) => ids.has(result.jobId)) : [];
     const onDisk = new Set(state?.results.map((result) => result.jobId));
-    for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
+    try {
+      for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
+    } catch (error) {
+      await state?.journal.close();
+      await state?.release();
+      throw error;
+    }
     const sampledIds = new Set(sampled.map((result) => result.jobId));
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
