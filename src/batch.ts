@@ -124,6 +124,8 @@ export class Batch<T = never> {
   /** What `dryRun({ sample })` already ran (paid for): reused by `run()`, and counted against the cost limit. */
   private sampled: { results: JobResult[]; committedUsd: number } = { results: [], committedUsd: 0 };
   private sampling: Promise<unknown> | undefined;
+  /** The real run has started (after this, `run()` is refused for good). */
+  private runStarted = false;
 
   constructor(options: BatchOptions = {}) {
     this.options = options;
@@ -225,7 +227,14 @@ export class Batch<T = never> {
       this.started = false;
       throw error;
     }
-    const run = await this.startRun(this.jobs, providers, options, true);
+    let run: BatchRun<unknown>;
+    try {
+      run = await this.startRun(this.jobs, providers, options, true);
+    } catch (error) {
+      // Nothing started (the state was locked, or did not match): the Batch may be run again once that is fixed.
+      if (!this.runStarted) this.started = false;
+      throw error;
+    }
     return run as BatchRun<T>;
   }
 
@@ -376,6 +385,7 @@ export class Batch<T = never> {
       }),
     });
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
+    if (durable) this.runStarted = true;
     run.start();
     if (options.wait) await run.wait();
     return run;

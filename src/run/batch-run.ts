@@ -127,7 +127,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     if (batch.phase === 'submitted') {
       this.emit('batchSubmitted', batch.info());
       this.emit('progress', this.progress());
-    } else if (batch.isTerminal && from !== 'planned') {
+    } else if ((batch.phase === 'ended' || batch.phase === 'failed') && from !== 'planned') {
       this.emit('batchCompleted', batch.info());
     }
   }
@@ -138,12 +138,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
    */
   start(): void {
     if (this.finished) return;
-    if (this.config.timeLimitMs !== undefined) {
-      this.timeLimitTimer = setTimeout(
-        () => this.stop({ kind: 'time_limit', cancelActive: true }),
-        Math.min(this.config.timeLimitMs, MAX_TIMER_MS),
-      );
-    }
+    if (this.config.timeLimitMs !== undefined) this.armTimeLimit(this.config.timeLimitMs);
     this.finished = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.scheduler.run())
       .catch((error: unknown) => {
@@ -169,6 +164,15 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
         this.emit('progress', this.progress());
         this.emit('complete', this.results());
       });
+  }
+
+  /** A timer waits at most about 24.8 days; a longer limit is waited out in steps, never fired at once. */
+  private armTimeLimit(remainingMs: number): void {
+    const step = Math.min(remainingMs, MAX_TIMER_MS);
+    this.timeLimitTimer = setTimeout(() => {
+      if (remainingMs > step) this.armTimeLimit(remainingMs - step);
+      else this.stop({ kind: 'time_limit', cancelActive: true });
+    }, step);
   }
 
   /** Every result so far, by job id, in the order the jobs were added (partial while running). */

@@ -133,6 +133,8 @@ export class Scheduler {
   private takeBack(batch: ProviderBatch): void {
     const jobs = batch.handback.splice(0).filter((job) => !this.ledger.has(job.id));
     if (jobs.length === 0) return;
+    // A batch that was never created cost nothing: its reservations go before its jobs are admitted again.
+    if (batch.phase === 'cancelled') for (const job of jobs) this.ledger.budget.settle(job.id, 0);
     if (this.stop.reason) this.queue.push(...jobs);
     else this.plan(jobs);
   }

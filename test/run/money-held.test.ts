@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { batchCost } from '../../src/pricing/prices.js';
@@ -42,6 +45,25 @@ describe('money is held until its cost is known', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
     expect(run.progress().costReservedUsd).toBeGreaterThan(0);
     expect(await billedUsd()).toBeLessThanOrEqual(worstCase * 1.5);
+  });
+
+  it('a resumed intent whose batch was never created gives its reservation back before its jobs are sent again', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-money-')), 'state.jsonl');
+    const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 1_000 })!;
+    const batch = () =>
+      batchFor(emulator, { stateFile, retry: { attempts: 1 }, anthropic: { maxRetries: 0 } })
+        .addCostLimit({ usd: worstCase * 1.5 })
+        .addJob({ id: 'a', model: 'claude-haiku-4-5', maxTokens: 1_000, messages: userMessage('first') });
+    // A 5xx on create (it may have happened) and a look-up that fails: the intent stays open, nothing was created.
+    emulator.injectFault({ route: 'POST /v1/messages/batches', status: 500, times: 1 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    const first = await batch().run({ wait: true });
+    expect(first.results().a).toMatchObject({ error: { code: 'adopt_failed' } });
+    emulator.clearFaults();
+    // The resume finds no batch, abandons the intent and sends the job again within the same limit.
+    const resumed = await batch().run({ wait: true });
+    expect(resumed.results().a).toMatchObject({ status: 'succeeded' });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
   });
 
   it('an OpenAI refusal costs what the provider billed for it', async () => {

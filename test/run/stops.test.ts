@@ -100,13 +100,16 @@ describe('one run per state', () => {
   });
 
   it('two Batch objects on one stateFile in one process: exactly one proceeds', async () => {
-    const outcomes = await Promise.allSettled([jobs().run({ wait: true }), jobs().run({ wait: true })]);
+    const batches = [jobs(), jobs()];
+    const outcomes = await Promise.allSettled(batches.map((batch) => batch.run({ wait: true })));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    const refused = outcomes.find((o) => o.status === 'rejected');
-    expect(refused?.reason).toMatchObject({ code: 'state_locked' });
+    const refusedAt = outcomes.findIndex((o) => o.status === 'rejected');
+    expect((outcomes[refusedAt] as PromiseRejectedResult).reason).toMatchObject({ code: 'state_locked' });
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
-    // The lock was released: a later run on the same state resumes (and finds everything done).
-    await jobs().run({ wait: true });
+    // The lock was released, and the refused Batch (nothing of it started) may run now: it resumes and finds
+    // everything done.
+    const later = await batches[refusedAt]!.run({ wait: true });
+    expect(Object.values(later.results()).every((r) => r.isSuccess)).toBe(true);
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
 });

@@ -41,12 +41,17 @@ export async function settle(port: BatchPort, result: JobResult, billingKnown = 
  * `error` (a resumable reason, its reservation kept), and the submission stays open in the state file, so that a
  * resume follows the same provider batch.
  */
-export async function failInFlight(batch: ProviderBatch, port: BatchPort, error: ErrorInfo): Promise<void> {
+export async function failInFlight(
+  batch: ProviderBatch,
+  port: BatchPort,
+  error: ErrorInfo,
+  status: 'failed' | 'cancelled' = 'failed',
+): Promise<void> {
   const providerBatchId = batch.ref?.id ?? null;
   const mayBeBilled = batch.phase !== 'planned';
   for (const job of batch.jobs) {
     if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
-    await settle(port, failedResult(job, 'failed', error, providerBatchId), !mayBeBilled);
+    await settle(port, failedResult(job, status, error, providerBatchId), !mayBeBilled);
   }
   if (!batch.isTerminal) await batch.moveTo('failed');
 }
@@ -93,9 +98,9 @@ export async function failUnresolved(batch: ProviderBatch, port: BatchPort, caus
   const stop = port.stop.reason;
   const detail = cause ? ` (${messageOf(cause)})` : '';
   if (stop?.cancelActive) {
-    const { error } = stopError(stop);
+    const { status, error } = stopError(stop);
     const message = `${error.message}, while it was not yet known whether submission ${batch.submissionId} reached ${batch.provider}${detail}; running the batch again looks for it`;
-    await failInFlight(batch, port, { code: error.code, message });
+    await failInFlight(batch, port, { code: error.code, message }, status);
     return;
   }
   const message = `could not tell whether submission ${batch.submissionId} reached ${batch.provider}${detail}. Nothing was sent again; running the batch again looks for it and collects it.`;

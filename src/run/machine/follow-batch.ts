@@ -27,11 +27,16 @@ export async function followBatch(
     const stop = port.stop.reason;
     if (stop?.cancelActive && batch.confirmed && !batch.cancelRequested) await cancel(batch, port);
     if (port.stop.pastGrace()) {
-      const { error } = stopError(stop);
-      await failInFlight(batch, port, {
-        code: error.code,
-        message: `${error.message}; provider batch ${ref.id} had not ended within the grace period, and running the batch again collects it`,
-      });
+      const { status, error } = stopError(stop);
+      await failInFlight(
+        batch,
+        port,
+        {
+          code: error.code,
+          message: `${error.message}; provider batch ${ref.id} had not ended within the grace period, and running the batch again collects it`,
+        },
+        status,
+      );
       return null;
     }
     try {
