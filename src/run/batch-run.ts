@@ -57,6 +57,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       config.resultsWriter,
       config.logger,
       (result) => {
+        this.scheduler.noteResult(result.jobId);
         this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
         this.emit('progress', this.progress());
       },
@@ -244,8 +245,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       batchesTotal++;
       if (batch.phase === 'ended') batchesCompleted++;
       if (batch.phase === 'planned') batchesPending++;
-      if (batch.isInFlight)
-        for (const job of batch.jobs) if (!this.ledger.has(job.id) && !batch.isHandedBack(job.id)) active++;
+      if (batch.isInFlight) active += batch.outstanding;
     }
     return {
       batchId: this.id,

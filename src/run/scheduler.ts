@@ -32,6 +32,8 @@ export interface SchedulerHooks {
  */
 export class Scheduler {
   readonly batches: ProviderBatch[] = [];
+  /** The batch each job was last given to. */
+  private readonly batchOfJob = new Map<string, ProviderBatch>();
   /** Provider batch ids this run follows: never candidates for another submission's look-up. */
   private readonly known = new Set<string>();
   private queue: NormalizedJob[] = [];
@@ -117,7 +119,16 @@ export class Scheduler {
       this.hooks.onPhase(b, from);
     });
     if (batch.ref) this.known.add(batch.ref.id);
+    for (const job of batch.jobs) {
+      this.batchOfJob.set(job.id, batch);
+      if (this.ledger.has(job.id)) batch.noteSettled();
+    }
     this.batches.push(batch);
+  }
+
+  /** Counts a job's result against the batch it is in, for progress. */
+  noteResult(jobId: string): void {
+    this.batchOfJob.get(jobId)?.noteSettled();
   }
 
   private plan(jobs: NormalizedJob[]): void {

@@ -84,10 +84,21 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
     expect(calls['GET /v1/messages/batches']).toBeUndefined();
   });
 
+  it('a look-up that fails transiently is a read: tried again until the provider answers', async () => {
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 503, times: 6 });
+    const run = await jobs('claude-haiku-4-5', { anthropic: { maxRetries: 0 }, retry: { attempts: 2 } }).run({
+      wait: true,
+    });
+    expect(everySucceeded(run.results())).toBe(true);
+    expect(emulator.stats().calls['GET /v1/messages/batches']).toBeGreaterThan(6);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+  });
+
   it('when the look-up itself fails, nothing is created again: the jobs end adopt_failed and a resume finds the batch', async () => {
     const stateFile = join(dir, 'state.jsonl');
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
-    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 403, times: 1_000 });
     const first = await jobs('claude-haiku-4-5', { stateFile, retry: { attempts: 2 } }).run({ wait: true });
     for (const result of Object.values(first.results())) expect(result.error?.code).toBe('adopt_failed');
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
@@ -106,7 +117,7 @@ describe('adopting after a crash between create and record (Anthropic)', () => {
     // The create happens but its answer is lost, and the look-up fails too: the state holds an intent without a
     // batch id, exactly as a crash between create and record leaves it.
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
-    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 403, times: 1_000 });
     await jobs('claude-haiku-4-5', { stateFile, retry: { attempts: 1 } }).run({ wait: true });
     emulator.clearFaults();
 
@@ -139,7 +150,7 @@ describe('adopting after a crash between create and record (Anthropic)', () => {
     const stateFile = join(dir, 'state.jsonl');
     emulator.configure({ processingMs: 60_000 });
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost', times: 1 });
-    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 403, times: 1_000 });
     await jobs('claude-haiku-4-5', { stateFile, retry: { attempts: 1 } }).run({ wait: true });
     emulator.clearFaults();
 

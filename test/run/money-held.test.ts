@@ -56,7 +56,7 @@ describe('money is held until its cost is known', () => {
         .addJob({ id: 'a', model: 'claude-haiku-4-5', maxTokens: 1_000, messages: userMessage('first') });
     // A 5xx on create (it may have happened) and a look-up that fails: the intent stays open, nothing was created.
     emulator.injectFault({ route: 'POST /v1/messages/batches', status: 500, times: 1 });
-    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 500, times: 1_000 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches', status: 403, times: 1_000 });
     const first = await batch().run({ wait: true });
     expect(first.results().a).toMatchObject({ error: { code: 'adopt_failed' } });
     emulator.clearFaults();

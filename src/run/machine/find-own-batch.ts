@@ -23,16 +23,8 @@ export async function findOwnBatch(
   port: BatchPort,
   known: ReadonlySet<string>,
 ): Promise<LookUp> {
-  const tag = batch.tag(port.stateId);
-  let found: { ref: ProviderBatchRef; confirmed: boolean }[];
-  try {
-    found = await retrying(port, `look-up of submission ${batch.submissionId}`, () =>
-      port.provider.findSubmitted(tag),
-    );
-  } catch (error) {
-    port.logger.warn(`could not look up submission ${batch.submissionId}: ${messageOf(error)}`);
-    return 'unknown';
-  }
+  const found = await lookUp(batch, port);
+  if (found === undefined) return 'unknown';
   const confirmed = found.find((candidate) => candidate.confirmed);
   if (confirmed) {
     batch.ref = confirmed.ref;
@@ -46,6 +38,32 @@ export async function findOwnBatch(
     `submission ${batch.submissionId}: ${candidates.length} candidate batch(es) at ${batch.provider}; following them until one shows its custom_ids`,
   );
   return followCandidates(batch, port, candidates);
+}
+
+/**
+ * Lists the provider's batches for the submission. A list is a read: a transient failure (an outage, a restart) is
+ * retried with the polling backoff for as long as a batch would be polled; only a provider that keeps refusing
+ * (401, 403) or the end of a stop's grace period leaves us not knowing.
+ */
+async function lookUp(
+  batch: ProviderBatch,
+  port: BatchPort,
+): Promise<{ ref: ProviderBatchRef; confirmed: boolean }[] | undefined> {
+  const tag = batch.tag(port.stateId);
+  const { initialMs, maxMs, factor } = port.poll;
+  let delay = initialMs;
+  let refused = 0;
+  for (;;) {
+    try {
+      return await port.provider.findSubmitted(tag);
+    } catch (error) {
+      const retryable = !(error instanceof ProviderError) || error.isRetryable;
+      port.logger.warn(`look-up of submission ${batch.submissionId} failed: ${messageOf(error)}`);
+      if ((!retryable && ++refused >= 3) || port.stop.pastGrace()) return undefined;
+    }
+    await port.stop.sleep(delay);
+    delay = Math.min(maxMs, delay * factor);
+  }
 }
 
 async function followCandidates(

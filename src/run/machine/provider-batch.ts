@@ -50,6 +50,8 @@ export class ProviderBatch {
   /** Jobs this batch gives back to the scheduler: to send again, or to end as not sent when the run stopped. */
   readonly handback: NormalizedJob[] = [];
   private readonly handedBack = new Set<string>();
+  /** Jobs of this batch that have their result: kept as a count so that progress never walks every job. */
+  private settledCount = 0;
   private jobIndex: Map<string, NormalizedJob> | undefined;
   private readonly observers: ((batch: ProviderBatch, from: BatchPhase) => void)[] = [];
 
@@ -122,6 +124,16 @@ export class ProviderBatch {
     return this.handedBack.has(jobId);
   }
 
+  /** One of its jobs got its result. */
+  noteSettled(): void {
+    this.settledCount++;
+  }
+
+  /** Jobs of this batch still waiting for their result (neither settled nor handed back). */
+  get outstanding(): number {
+    return this.jobs.length - this.handedBack.size - this.settledCount;
+  }
+
   observe(observer: (batch: ProviderBatch, from: BatchPhase) => void): void {
     this.observers.push(observer);
   }
@@ -130,6 +142,8 @@ export class ProviderBatch {
   fill(admitted: Candidate[]): void {
     this.jobs = admitted.map((c) => c.job);
     this.jobIndex = undefined;
+    // Admitted jobs have no result yet (those whose file could not be read were settled and left out).
+    this.settledCount = 0;
     this.requests = admitted.map((c) => ({
       ...c.request,
       customId: customIdOf(this.submissionId, c.job.id),
