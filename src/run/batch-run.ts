@@ -59,7 +59,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       (result) => {
         this.scheduler.noteResult(result.jobId);
         this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
-        this.emit('progress', this.progress());
+        if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
       },
       (error) => this.report(error),
     );
@@ -232,8 +232,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   }
 
   progress(): Progress {
-    let completed = 0;
-    for (const result of this.ledger.results.values()) if (result.isSuccess) completed++;
+    const completed = this.ledger.succeeded;
     const total = this.jobsById.size;
     const failed = this.ledger.results.size - completed;
     let active = 0;

@@ -9,6 +9,8 @@ import { CostBudget } from './cost-budget.js';
  */
 export class JobLedger {
   readonly results = new Map<string, JobResult>();
+  /** How many results are successes, kept as a count: progress is read on every result. */
+  succeeded = 0;
   readonly budget: CostBudget;
   private readonly costByJob = new Map<string, number>();
   private unknownCost = false;
@@ -26,7 +28,7 @@ export class JobLedger {
 
   /** A final result found on disk (or kept from a sample run): already paid. */
   preload(result: JobResult): void {
-    this.results.set(result.jobId, result);
+    this.take(result);
     this.budget.settle(result.jobId, result.costUsd);
     if (result.costUsd === null) this.unknownCost = true;
     else this.costByJob.set(result.jobId, result.costUsd);
@@ -38,7 +40,7 @@ export class JobLedger {
    */
   preloadPaid(results: JobResult[], committedUsd: number): void {
     for (const result of results) {
-      this.results.set(result.jobId, result);
+      this.take(result);
       if (result.costUsd !== null) this.costByJob.set(result.jobId, result.costUsd);
     }
     this.budget.spentUsd += committedUsd;
@@ -66,7 +68,7 @@ export class JobLedger {
       const before = this.costByJob.get(result.jobId) ?? 0;
       this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
     }
-    this.results.set(result.jobId, result);
+    this.take(result);
   }
 
   cost(): { costUsd: number | null; costSpentUsd: number | null; costReservedUsd: number } {
@@ -76,6 +78,13 @@ export class JobLedger {
       costSpentUsd: this.unknownCost ? null : spentUsd,
       costReservedUsd: reservedUsd,
     };
+  }
+
+  private take(result: JobResult): void {
+    const before = this.results.get(result.jobId);
+    if (before?.isSuccess) this.succeeded--;
+    if (result.isSuccess) this.succeeded++;
+    this.results.set(result.jobId, result);
   }
 
   private attemptCost(attempt: JobResult): number | null {
