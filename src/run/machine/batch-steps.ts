@@ -31,9 +31,14 @@ export function stopError(reason: StopReason | null): { status: 'failed' | 'canc
       };
 }
 
-/** Records a result; one that cannot be written is still the job's result in memory (the log says why). */
-export async function settle(port: BatchPort, result: JobResult, billingKnown = true): Promise<void> {
-  if (!(await port.sink.record(result, { billingKnown }))) port.sink.keep(result, { billingKnown });
+/**
+ * Records a result; one that cannot be written is still the job's result in memory (the log says why). Returns
+ * whether it is on disk.
+ */
+export async function settle(port: BatchPort, result: JobResult, billingKnown = true): Promise<boolean> {
+  if (await port.sink.record(result, { billingKnown })) return true;
+  port.sink.keep(result, { billingKnown });
+  return false;
 }
 
 /**

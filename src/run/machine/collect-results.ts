@@ -27,18 +27,21 @@ export async function collectResults(
   if (ended === 'gone') {
     const message = `provider batch ${ref.id} no longer exists at ${batch.provider} (HTTP 404: past its retention, or deleted); its results cannot be collected`;
     port.report(new BatchwiseError('batch_not_found', message));
-    await endRest(batch, port, { code: 'batch_not_found', message });
-    return finish(batch, port);
+    const durable = await endRest(batch, port, { code: 'batch_not_found', message });
+    return durable ? finish(batch, port) : batch.moveTo('failed');
   }
   if (ended.failure) {
     // Each request the provider blamed gets its own reason; the others get the batch's.
+    let durable = true;
     for (const { index, error } of ended.requestErrors ?? []) {
       const request = batch.requests[index];
       const job = request && batch.job(request.jobId);
-      if (job && !port.sink.has(job.id)) await settle(port, failedResult(job, 'failed', error, ref.id));
+      if (job && !port.sink.has(job.id))
+        durable &&= await settle(port, failedResult(job, 'failed', error, ref.id));
     }
-    await endRest(batch, port, ended.failure);
-    return finish(batch, port);
+    durable = (await endRest(batch, port, ended.failure)) && durable;
+    // A result that is not on disk keeps the batch open: a resume reads the provider's verdict again.
+    return durable ? finish(batch, port) : batch.moveTo('failed');
   }
 
   const jobIdByCustomId = new Map(batch.requests.map((r) => [r.customId, r.jobId]));
@@ -135,12 +138,14 @@ async function giveUp(
   await batch.moveTo('failed');
 }
 
-/** Every job without a result ends with `error` (final: the batch has no more to give). */
-async function endRest(batch: ProviderBatch, port: BatchPort, error: ErrorInfo): Promise<void> {
+/** Every job without a result ends with `error` (final: the batch has no more to give). Returns whether all are on disk. */
+async function endRest(batch: ProviderBatch, port: BatchPort, error: ErrorInfo): Promise<boolean> {
+  let durable = true;
   for (const job of batch.jobs) {
     if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
-    await settle(port, failedResult(job, 'failed', error, batch.ref!.id));
+    durable = (await settle(port, failedResult(job, 'failed', error, batch.ref!.id))) && durable;
   }
+  return durable;
 }
 
 async function resultFor(
