@@ -5,6 +5,7 @@ import { estimateJob } from '../pricing/estimate.js';
 import { batchCost, type PriceTable, sumCosts } from '../pricing/prices.js';
 import type { BatchProvider } from '../providers/provider.js';
 import type { JobResult } from '../types.js';
+import { customIdOf, newSubmissionId } from './machine/provider-batch.js';
 import { planBatches } from './plan-batches.js';
 
 /** One job as a dry run sees it. */
@@ -13,7 +14,10 @@ export interface DryRunJob {
   provider: ProviderName;
   model: string;
   batchIndex: number;
-  /** The request exactly as it would be sent (Anthropic `{custom_id, params}`; OpenAI the JSONL line). */
+  /**
+   * The request exactly as it would be sent (Anthropic `{custom_id, params}`; OpenAI the JSONL line), its
+   * `custom_id` carrying its batch's submission id as a run sends it (a run draws its own submission ids).
+   */
   request: Record<string, unknown>;
   estimatedInputTokens: number;
   estimatedOutputTokens: number;
@@ -25,6 +29,8 @@ export interface DryRunJob {
 
 export interface DryRunBatch {
   index: number;
+  /** The 8-character prefix of this batch's custom_ids (drawn for the dry run; a run draws its own). */
+  submissionId: string;
   provider: ProviderName;
   model: string;
   jobIds: string[];
@@ -69,6 +75,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
   let committed = 0;
   for (const batch of planned) {
     const provider = input.providers.get(batch.provider)!;
+    const submissionId = newSubmissionId();
     const costs: (number | null)[] = [];
     for (const job of batch.jobs) {
       const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
@@ -86,7 +93,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
         provider: job.provider,
         model: job.model,
         batchIndex: batch.index,
-        request: provider.toWire(request),
+        request: provider.toWire({ ...request, customId: customIdOf(submissionId, job.id) }),
         estimatedInputTokens: estimate.inputTokens,
         estimatedOutputTokens: estimate.outputTokens,
         estimatedCostUsd: cost,
@@ -95,6 +102,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     }
     batches.push({
       index: batch.index,
+      submissionId,
       provider: batch.provider,
       model: batch.model,
       jobIds: batch.jobs.map((job) => job.id),

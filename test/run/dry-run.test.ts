@@ -53,8 +53,10 @@ describe('batch.dryRun()', () => {
       ['openai', 'gpt-5-mini', ['o2']],
     ]);
     const a1 = report.jobs.find((j) => j.jobId === 'a1')!;
+    // custom_id as sent: the batch's submission id, then the job id.
+    expect(report.batches[0]!.submissionId).toMatch(/^[a-z0-9]{8}$/);
     expect(a1.request).toEqual({
-      custom_id: 'a1',
+      custom_id: `${report.batches[0]!.submissionId}_a1`,
       params: {
         model: 'claude-haiku-4-5',
         max_tokens: 1024,
@@ -73,7 +75,7 @@ describe('batch.dryRun()', () => {
     const a2 = report.jobs.find((j) => j.jobId === 'a2')!;
     expect(a2.estimatedInputTokens).toBeGreaterThanOrEqual(2 * 3_000);
     expect(report.jobs.find((j) => j.jobId === 'o1')!.request).toMatchObject({
-      custom_id: 'o1',
+      custom_id: `${report.batches[2]!.submissionId}_o1`,
       method: 'POST',
       url: '/v1/chat/completions',
     });
