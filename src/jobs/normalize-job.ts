@@ -120,6 +120,14 @@ export function normalizeJob(
     if (!model.capabilities.structured)
       fail('structured_unsupported', `${model.name} has no structured output; drop responseModel.`);
     output = spec as Exclude<typeof spec, string>;
+    // With citations the Anthropic schema goes into the prompt, not output_config, so its rules do not apply.
+    const problem =
+      model.provider === 'openai'
+        ? output.problems.openai
+        : enableCitations
+          ? null
+          : output.problems.anthropic;
+    if (problem) fail(problem.code, `responseModel cannot be sent to ${model.name}: ${problem.message}`);
   }
   const retryInvalid = input.retryInvalid ?? defaults.retryInvalid ?? 0;
   if (!Number.isInteger(retryInvalid) || retryInvalid < 0) {

@@ -1,6 +1,7 @@
 import type { FileKind } from '../content/file-type.js';
 import type { ModelInfo, ProviderName } from '../models/registry.js';
 import type { JsonSchema, ResponseSchema } from '../structured/schema.js';
+import type { SchemaProblem } from '../structured/schema-problem.js';
 import type { PathPattern } from '../structured/strict-schema.js';
 import type { Message } from '../types.js';
 
@@ -47,4 +48,8 @@ export interface OutputSpec {
   /** OpenAI strict mode: every object closed, every field required, optional ones nullable. */
   strict: JsonSchema;
   nullableOptional: PathPattern[];
+  /** Anthropic `output_config.format.schema`: the SDK's transform of `jsonSchema`. */
+  anthropic: JsonSchema | null;
+  /** What each provider cannot express in this schema; checked at `addJob` against the job's provider. */
+  problems: { openai: SchemaProblem | null; anthropic: SchemaProblem | null };
 }

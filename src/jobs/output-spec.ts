@@ -1,10 +1,12 @@
+import { anthropicSchemaProblem, toAnthropicSchema } from '../structured/anthropic-schema.js';
+import type { JsonSchema } from '../structured/schema.js';
 import {
   isResponseSchema,
   type ResponseSchema,
   responseSchemaProblem,
   toJsonSchema,
 } from '../structured/schema.js';
-import { toStrictSchema } from '../structured/strict-schema.js';
+import { strictSchemaProblem, toStrictSchema } from '../structured/strict-schema.js';
 import type { OutputSpec } from './normalized-job.js';
 
 /** Converted once per schema object: a thousand jobs sharing one schema convert it once. */
@@ -25,12 +27,29 @@ export function outputSpecFor(responseModel: unknown): OutputSpec | string {
   const problem = responseSchemaProblem(jsonSchema);
   if (problem) return `\`responseModel\` cannot be used: ${problem}`;
   const { schema: strict, nullableOptional } = toStrictSchema(jsonSchema);
+  const openaiProblem = strictSchemaProblem(jsonSchema);
+  let anthropic: JsonSchema | null = null;
+  let anthropicProblem = null;
+  try {
+    anthropic = toAnthropicSchema(jsonSchema);
+  } catch (error) {
+    anthropicProblem = {
+      code: 'schema_unsupported',
+      path: '(root)',
+      message: `Anthropic's schema transform refused it: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
   const spec: OutputSpec = {
     schema: responseModel as ResponseSchema,
     name: 'response',
     jsonSchema,
     strict,
     nullableOptional,
+    anthropic,
+    problems: {
+      openai: openaiProblem,
+      anthropic: anthropicSchemaProblem(jsonSchema, anthropic) ?? anthropicProblem,
+    },
   };
   cache.set(responseModel, spec);
   return spec;

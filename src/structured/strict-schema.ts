@@ -1,4 +1,74 @@
 import type { JsonSchema } from './schema.js';
+import { commonSchemaProblem, noteInDescription, type SchemaProblem, walkSchema } from './schema-problem.js';
+
+/**
+ * The string formats OpenAI strict mode takes (the Structured Outputs guide, "Supported properties"); `uri` is not
+ * one of them. Others move into the description.
+ */
+export const OPENAI_STRING_FORMATS = new Set([
+  'date-time',
+  'time',
+  'date',
+  'duration',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'uuid',
+]);
+
+/** String keywords the guide does not list as supported (only `pattern` and `format` are): kept in the description. */
+const OPENAI_UNLISTED_STRING_KEYWORDS = ['minLength', 'maxLength'];
+
+/**
+ * Keywords strict mode refuses, as the openai SDK's own strict transform lists them
+ * (`openai/lib/transform` `JSON_SCHEMA_UNSUPPORTED_SCHEMA_KEYWORDS`, used by `zodResponseFormat`).
+ */
+const OPENAI_UNSUPPORTED_KEYWORDS = [
+  '$anchor',
+  '$dynamicAnchor',
+  '$dynamicRef',
+  '$recursiveAnchor',
+  '$recursiveRef',
+  'allOf',
+  'contains',
+  'contentEncoding',
+  'contentMediaType',
+  'contentSchema',
+  'dependentRequired',
+  'dependentSchemas',
+  'dependencies',
+  'else',
+  'if',
+  'maxContains',
+  'maxProperties',
+  'minContains',
+  'minProperties',
+  'not',
+  'patternProperties',
+  'prefixItems',
+  'propertyNames',
+  'then',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'uniqueItems',
+];
+
+/** Why OpenAI strict mode cannot take a schema, or null. */
+export function strictSchemaProblem(schema: JsonSchema): SchemaProblem | null {
+  const common = commonSchemaProblem(schema, 'OpenAI strict');
+  if (common) return common;
+  return walkSchema(schema, (node, path) => {
+    const keyword = OPENAI_UNSUPPORTED_KEYWORDS.find((key) => node[key] !== undefined);
+    if (!keyword) return null;
+    const at = path || '(root)';
+    return {
+      code: 'schema_keyword_unsupported',
+      path: at,
+      message: `field \`${at}\` uses \`${keyword}\`, which OpenAI strict structured output does not take. Express the field without it (its zod refinements are still checked on the answer).`,
+    };
+  });
+}
 
 /** A path pattern into a value: property names, with `*` for every array item. */
 export type PathPattern = string[];
@@ -29,6 +99,7 @@ export function toStrictSchema(schema: JsonSchema): StrictSchema {
       else if (key === '$defs' || key === 'definitions') result[key] = visit(value, path);
       else result[key] = value;
     }
+    moveUnlistedStringKeywords(result);
     if (source.properties && typeof source.properties === 'object') {
       const required = new Set(Array.isArray(source.required) ? (source.required as string[]) : []);
       const properties: JsonSchema = {};
@@ -54,23 +125,22 @@ export function toStrictSchema(schema: JsonSchema): StrictSchema {
   return { schema: visit(schema, []) as JsonSchema, nullableOptional };
 }
 
-/** Closes every object (`additionalProperties: false`) but keeps optional fields optional. */
-export function closeObjects(schema: JsonSchema): JsonSchema {
-  const visit = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(visit);
-    if (!node || typeof node !== 'object') return node;
-    const result: JsonSchema = {};
-    for (const [key, value] of Object.entries(node as JsonSchema)) {
-      result[key] =
-        key === 'properties'
-          ? Object.fromEntries(Object.entries(value as JsonSchema).map(([k, v]) => [k, visit(v)]))
-          : visit(value);
+/** Unsupported `format`s and string lengths go into the description; the zod schema still checks them. */
+function moveUnlistedStringKeywords(node: JsonSchema): void {
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  if (!types.includes('string')) return;
+  const moved: JsonSchema = {};
+  if (typeof node.format === 'string' && !OPENAI_STRING_FORMATS.has(node.format)) {
+    moved.format = node.format;
+    delete node.format;
+  }
+  for (const key of OPENAI_UNLISTED_STRING_KEYWORDS) {
+    if (node[key] !== undefined) {
+      moved[key] = node[key];
+      delete node[key];
     }
-    if (result.type === 'object' && result.additionalProperties === undefined)
-      result.additionalProperties = false;
-    return result;
-  };
-  return visit(schema) as JsonSchema;
+  }
+  noteInDescription(node, moved);
 }
 
 function nullable(schema: unknown): unknown {

@@ -1,6 +1,5 @@
 import type { NormalizedJob } from '../../jobs/normalized-job.js';
 import type { JsonSchema } from '../../structured/schema.js';
-import { closeObjects } from '../../structured/strict-schema.js';
 import type { ProviderRequest } from '../provider.js';
 
 type Block = Record<string, unknown>;
@@ -26,7 +25,8 @@ export function toAnthropicRequest(job: NormalizedJob, file: Buffer | null): Pro
       // for in the system prompt and the JSON is read from the cited text blocks.
       params.system = [params.system, jsonInstruction(job.output.jsonSchema)].filter(Boolean).join('\n\n');
     } else {
-      params.output_config = { format: { type: 'json_schema', schema: closeObjects(job.output.jsonSchema) } };
+      if (!job.output.anthropic) throw new Error(`job ${job.id}: no Anthropic schema (refused at addJob)`);
+      params.output_config = { format: { type: 'json_schema', schema: job.output.anthropic } };
     }
   }
   if (job.temperature !== undefined) params.temperature = job.temperature;
