@@ -48,39 +48,25 @@ export async function submitBatch(
 
 async function uploadInput(batch: ProviderBatch, port: BatchPort, tag: SubmissionTag): Promise<boolean> {
   const { provider } = port;
-  let delay = port.retry.initialDelayMs;
-  for (let attempt = 1; ; attempt++) {
-    if (port.stop.reason) {
-      await abandon(batch, port, null);
-      return false;
-    }
-    try {
-      batch.inputFileId = await provider.upload!(batch.requests, tag);
-      break;
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      if (error.maybeDone) {
-        // The file may be there: use it rather than leave it behind and upload a second one.
-        const found = await provider.findUpload?.(tag).catch(() => undefined);
-        if (found) {
-          batch.inputFileId = found;
-          break;
-        }
-      }
-      if (!error.isRetryable || attempt >= port.retry.attempts) {
-        await abandon(batch, port, submitFailed(error));
-        return false;
-      }
-      port.logger.warn(`upload for submission ${batch.submissionId} failed, retrying: ${error.message}`);
-      await port.stop.sleep(delay);
-      delay = Math.min(port.retry.maxDelayMs, delay * 2);
-    }
-  }
+  const uploaded = await sendOnce(
+    batch,
+    port,
+    'upload',
+    () => provider.upload!(batch.requests, tag),
+    // The file may be there: use it rather than leave it behind and upload a second one. Not finding it (or not
+    // being able to look) costs at most a stray file, never a batch: the upload is sent again.
+    async () => {
+      const found = await provider.findUpload?.(tag).catch(() => undefined);
+      return found ? { found } : 'absent';
+    },
+  );
+  if (!uploaded) return false;
+  batch.inputFileId = uploaded.value;
   try {
-    await port.journal.uploaded(batch.submissionId, batch.inputFileId);
+    await port.journal.uploaded(batch.submissionId, uploaded.value);
   } catch (error) {
     // A resume finds the file by its name instead.
-    port.logger.warn(`could not record input file ${batch.inputFileId}: ${messageOf(error)}`);
+    port.logger.warn(`could not record input file ${uploaded.value}: ${messageOf(error)}`);
   }
   crashPoint('after-upload');
   return true;
@@ -93,37 +79,64 @@ async function createOnce(
   tag: SubmissionTag,
   known: ReadonlySet<string>,
 ): Promise<boolean> {
+  const created = await sendOnce(
+    batch,
+    port,
+    'create',
+    () => port.provider.create(batch.requests, tag, batch.inputFileId),
+    async () => {
+      const found = await findOwnBatch(batch, port, known);
+      return found === 'found' ? { found: batch.ref! } : found;
+    },
+  );
+  if (!created) return false;
+  batch.ref = created.value;
+  batch.confirmed = true;
+  return true;
+}
+
+/**
+ * Sends a call that is not idempotent, at most once per answer heard: an error that says it may have happened
+ * (`maybeDone`) is followed by `lookUp` before anything else — found, it is used; certainly absent, the call is sent
+ * again; unknowable, the jobs end resumable and the intent stays open. A refusal is retried with backoff while it is
+ * retryable; a stop abandons the batch before anything new is sent. Returns undefined when the batch went no further.
+ */
+async function sendOnce<T>(
+  batch: ProviderBatch,
+  port: BatchPort,
+  what: 'upload' | 'create',
+  send: () => Promise<T>,
+  lookUp: () => Promise<{ found: T } | 'absent' | 'unknown'>,
+): Promise<{ value: T } | undefined> {
   let delay = port.retry.initialDelayMs;
   for (let attempt = 1; ; attempt++) {
     if (port.stop.reason) {
       await abandon(batch, port, null);
-      return false;
+      return undefined;
     }
     try {
-      batch.ref = await port.provider.create(batch.requests, tag, batch.inputFileId);
-      batch.confirmed = true;
-      return true;
+      return { value: await send() };
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       if (error.maybeDone) {
         port.logger.warn(
-          `create of submission ${batch.submissionId}: the answer was lost (${error.message}); looking for the batch before anything else`,
+          `${what} of submission ${batch.submissionId}: the answer was lost (${error.message}); looking for it before anything else`,
         );
-        // Give a create the server is still working on the time to show up in the list.
+        // Give a call the server is still working on the time to show up.
         await port.stop.sleep(delay);
-        const found = await findOwnBatch(batch, port, known);
-        if (found === 'found') return true;
+        const found = await lookUp();
         if (found === 'unknown') {
           await failUnresolved(batch, port, error);
-          return false;
+          return undefined;
         }
-        // Certainly not created: a retry cannot pay twice.
+        if (found !== 'absent') return { value: found.found };
+        // Certainly not done: sending it again cannot pay twice.
       }
       if (!error.isRetryable || attempt >= port.retry.attempts) {
         await abandon(batch, port, submitFailed(error));
-        return false;
+        return undefined;
       }
-      port.logger.warn(`create of submission ${batch.submissionId} failed, retrying: ${error.message}`);
+      port.logger.warn(`${what} of submission ${batch.submissionId} failed, retrying: ${error.message}`);
       await port.stop.sleep(delay);
       delay = Math.min(port.retry.maxDelayMs, delay * 2);
     }
