@@ -74,7 +74,12 @@ describe('Anthropic message batches', () => {
         dueDate: { type: 'string' },
         paid: { type: 'boolean' },
         notes: { anyOf: [{ type: 'string' }, { type: 'null' }] },
-        address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        address: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+          additionalProperties: false,
+        },
         status: { type: 'string', enum: ['open', 'closed'] },
       },
       required: ['vendor', 'total', 'dueDate', 'paid', 'notes', 'address', 'status'],

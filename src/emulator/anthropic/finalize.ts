@@ -5,6 +5,7 @@ import { compose } from '../respond/compose.js';
 import { anthropicView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
 import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
+import { outputSchemaError } from './output-schema-rules.js';
 
 /**
  * Answers every request of an ended batch and keeps the results JSONL, in an order that is not the input order.
@@ -25,7 +26,7 @@ export async function finalizeAnthropicBatch(
     if (index >= doneCount) {
       result = { type: phase.outcomeOfUnrun };
     } else {
-      const paramsError = anthropicParamsError(params);
+      const paramsError = anthropicParamsError(params) ?? outputSchemaError(params);
       if (paramsError) {
         result = errored('invalid_request_error', paramsError);
       } else if (unitHash(`${record.id}/${customId}`) < record.erroredShare) {

@@ -6,6 +6,7 @@ import { openaiView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
 import type { OpenAIBatchRecord, Phase } from './batch-record.js';
 import { storeFile } from './files.js';
+import { strictSchemaError } from './strict-schema-rules.js';
 import { validateInput } from './validate-input.js';
 
 interface Row {
@@ -47,7 +48,7 @@ export async function finalizeOpenAIBatch(
         );
         continue;
       }
-      const bodyError = openaiBodyError(body);
+      const bodyError = openaiBodyError(body) ?? strictSchemaError(body);
       let response: ReturnType<typeof openaiResponse>;
       if (bodyError) {
         response = openaiResponse(

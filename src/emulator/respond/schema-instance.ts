@@ -1,4 +1,5 @@
 import { isRecord } from '../http.js';
+import { formatExample, withDescribedConstraints } from './described-constraints.js';
 
 type Schema = Record<string, unknown>;
 
@@ -42,7 +43,7 @@ function typesOf(schema: Schema): string[] {
 }
 
 function generate(rawSchema: Schema, context: Context, fieldName: string | null): unknown {
-  const schema = resolveRef(rawSchema, context.root);
+  const schema = withDescribedConstraints(resolveRef(rawSchema, context.root));
   if ('const' in schema) return schema.const;
   const label = fieldName ? findLabelled(context.corpus, fieldName) : undefined;
 
@@ -134,17 +135,13 @@ function generateNumber(schema: Schema, type: string, label: string | undefined)
     value = schema.exclusiveMinimum + 1;
   if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum)
     value = schema.exclusiveMaximum - 1;
+  if (typeof schema.multipleOf === 'number' && schema.multipleOf > 0)
+    value = Math.ceil(value / schema.multipleOf) * schema.multipleOf;
   return value;
 }
 
 function generateString(schema: Schema, fieldName: string | null, label: string | undefined): string {
-  let value =
-    label ??
-    (schema.format === 'date'
-      ? '2024-01-01'
-      : schema.format === 'date-time'
-        ? '2024-01-01T00:00:00Z'
-        : `example ${fieldName ?? 'value'}`);
+  let value = label ?? formatExample(schema.format) ?? `example ${fieldName ?? 'value'}`;
   if (typeof schema.minLength === 'number' && value.length < schema.minLength)
     value = value.padEnd(schema.minLength, 'x');
   if (typeof schema.maxLength === 'number' && value.length > schema.maxLength)
