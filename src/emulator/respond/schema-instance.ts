@@ -119,7 +119,8 @@ function generateArray(schema: Schema, context: Context, fieldName: string | nul
   const items = isRecord(schema.items) ? schema.items : {};
   const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
   const max = typeof schema.maxItems === 'number' ? schema.maxItems : Number.POSITIVE_INFINITY;
-  const count = Math.min(Math.max(min, 1), max);
+  // Deep inside a recursive schema, an array that may be empty is, so the instance ends.
+  const count = context.depth > 6 && min === 0 ? 0 : Math.min(Math.max(min, 1), max);
   return Array.from({ length: count }, () =>
     generate(items, { ...context, depth: context.depth + 1 }, fieldName),
   );
