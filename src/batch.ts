@@ -380,7 +380,12 @@ export class Batch<T = never> {
       maxRetries: this.options.maxRetries ?? 1,
       journal: new RunJournal(state?.journal),
       ...(state && {
-        resume: { stateId: state.stateId, results: state.results, submissions: state.submissions },
+        resume: {
+          stateId: state.stateId,
+          results: state.results,
+          paidUsd: state.paidUsd,
+          submissions: state.submissions,
+        },
         onFinished: state.release,
       }),
     });

@@ -1,13 +1,18 @@
 import { imageSize } from 'image-size';
 import { PDFParse } from 'pdf-parse';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
 
 /**
  * Token estimates before anything is sent, deliberately on the high side so that a cost limit reserved from them
- * holds:
- * - text: ceil(UTF-8 bytes / 3) — English averages about 4 bytes a token, dense text and CJK about 3;
- * - PDFs: each page as an image plus its text: max(3,000 per page, 1,600 per page + text as above), the top of
- *   Anthropic's documented 1,500–3,000 tokens per page;
+ * holds (docs/cost.md has the rules, their sources and their limits):
+ * - text, OpenAI: counted with the model's real tokenizer (o200k_base / cl100k_base) plus the chat format's
+ *   overhead, 3 tokens a message and 3 for the reply (OpenAI cookbook, "How to count tokens with tiktoken");
+ * - text, Claude (no offline tokenizer): `min(UTF-8 bytes, 2 × o200k + ½ per non-ASCII character)` per string, plus
+ *   8 tokens a message and 8 a request — a bound measured on test/fixtures/token-corpus;
+ * - either provider: never below `ceil(UTF-8 bytes / 3)` of the request body's JSON, the former rule;
+ * - PDFs: each page as an image plus its text: max(3,000 per page, 1,600 per page + text), the top of Anthropic's
+ *   documented 1,500–3,000 tokens per page;
  * - images: Anthropic `width × height / 750` (images are scaled to at most 1.15 megapixels, so at most about 1,600);
  *   OpenAI by its tile rule (scaled into 2048×2048, shortest side 768, then 512-px tiles: base + per tile, e.g. 85 +
  *   170 for gpt-4o, 2,833 + 5,667 for gpt-4o-mini) or patch rule (32-px patches, at most 1,536, times the model's
@@ -19,18 +24,99 @@ export interface TokenEstimate {
   outputTokens: number;
 }
 
+/** The provider-blind floor: `ceil(UTF-8 bytes / 3)`. Alone it undercounts digits, hex, base64, CJK and emoji. */
 export function textTokenEstimate(text: string): number {
   return Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
+}
+
+/** Tokens per message of OpenAI's chat format, and for priming the reply (`<|start|>assistant<|message|>`). */
+export const OPENAI_TOKENS_PER_MESSAGE = 3;
+export const OPENAI_TOKENS_PER_NAME = 1;
+export const OPENAI_REPLY_TOKENS = 3;
+
+/**
+ * OpenAI input tokens of a chat completion body, as OpenAI's cookbook counts them: per message 3 + its role + its
+ * content (+ 1 + the name, when named), and 3 for the reply. Everything else in the body that is not a file's bytes
+ * (a `response_format` schema, tools, parameters) is counted as its JSON, which is more than the model sees.
+ */
+export async function openaiTextTokens(body: unknown, model: string): Promise<number> {
+  const encoder = await loadEncoding(encodingForModel(model));
+  const count = (text: string) => countTokens(encoder, text);
+  const { messages, rest } = splitBody(body);
+  let tokens = OPENAI_REPLY_TOKENS + count(JSON.stringify(rest));
+  for (const message of messages) {
+    tokens += OPENAI_TOKENS_PER_MESSAGE;
+    for (const [key, value] of Object.entries(message)) {
+      if (key === 'name') tokens += OPENAI_TOKENS_PER_NAME;
+      for (const text of stringsOf(value)) tokens += count(text);
+    }
+  }
+  return tokens;
+}
+
+/** Claude's framing allowance per message and per request (Anthropic does not publish its chat template). */
+export const CLAUDE_TOKENS_PER_MESSAGE = 8;
+export const CLAUDE_TOKENS_PER_REQUEST = 8;
+
+/**
+ * An upper bound of the tokens Claude's tokenizer gives a text: `min(UTF-8 bytes, 2 × o200k + ½ per non-ASCII
+ * character)`. A byte-level BPE never makes more tokens than bytes; below that, twice GPT-4o's count with an
+ * allowance for scripts o200k compresses better than Claude does. Measured in docs/cost.md.
+ */
+export async function claudeTextTokenBound(text: string): Promise<number> {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes === 0) return 0;
+  const encoder = await loadEncoding('o200k_base');
+  let nonAscii = 0;
+  for (const char of text) if (char.charCodeAt(0) > 0x7f) nonAscii++;
+  return Math.min(bytes, 2 * countTokens(encoder, text) + Math.ceil(nonAscii / 2));
+}
+
+/** Claude input tokens of a Messages API `params` body, bounded per string, plus framing allowances. */
+export async function claudeTextTokens(body: unknown): Promise<number> {
+  const { messages, rest } = splitBody(body);
+  let tokens = CLAUDE_TOKENS_PER_REQUEST + (await claudeTextTokenBound(JSON.stringify(rest)));
+  for (const message of messages) {
+    tokens += CLAUDE_TOKENS_PER_MESSAGE;
+    for (const text of stringsOf(message.content)) tokens += await claudeTextTokenBound(text);
+  }
+  return tokens;
+}
+
+/** A body's messages, and the rest of it without the model name and file bytes. */
+function splitBody(body: unknown): { messages: Record<string, unknown>[]; rest: unknown } {
+  if (!isRecord(body)) return { messages: [], rest: body };
+  const { messages, model: _model, ...rest } = body;
+  return {
+    messages: Array.isArray(messages) ? messages.filter(isRecord) : [],
+    rest: JSON.parse(textOfBody(rest)) as unknown,
+  };
+}
+
+/** The strings of a message's content that the model reads as text: not file bytes, not block types. */
+function stringsOf(value: unknown, key = ''): string[] {
+  if (typeof value === 'string') return key === 'type' || isEncodedFile(key, value) ? [] : [value];
+  if (Array.isArray(value)) return value.flatMap((item) => stringsOf(item));
+  if (isRecord(value)) return Object.entries(value).flatMap(([k, v]) => stringsOf(v, k));
+  return [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export const PDF_PAGE_IMAGE_TOKENS = 1_600;
 export const PDF_PAGE_MAX_TOKENS = 3_000;
 
-export async function pdfTokenEstimate(data: Buffer): Promise<number> {
+export async function pdfTokenEstimate(
+  data: Buffer,
+  textCount: (text: string) => Promise<number> | number = textTokenEstimate,
+): Promise<number> {
   const parser = new PDFParse({ data: new Uint8Array(data) });
   try {
     const { pages } = await parser.getText();
-    const text = pages.reduce((sum, page) => sum + textTokenEstimate(page.text), 0);
+    let text = 0;
+    for (const page of pages) text += await textCount(page.text);
     return Math.max(pages.length * PDF_PAGE_MAX_TOKENS, pages.length * PDF_PAGE_IMAGE_TOKENS + text);
   } catch {
     // Unreadable here does not mean unreadable to the provider: assume a long document rather than a cheap one.
@@ -97,10 +183,20 @@ export async function estimateJob(
   body: unknown,
   file: Buffer | null,
 ): Promise<TokenEstimate> {
-  let inputTokens = textTokenEstimate(textOfBody(body));
+  const counted =
+    job.provider === 'openai' ? await openaiTextTokens(body, job.model) : await claudeTextTokens(body);
+  let inputTokens = Math.max(counted, textTokenEstimate(textOfBody(body)));
   if (file && job.content.kind === 'file') {
     const kind = job.content.file.kind;
-    if (kind === 'pdf') inputTokens += await pdfTokenEstimate(file);
+    const textCount =
+      job.provider === 'openai'
+        ? async (text: string) =>
+            Math.max(
+              textTokenEstimate(text),
+              countTokens(await loadEncoding(encodingForModel(job.model)), text),
+            )
+        : async (text: string) => Math.max(textTokenEstimate(text), await claudeTextTokenBound(text));
+    if (kind === 'pdf') inputTokens += await pdfTokenEstimate(file, textCount);
     else if (kind === 'image') inputTokens += imageTokenEstimate(file, job.provider, job.modelInfo.name);
     // A text file is in the body as text already.
   }

@@ -10,8 +10,12 @@ export interface ProviderRequest {
   body: Record<string, unknown>;
 }
 
-/** How far a provider's clock may be behind ours when matching batch creation times to an intent. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * How far this machine's clock may be ahead of the provider's when matching batch creation times to an intent.
+ * Generous on purpose: a batch missed by the look-up would be created again (Anthropic candidates are confirmed by
+ * their custom_ids, so a wide window only means more batches to look at).
+ */
+export const CLOCK_SKEW_MS = 60 * 60_000;
 
 /** Names one submission, so that a provider batch can be traced back to it after a crash. */
 export interface SubmissionTag {

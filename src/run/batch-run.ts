@@ -100,6 +100,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       },
     });
     for (const result of config.resume?.results ?? []) this.ledger.preload(result);
+    for (const [jobId, usd] of config.resume?.paidUsd ?? []) this.ledger.preloadAttempts(jobId, usd);
     if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
     this.scheduler.load(this.resumedSubmissions(), config.toSend);
   }
@@ -216,13 +217,24 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     return this.wait();
   }
 
-  /** Calls `callback` with the progress every `intervalMs`, and once more when the run completes. */
+  /**
+   * Calls `callback` with the progress every `intervalMs`, and once more when the run completes. A callback that
+   * throws (or rejects) is logged; it never stops the run or the process.
+   */
   onProgress(callback: (progress: Progress) => void, intervalMs = 1000): () => void {
-    const timer = setInterval(() => callback(this.progress()), intervalMs);
+    const call = () => {
+      try {
+        const returned: unknown = callback(this.progress());
+        if (returned instanceof Promise) returned.catch((error: unknown) => this.complain(error));
+      } catch (error) {
+        this.complain(error);
+      }
+    };
+    const timer = setInterval(call, intervalMs);
     timer.unref();
     const final = () => {
       clearInterval(timer);
-      callback(this.progress());
+      call();
     };
     this.once('complete', final);
     return () => {
@@ -272,6 +284,10 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     };
     if (options.print) console.log(formatStatus(report));
     return report;
+  }
+
+  private complain(error: unknown): void {
+    this.config.logger.error(`the onProgress callback threw; the run goes on: ${String(error)}`);
   }
 
   private stop(reason: StopReason): void {

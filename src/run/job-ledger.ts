@@ -34,6 +34,12 @@ export class JobLedger {
     else this.costByJob.set(result.jobId, result.costUsd);
   }
 
+  /** Earlier attempts of a job that goes out again: already billed, so they count against the limit. */
+  preloadAttempts(jobId: string, usd: number): void {
+    this.budget.spentUsd += usd;
+    this.costByJob.set(jobId, (this.costByJob.get(jobId) ?? 0) + usd);
+  }
+
   /**
    * Results paid for outside this run (a sampled dry run) and everything that spend committed, which may include
    * jobs whose cost is not known yet: all of it counts against the limit.

@@ -63,6 +63,8 @@ export interface RunConfig {
 export interface ResumeState {
   stateId: string;
   results: JobResult[];
+  /** What jobs without a final result were already billed for (earlier attempts), by job id. */
+  paidUsd: Map<string, number>;
   submissions: SubmissionState[];
 }
 

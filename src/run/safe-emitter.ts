@@ -21,11 +21,15 @@ export class SafeEmitter<Events extends EventEmitter.ValidEventTypes> extends Ev
     let guarded = this.guards.get(fn);
     if (!guarded) {
       const logger = this.emitterLogger;
+      const complain = (error: unknown) =>
+        logger().error(`a listener of '${String(event)}' threw; the run goes on: ${messageOf(error)}`);
       guarded = function (this: unknown, ...args: never[]) {
         try {
-          fn.apply(this, args);
+          const returned: unknown = fn.apply(this, args);
+          // An async listener that rejects must not become an unhandled rejection (which ends the process).
+          if (returned instanceof Promise) returned.catch(complain);
         } catch (error) {
-          logger().error(`a listener of '${String(event)}' threw; the run goes on: ${messageOf(error)}`);
+          complain(error);
         }
       };
       this.guards.set(fn, guarded);

@@ -15,6 +15,11 @@ export interface OpenedState {
   stateId: string;
   /** Results already on disk, final for their jobs. */
   results: JobResult[];
+  /**
+   * What jobs without a final result were already billed for, by job id (a rejected first attempt before a stop
+   * or the cost limit ended the job): it counts against the cost limit again when the job is sent again.
+   */
+  paidUsd: Map<string, number>;
   /** Submissions that were created (or may have been) and have not ended. */
   submissions: SubmissionState[];
   /** Jobs that are neither done nor in a live submission: to be planned. */
@@ -59,7 +64,7 @@ export async function openState(options: {
         jobDigests: digests,
         resultsDir: resolvedResultsDir,
       });
-      return { journal, stateId, results: [], submissions: [], remaining: jobs, release };
+      return { journal, stateId, results: [], paidUsd: new Map(), submissions: [], remaining: jobs, release };
     }
 
     const difference = describeDifference(saved.header.jobDigests, digests);
@@ -84,7 +89,7 @@ export async function openState(options: {
       );
     }
     const journal = await StateJournal.resume(stateFile, saved);
-    const results = await readResults(resultsDir, jobs);
+    const { results, paidUsd } = await readResults(resultsDir, jobs);
     const done = new Set(results.map((r) => r.jobId));
     const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);
     const inFlight = new Set(submissions.flatMap((s) => s.intent.jobIds));
@@ -92,15 +97,19 @@ export async function openState(options: {
     options.logger.info(
       `resuming ${stateFile}: ${done.size} done, ${submissions.length} provider batch(es) to follow, ${remaining.length} to send`,
     );
-    return { journal, stateId: saved.header.stateId, results, submissions, remaining, release };
+    return { journal, stateId: saved.header.stateId, results, paidUsd, submissions, remaining, release };
   } catch (error) {
     await release();
     throw error;
   }
 }
 
-async function readResults(resultsDir: string, jobs: NormalizedJob[]): Promise<JobResult[]> {
+async function readResults(
+  resultsDir: string,
+  jobs: NormalizedJob[],
+): Promise<{ results: JobResult[]; paidUsd: Map<string, number> }> {
   const results: JobResult[] = [];
+  const paidUsd = new Map<string, number>();
   for (const job of jobs) {
     let text: string;
     try {
@@ -111,8 +120,9 @@ async function readResults(resultsDir: string, jobs: NormalizedJob[]): Promise<J
     // Result files are written atomically: one that exists is whole.
     const result = JSON.parse(text) as JobResult;
     if (isFinalResult(result)) results.push(result);
+    else if (result.costUsd) paidUsd.set(result.jobId, result.costUsd);
   }
-  return results;
+  return { results, paidUsd };
 }
 
 async function existingResults(resultsDir: string, jobs: NormalizedJob[]): Promise<string[]> {

@@ -60,8 +60,9 @@ describe('Anthropic message batches', () => {
     const first = byId.first as Anthropic.Messages.Batches.MessageBatchSucceededResult;
     expect(first.type).toBe('succeeded');
     expect(first.message.content).toEqual([{ type: 'text', text: 'Reply to: Hello there' }]);
-    // Documented token rule: ceil(bytes / 4): "Hello there" 11 -> 3, "Reply to: Hello there" 21 -> 6.
-    expect(first.message.usage).toMatchObject({ input_tokens: 3, output_tokens: 6 });
+    // Documented token rule: min(bytes, ceil(1.5 × cl100k_base)) a text: "Hello there" 3, + 4 a message + 3 a
+    // request -> 10; "Reply to: Hello there" -> 8.
+    expect(first.message.usage).toMatchObject({ input_tokens: 10, output_tokens: 8 });
     expect(first.message.stop_reason).toBe('end_turn');
   });
 

@@ -120,11 +120,11 @@ describe('.billing()', () => {
         },
       ]);
     }
-    // "question one" is 12 bytes -> 3 tokens; "Reply to: question one" 22 -> 6 (the documented rule).
+    // "question one" is 3 tokens + 4 a message + 3 a request -> 10; "Reply to: question one" 8 (the documented rule).
     expect(billing.byModel['claude-haiku-4-5']).toMatchObject({
       requests: 2,
-      inputTokens: 6,
-      outputTokens: 12,
+      inputTokens: 20,
+      outputTokens: 16,
     });
   });
 

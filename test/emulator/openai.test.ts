@@ -136,13 +136,14 @@ describe('OpenAI batches', () => {
     expect(row.error).toBeNull();
     expect(row.response.status_code).toBe(200);
     expect(row.response.body.choices[0]!.message.content).toBe('Reply to: question 3');
-    // Documented token rule: ceil(bytes / 4). "question 3" is 10 bytes -> 3; "Reply to: question 3" 20 -> 5.
+    // Documented token rule: o200k_base. "question 3" is 3 tokens + 3 a message + 1 for the role "user" + 3 priming
+    // the reply -> 10; "Reply to: question 3" -> 6.
     expect(row.response.body.usage).toMatchObject({
-      prompt_tokens: 3,
-      completion_tokens: 5,
-      total_tokens: 8,
+      prompt_tokens: 10,
+      completion_tokens: 6,
+      total_tokens: 16,
     });
-    expect(batch.usage).toMatchObject({ input_tokens: 15, output_tokens: 25, total_tokens: 40 });
+    expect(batch.usage).toMatchObject({ input_tokens: 50, output_tokens: 30, total_tokens: 80 });
   });
 
   it('writes failed rows to the error file: API errors as non-200 responses, reasoning-model misuse as 400', async () => {

@@ -18,9 +18,10 @@ describe('cost', () => {
       .run({ wait: true });
     const a = run.results().a!;
     const b = run.results().b!;
-    // Emulator token rule: 3 in, 5 out.
-    expect(a.costUsd).toBeCloseTo(((3 * 1 + 5 * 5) / 1e6) * 0.5, 12);
-    expect(b.costUsd).toBeCloseTo(((3 * 0.15 + 5 * 0.6) / 1e6) * 0.5, 12);
+    // Emulator token rules (docs/emulator.md). Claude: 5 for the text + 4 a message + 3 a request in, 9 out;
+    // OpenAI (o200k_base): 3 for the text + 3 a message + 1 for the role + 3 priming the reply in, 6 out.
+    expect(a.costUsd).toBeCloseTo(((12 * 1 + 9 * 5) / 1e6) * 0.5, 12);
+    expect(b.costUsd).toBeCloseTo(((10 * 0.15 + 6 * 0.6) / 1e6) * 0.5, 12);
     expect(run.progress()).toMatchObject({ costReservedUsd: 0 });
     expect(run.progress().costUsd).toBeCloseTo(a.costUsd! + b.costUsd!, 12);
   });
@@ -49,7 +50,8 @@ describe('cost', () => {
       .addCostLimit({ usd: 1 })
       .addJob(job)
       .run({ wait: true });
-    expect(priced.results().x!.costUsd).toBeCloseTo(((1 * 2 + 3 * 4) / 1e6) * 0.5, 12);
+    // Emulator token rule for Claude: 'hi' is 2 + 4 + 3 = 9 in, 'Reply to: hi' 6 out.
+    expect(priced.results().x!.costUsd).toBeCloseTo(((9 * 2 + 6 * 4) / 1e6) * 0.5, 12);
   });
 
   it('reuses budget freed by results: jobs that did not fit are sent later', async () => {

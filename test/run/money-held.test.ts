@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
@@ -84,6 +85,51 @@ describe('money is held until its cost is known', () => {
     expect(result.costUsd).toBeCloseTo(expected, 12);
     expect(run.progress().costSpentUsd).toBeCloseTo(expected, 12);
     expect(await billedUsd()).toBeCloseTo(expected, 12);
+  });
+});
+
+describe('a stop never makes a retryable outcome final, and what was paid is remembered', () => {
+  it('an invalid answer with retries left, when the run is stopping, ends resumable; the resume pays only the new attempt', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-money-')), 'state.jsonl');
+    const answered = new Set<string>();
+    // Each job's first answer does not match the schema; later ones do.
+    emulator.configure({
+      respond: ({ customId }) => {
+        const jobId = customId.slice(9);
+        if (answered.has(jobId)) return { json: { total: 42 } };
+        answered.add(jobId);
+        return { text: 'not json at all' };
+      },
+    });
+    const batch = () =>
+      batchFor(emulator, { stateFile })
+        .addCostLimit({ usd: 1 })
+        .defaults({
+          model: 'claude-haiku-4-5',
+          maxTokens: 100,
+          responseModel: z.object({ total: z.number() }),
+          retryInvalid: 1,
+        })
+        .addJob({ id: 'a', messages: userMessage('first') })
+        .addJob({ id: 'b', messages: userMessage('second') });
+    const first = await batch().run();
+    first.once('batchSubmitted', () => void first.shutdown());
+    const stopped = await first.wait();
+    for (const id of ['a', 'b']) {
+      expect(stopped[id]).toMatchObject({ status: 'cancelled', error: { code: 'shutdown' } });
+      expect(stopped[id]!.costUsd).toBeGreaterThan(0); // the invalid answer was billed
+    }
+    const paidBefore = await billedUsd();
+
+    const resumed = await batch().run({ wait: true });
+    const results = resumed.results();
+    for (const id of ['a', 'b'])
+      expect(results[id]).toMatchObject({ status: 'succeeded', parsedResponse: { total: 42 } });
+    // Both attempts are in each job's cost and in the run's spend: nothing paid is forgotten by a resume.
+    const billed = await billedUsd();
+    expect(billed).toBeGreaterThan(paidBefore);
+    expect(results.a!.costUsd! + results.b!.costUsd!).toBeCloseTo(billed, 12);
+    expect(resumed.progress().costSpentUsd).toBeCloseTo(billed, 12);
   });
 });
 

@@ -26,8 +26,8 @@ describe('Batch.run() on OpenAI, end to end', () => {
     expect(results.q4).toMatchObject({
       status: 'succeeded',
       rawResponse: 'Reply to: question 4',
-      inputTokens: 3,
-      outputTokens: 5,
+      inputTokens: 10,
+      outputTokens: 6,
       stopReason: 'stop',
       provider: 'openai',
     });

@@ -143,6 +143,27 @@ describe('listeners cannot change outcomes', () => {
     ).toBe(true);
   });
 
+  it('an onProgress callback that throws and an async listener that rejects are logged; the process goes on', async () => {
+    const { lines, logger } = recordingLogger();
+    const batch = jobs({ stateFile: undefined }).setVerbosity(logger);
+    const run = await batch.run({
+      progressIntervalMs: 5,
+      onProgress: () => {
+        throw new Error('bar exploded');
+      },
+    });
+    run.on('jobCompleted', async () => {
+      throw new Error('async listener bug');
+    });
+    const results = await run.wait();
+    expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
+    // Rejections are reported on a later tick: wait for the log line, not for a duration.
+    await expect.poll(() => lines.some((line) => line.includes('async listener bug'))).toBe(true);
+    expect(
+      lines.some((line) => line.includes('onProgress callback threw') && line.includes('bar exploded')),
+    ).toBe(true);
+  });
+
   it('off() removes a listener added with on() or once()', async () => {
     const run = await jobs({ stateFile: undefined }).run();
     let calls = 0;

@@ -4,7 +4,17 @@ import { pdfText } from './document-text.js';
 import { embeddedSchema } from './embedded-schema.js';
 import type { DocumentView, RequestView } from './request-view.js';
 import { schemaInstance } from './schema-instance.js';
-import { IMAGE_TOKENS, PDF_PAGE_TOKENS, textTokens } from './tokens.js';
+import {
+  ANTHROPIC_PER_MESSAGE,
+  ANTHROPIC_PER_REQUEST,
+  IMAGE_TOKENS,
+  OPENAI_PER_MESSAGE,
+  OPENAI_PER_NAME,
+  OPENAI_REPLY_PRIMING,
+  PDF_PAGE_TOKENS,
+  type TextCounter,
+  textCounter,
+} from './tokens.js';
 
 export interface CitationWire {
   type: 'char_location' | 'page_location';
@@ -38,7 +48,8 @@ const MAX_CITED_PASSAGES = 8;
 
 export async function compose(view: RequestView, scripted: EmulatedAnswer | undefined): Promise<Composed> {
   await readPdfs(view.documents);
-  const inputTokens = inputTokensOf(view);
+  const textTokens = await textCounter(view.provider, view.model);
+  const inputTokens = inputTokensOf(view, textTokens);
 
   if (scripted && 'error' in scripted) {
     return {
@@ -114,8 +125,18 @@ async function readPdfs(documents: DocumentView[]): Promise<void> {
   }
 }
 
-function inputTokensOf(view: RequestView): number {
+/** Input tokens by the rules of tokens.ts: texts, the chat format's per-message tokens, images, PDF pages, schema. */
+function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
   let tokens = textTokens(view.system) + view.texts.reduce((sum, t) => sum + textTokens(t), 0);
+  if (view.provider === 'openai') {
+    tokens += OPENAI_REPLY_PRIMING;
+    for (const message of view.messages) {
+      tokens += OPENAI_PER_MESSAGE + textTokens(message.role);
+      if (message.name !== null) tokens += OPENAI_PER_NAME + textTokens(message.name);
+    }
+  } else {
+    tokens += ANTHROPIC_PER_REQUEST + ANTHROPIC_PER_MESSAGE * view.messages.length;
+  }
   tokens += view.imageCount * IMAGE_TOKENS;
   for (const document of view.documents) {
     tokens +=

@@ -20,7 +20,10 @@ export interface SchemaView {
 
 /** The parts of a request, from either provider, that the answer and its usage depend on. */
 export interface RequestView {
+  provider: 'anthropic' | 'openai';
   model: string;
+  /** Each message's role and (OpenAI) name, for the chat format's per-message tokens. */
+  messages: { role: string; name: string | null }[];
   system: string;
   texts: string[];
   lastUserText: string;
@@ -30,9 +33,11 @@ export interface RequestView {
   maxTokens: number | null;
 }
 
-function emptyView(model: unknown): RequestView {
+function emptyView(provider: RequestView['provider'], model: unknown): RequestView {
   return {
+    provider,
     model: typeof model === 'string' ? model : '',
+    messages: [],
     system: '',
     texts: [],
     lastUserText: '',
@@ -44,13 +49,14 @@ function emptyView(model: unknown): RequestView {
 }
 
 export function anthropicView(params: Record<string, unknown>): RequestView {
-  const view = emptyView(params.model);
+  const view = emptyView('anthropic', params.model);
   view.maxTokens = typeof params.max_tokens === 'number' ? params.max_tokens : null;
   if (typeof params.system === 'string') view.system = params.system;
   else if (Array.isArray(params.system)) view.system = params.system.map(blockText).join('\n');
 
   for (const message of Array.isArray(params.messages) ? params.messages : []) {
     if (!isRecord(message)) continue;
+    view.messages.push({ role: String(message.role ?? ''), name: null });
     const blocks =
       typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
     for (const block of Array.isArray(blocks) ? blocks : []) {
@@ -103,12 +109,16 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
 }
 
 export function openaiView(body: Record<string, unknown>): RequestView {
-  const view = emptyView(body.model);
+  const view = emptyView('openai', body.model);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   view.maxTokens = typeof maxTokens === 'number' ? maxTokens : null;
 
   for (const message of Array.isArray(body.messages) ? body.messages : []) {
     if (!isRecord(message)) continue;
+    view.messages.push({
+      role: String(message.role ?? ''),
+      name: typeof message.name === 'string' ? message.name : null,
+    });
     const isSystem = message.role === 'system' || message.role === 'developer';
     const parts =
       typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;

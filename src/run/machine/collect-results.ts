@@ -7,7 +7,7 @@ import type { JobResult } from '../../types.js';
 import { buildResult } from '../build-result.js';
 import { failedResult } from '../to-job-result.js';
 import type { BatchPort } from './batch-port.js';
-import { settle, stopError } from './batch-steps.js';
+import { retrying, settle, stopError } from './batch-steps.js';
 import type { GONE } from './follow-batch.js';
 import type { ProviderBatch } from './provider-batch.js';
 
@@ -62,9 +62,8 @@ export async function collectResults(
         await port.rawWriter?.writeRaw(jobId, 'response', outcome.raw).catch((error: unknown) => {
           port.logger.warn(`could not keep the raw response of job ${jobId}: ${messageOf(error)}`);
         });
-        const result = await resultFor(batch, port, job, outcome);
-        if (resend(batch, port, job, result)) continue;
-        if (!(await port.sink.record(result))) unwritten.set(jobId, result);
+        const result = resend(batch, port, job, await resultFor(batch, port, job, outcome));
+        if (result && !(await port.sink.record(result))) unwritten.set(jobId, result);
       }
     } catch (error) {
       broken = error;
@@ -72,9 +71,8 @@ export async function collectResults(
     if (broken === null) {
       for (const job of batch.jobs) {
         if (port.sink.has(job.id) || batch.isHandedBack(job.id) || unwritten.has(job.id)) continue;
-        const result = missingResult(batch, port, job);
-        if (resend(batch, port, job, result)) continue;
-        if (!(await port.sink.record(result))) unwritten.set(job.id, result);
+        const result = resend(batch, port, job, missingResult(batch, port, job));
+        if (result && !(await port.sink.record(result))) unwritten.set(job.id, result);
       }
       if (unwritten.size === 0) return finish(batch, port);
     }
@@ -104,8 +102,13 @@ async function finish(batch: ProviderBatch, port: BatchPort): Promise<void> {
   }
   batch.requestsDone = batch.jobs.length;
   const ref = batch.ref!;
-  await port.provider.cleanup?.(ref).catch((error: unknown) => {
-    port.logger.warn(`cleanup of ${ref.id} failed: ${messageOf(error)}`);
+  const { cleanup } = port.provider;
+  if (!cleanup) return;
+  // Storage, not money: retried like any safe call, then left with a warning naming what stays behind.
+  await retrying(port, `cleanup of ${ref.id}`, () => cleanup(ref)).catch((error: unknown) => {
+    port.logger.warn(
+      `cleanup of ${ref.id} failed; its input file stays at the provider: ${messageOf(error)}`,
+    );
   });
 }
 
@@ -197,10 +200,16 @@ function missingResult(batch: ProviderBatch, port: BatchPort, job: NormalizedJob
 /**
  * A result that is not the job's last word: an invalid answer with `retryInvalid` left goes out again with what was
  * wrong; a job whose batch expired or was cancelled by someone else goes out again up to `maxRetries` times. Its
- * attempt's cost is booked; the job goes back to the scheduler. Nothing is sent again once the run is stopping.
+ * attempt's cost is booked and the job goes back to the scheduler (undefined is returned). Once the run is stopping
+ * nothing is sent again: the job ends with the stop's resumable reason instead, so that a resume sends it — a stop
+ * never turns a retryable outcome into a final one.
  */
-function resend(batch: ProviderBatch, port: BatchPort, job: NormalizedJob, result: JobResult): boolean {
-  if (port.stop.reason) return false;
+function resend(
+  batch: ProviderBatch,
+  port: BatchPort,
+  job: NormalizedJob,
+  result: JobResult,
+): JobResult | undefined {
   let again: NormalizedJob;
   if (result.status === 'invalid' && job.attempt <= job.retryInvalid) {
     again = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
@@ -210,9 +219,14 @@ function resend(batch: ProviderBatch, port: BatchPort, job: NormalizedJob, resul
   ) {
     again = { ...job, resubmits: job.resubmits + 1 };
   } else {
-    return false;
+    return result;
   }
   port.sink.chargeAttempt(result);
+  const stop = port.stop.reason;
+  if (stop) {
+    const { status, error } = stopError(stop);
+    return failedResult(job, status, error, result.providerBatchId);
+  }
   batch.handBack(again);
-  return true;
+  return undefined;
 }
