@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { link, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateFileError } from './state-journal.js';
 
@@ -213,6 +214,19 @@ async function takeLock(stateFile: string, path: string, owner: LockOwner): Prom
 }
 
 /**
+ * One key per lock file however its path is spelled: relative or absolute, through a symlinked directory or not.
+ * Computed synchronously, so that two runs starting in the same tick see each other.
+ */
+function lockKey(path: string): string {
+  try {
+    return join(realpathSync(dirname(resolve(path))), basename(path));
+  } catch {
+    // The directory does not exist: taking the lock fails with the file system's own error.
+    return resolve(path);
+  }
+}
+
+/**
  * Takes `<stateFile>.lock` for this run. A lock held by a live process on this host, by another host, or by another
  * run of this same process is refused (`state_locked`); one left by a dead process (a crash, SIGKILL) is taken over,
  * by exactly one process at a time. Returns the release function: idempotent, and it removes the lock only if it is
@@ -220,7 +234,7 @@ async function takeLock(stateFile: string, path: string, owner: LockOwner): Prom
  */
 export async function acquireStateLock(stateFile: string): Promise<() => Promise<void>> {
   const path = `${stateFile}.lock`;
-  const key = resolve(path);
+  const key = lockKey(path);
   const other = held.get(key);
   if (other) {
     throw new StateFileError(

@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateFileError } from '../../src/store/state-journal.js';
@@ -65,6 +65,19 @@ describe('acquireStateLock in one process', () => {
     expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'state_locked' });
     await (won[0] as PromiseFulfilledResult<() => Promise<void>>).value();
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('one state file reached through a symlinked directory, or a relative path, is still one lock', async () => {
+    const linked = join(dirname(stateFile), '..', `linked-${Date.now()}`);
+    await symlink(dirname(stateFile), linked);
+    const release = await acquireStateLock(stateFile);
+    await expect(acquireStateLock(join(linked, basename(stateFile)))).rejects.toMatchObject({
+      code: 'state_locked',
+    });
+    await expect(acquireStateLock(relative(process.cwd(), stateFile))).rejects.toMatchObject({
+      code: 'state_locked',
+    });
+    await release();
   });
 
   it('a second release is harmless and leaves a lock another run took afterwards', async () => {
