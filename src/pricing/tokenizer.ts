@@ -1,0 +1,73 @@
+import type { Tiktoken } from 'js-tiktoken/lite';
+
+/**
+ * OpenAI's real tokenizers (js-tiktoken: pure JS, its rank files bundled, nothing fetched). The rank files are
+ * megabytes, so each encoding is loaded on first use only, and once.
+ */
+export type Encoding = 'o200k_base' | 'cl100k_base';
+
+/**
+ * o200k_base for the gpt-4o generation and everything after it (gpt-4o, gpt-4.1, gpt-4.5, gpt-5, o1/o3/o4,
+ * chatgpt-4o, their fine-tunes); cl100k_base for gpt-4, gpt-4-turbo and gpt-3.5 — as tiktoken's model table maps
+ * them. An unknown name gets o200k_base, the encoding of every current model.
+ */
+export function encodingForModel(model: string): Encoding {
+  const name = model.startsWith('ft:') ? model.slice(3) : model;
+  if (/^gpt-4o|^gpt-4\.|^gpt-5|^o\d|^chatgpt-/.test(name)) return 'o200k_base';
+  if (/^gpt-4|^gpt-3\.5|^gpt-35/.test(name)) return 'cl100k_base';
+  return 'o200k_base';
+}
+
+const loaded = new Map<Encoding, Promise<Tiktoken>>();
+
+export function loadEncoding(encoding: Encoding): Promise<Tiktoken> {
+  let promise = loaded.get(encoding);
+  if (!promise) {
+    promise = (async () => {
+      const { Tiktoken } = await import('js-tiktoken/lite');
+      const ranks =
+        encoding === 'o200k_base'
+          ? await import('js-tiktoken/ranks/o200k_base')
+          : await import('js-tiktoken/ranks/cl100k_base');
+      return new Tiktoken(ranks.default);
+    })();
+    loaded.set(encoding, promise);
+  }
+  return promise;
+}
+
+/**
+ * js-tiktoken merges each pre-token piece in quadratic time, and a run without spaces (a long CJK paragraph, a
+ * minified blob) is one piece: 2,000 CJK characters take seconds. Runs longer than this are counted in parts; each
+ * cut may lose merges across it (more tokens, never fewer in practice), and {@link countTokens} adds one token per
+ * cut on top so that it stays an upper bound.
+ */
+const MAX_RUN = 64;
+
+export function countTokens(encoder: Tiktoken, text: string): number {
+  if (text.length <= MAX_RUN) return encoder.encode(text).length;
+  let tokens = 0;
+  for (const part of splitLongRuns(text)) tokens += encoder.encode(part).length + 1;
+  return tokens - 1;
+}
+
+function splitLongRuns(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let runStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 10 || code === 9 || code === 13) {
+      runStart = i + 1;
+      continue;
+    }
+    // Cut before a low surrogate would split a pair: move the cut one back.
+    if (i - runStart >= MAX_RUN && !(code >= 0xdc00 && code <= 0xdfff)) {
+      parts.push(text.slice(start, i));
+      start = i;
+      runStart = i;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
