@@ -229,7 +229,7 @@ export class Batch<T = never> {
     }
     let run: BatchRun<unknown>;
     try {
-      run = await this.startRun(this.jobs, providers, options, true);
+      run = await this.startRun(this.jobs, providers, options, { durable: true });
     } catch (error) {
       // Nothing started (the state was locked, or did not match): the Batch may be run again once that is fixed.
       if (!this.runStarted) this.started = false;
@@ -269,8 +269,10 @@ export class Batch<T = never> {
           'dryRun({ sample }) sends jobs for real: it cannot run while run() or another sample does.',
         );
       }
+      // With a stateFile the sample is part of the state: the same even spread every time, so running the same code
+      // again finds it done on disk and sends nothing. Without one, a second sample picks jobs not sampled yet.
       const done = new Set(this.sampled.results.map((result) => result.jobId));
-      const fresh = this.jobs.filter((job) => !done.has(job.id));
+      const fresh = this.options.stateFile ? this.jobs : this.jobs.filter((job) => !done.has(job.id));
       if (fresh.length > 0) {
         this.sampling = this.runSample(sampleJobs(fresh, sample), providers, report);
         try {
@@ -293,15 +295,25 @@ export class Batch<T = never> {
     providers: Map<ProviderName, BatchProvider>,
     report: DryRunReport,
   ): Promise<NonNullable<DryRunReport['sample']>> {
-    const limit = this.costLimitUsd === undefined ? undefined : this.costLimitUsd - this.sampled.committedUsd;
-    const run = await this.startRun(jobs, providers, { wait: true }, false, limit);
-    const results = run.results();
-    // Paid for: the real run reuses final results instead of sending those jobs again, and counts everything the
-    // sample committed (a result it could not read may still have been billed) against the limit.
-    const progress = run.progress();
-    this.sampled.committedUsd += (progress.costSpentUsd ?? 0) + progress.costReservedUsd;
-    this.sampled.results.push(...Object.values(results).filter(isFinalResult));
     const ids = new Set(jobs.map((job) => job.id));
+    let results: Record<string, JobResult>;
+    if (this.options.stateFile) {
+      // A run of the whole batch that sends only the sample: journaled, crash-safe, its results where the run's go,
+      // so that run() (now or after a crash) resumes with them done and their cost counted.
+      const run = await this.startRun(this.jobs, providers, { wait: true }, { durable: true, only: ids });
+      const all = run.results();
+      results = Object.fromEntries(jobs.flatMap((job) => (all[job.id] ? [[job.id, all[job.id]!]] : [])));
+    } else {
+      const limit =
+        this.costLimitUsd === undefined ? undefined : this.costLimitUsd - this.sampled.committedUsd;
+      const run = await this.startRun(jobs, providers, { wait: true }, { costLimitUsd: limit });
+      results = run.results();
+      // Paid for: the real run reuses final results instead of sending those jobs again, and counts everything the
+      // sample committed (a result it could not read may still have been billed) against the limit.
+      const progress = run.progress();
+      this.sampled.committedUsd += (progress.costSpentUsd ?? 0) + progress.costReservedUsd;
+      this.sampled.results.push(...Object.values(results).filter(isFinalResult));
+    }
     const estimatedCostUsd = sumCosts(
       report.jobs.filter((job) => ids.has(job.jobId)).map((job) => job.estimatedCostUsd),
     );
@@ -323,9 +335,16 @@ export class Batch<T = never> {
     jobs: NormalizedJob[],
     providers: Map<ProviderName, BatchProvider>,
     options: RunOptions,
-    durable = false,
-    costLimitUsd = this.costLimitUsd,
+    how: {
+      /** With the state file (when there is one), its lock and its results directory. */
+      durable?: boolean;
+      /** Send only these jobs (a sampled dry run); the rest stay for run(). */
+      only?: ReadonlySet<string>;
+      costLimitUsd?: number | undefined;
+    } = {},
   ): Promise<BatchRun<unknown>> {
+    const { durable = false, only } = how;
+    const costLimitUsd = 'costLimitUsd' in how ? how.costLimitUsd : this.costLimitUsd;
     const { stateFile } = this.options;
     // A dry run's sample keeps its (paid-for) results apart, in `sample/`, so that they are not taken for another
     // batch's results when the real run starts.
@@ -359,7 +378,9 @@ export class Batch<T = never> {
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
       jobs,
-      toSend: (state?.remaining ?? jobs).filter((job) => !sampledIds.has(job.id)),
+      toSend: (state?.remaining ?? jobs).filter(
+        (job) => !sampledIds.has(job.id) && (!only || only.has(job.id)),
+      ),
       ...(durable && {
         prior: {
           results: sampled.filter((r) => !onDisk.has(r.jobId)),
@@ -390,7 +411,7 @@ export class Batch<T = never> {
       }),
     });
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
-    if (durable) this.runStarted = true;
+    if (durable && !only) this.runStarted = true;
     run.start();
     if (options.wait) await run.wait();
     return run;

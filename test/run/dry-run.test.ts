@@ -131,7 +131,7 @@ describe('batch.dryRun()', () => {
     }
   });
 
-  it('a sample keeps its results apart, so the real run with a state file can follow', async () => {
+  it('with a state file, a sample is part of the state: its results go where the run puts them, and the run follows', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwise-sample-'));
     const batch = batchFor(emulator, {
       stateFile: join(dir, 'state.jsonl'),
@@ -140,9 +140,16 @@ describe('batch.dryRun()', () => {
     for (let i = 0; i < 4; i++)
       batch.addJob({ id: `s${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
     await batch.dryRun({ sample: 0.25 });
-    expect(await readdir(join(dir, 'results', 'sample'))).toContain('s0.json');
+    expect(await readdir(join(dir, 'results'))).toContain('s0.json');
     const run = await batch.run({ wait: true });
     expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
+    // s0 went out once, with the sample.
+    expect((await emulator.billing()).requests.map((r) => r.customId.slice(9)).sort()).toEqual([
+      's0',
+      's1',
+      's2',
+      's3',
+    ]);
   });
 
   it('dryRun({ sample }) runs a real sample and extrapolates from its actual usage', async () => {

@@ -157,6 +157,30 @@ describe('a sampled dry run is part of the run', () => {
     expect(run.progress().costSpentUsd).toBeCloseTo(await billedUsd(), 12);
   });
 
+  it('with a stateFile the sample is journaled: running the same code again sends nothing twice', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-money-')), 'state.jsonl');
+    const script = async () => {
+      const batch = batchFor(emulator, { stateFile, itemsPerBatch: 10 }).addCostLimit({ usd: 1 });
+      for (let i = 0; i < 8; i++)
+        batch.addJob({
+          id: `j${i}`,
+          model: 'claude-haiku-4-5',
+          maxTokens: 100,
+          messages: userMessage(`q${i}`),
+        });
+      const report = await batch.dryRun({ sample: 0.25 });
+      const run = await batch.run({ wait: true });
+      return { report, results: run.results() };
+    };
+    const first = await script();
+    expect(first.report.sample!.jobIds).toHaveLength(2);
+    const again = await script();
+    expect(again.results).toEqual(first.results);
+    expect(again.report.sample!.results).toEqual(first.report.sample!.results);
+    const billedJobs = (await emulator.billing()).requests.map((r) => r.customId.slice(9)).sort();
+    expect(billedJobs).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7']);
+  });
+
   it('the sample stays under the cost limit, and the run gets only what is left', async () => {
     const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 2_000 })!;
     const limit = worstCase * 2.5;
