@@ -76,7 +76,10 @@ export type JobOutcome =
       raw: unknown;
     };
 
-/** One provider behind one small interface; mapping is pure, the rest talks to the official SDK. */
+/**
+ * One provider behind one small interface; mapping is pure, the rest talks to the official SDK. Every call takes an
+ * optional `signal`: a run that has waited out a stop's grace period aborts what is still in flight.
+ */
 export interface BatchProvider {
   readonly name: ProviderName;
   readonly limits: { maxRequests: number; maxBytes: number };
@@ -88,11 +91,11 @@ export interface BatchProvider {
    * Providers whose batches read an uploaded input file (OpenAI): uploads the requests, returns the file id. Not
    * idempotent: it is sent once, without SDK retries; an error with `maybeDone` is followed by {@link findUpload}.
    */
-  upload?(requests: ProviderRequest[], tag: SubmissionTag): Promise<string>;
+  upload?(requests: ProviderRequest[], tag: SubmissionTag, signal?: AbortSignal): Promise<string>;
   /** The input file a submission uploaded, when the upload's answer was lost; undefined when there is none. */
-  findUpload?(tag: SubmissionTag): Promise<string | undefined>;
+  findUpload?(tag: SubmissionTag, signal?: AbortSignal): Promise<string | undefined>;
   /** Deletes an input file whose batch is known not to exist. */
-  deleteUpload?(fileId: string): Promise<void>;
+  deleteUpload?(fileId: string, signal?: AbortSignal): Promise<void>;
   /**
    * Creates the provider batch. Not idempotent: sent once, without SDK retries. A {@link ProviderError} with
    * `maybeDone` means the batch may exist: look for it with {@link findSubmitted} before anything else.
@@ -101,17 +104,21 @@ export interface BatchProvider {
     requests: ProviderRequest[],
     tag: SubmissionTag,
     inputFileId: string | null,
+    signal?: AbortSignal,
   ): Promise<ProviderBatchRef>;
-  poll(ref: ProviderBatchRef): Promise<ProviderBatchState>;
+  poll(ref: ProviderBatchRef, signal?: AbortSignal): Promise<ProviderBatchState>;
   /** Streams results; callable again after a broken stream. */
-  results(ref: ProviderBatchRef): AsyncIterable<JobOutcome>;
-  cancel(ref: ProviderBatchRef): Promise<void>;
+  results(ref: ProviderBatchRef, signal?: AbortSignal): AsyncIterable<JobOutcome>;
+  cancel(ref: ProviderBatchRef, signal?: AbortSignal): Promise<void>;
   /**
    * Provider batches that may be this submission's, newest first. `confirmed` when the provider's own data proves
    * it (OpenAI metadata); otherwise (Anthropic) its results must show the custom_id prefix once it has ended, and
    * until then it is only a candidate: followed, never cancelled.
    */
-  findSubmitted(tag: SubmissionTag): Promise<{ ref: ProviderBatchRef; confirmed: boolean }[]>;
+  findSubmitted(
+    tag: SubmissionTag,
+    signal?: AbortSignal,
+  ): Promise<{ ref: ProviderBatchRef; confirmed: boolean }[]>;
   /** Frees what the batch left at the provider (OpenAI: its input file) once its results are safe. */
-  cleanup?(ref: ProviderBatchRef): Promise<void>;
+  cleanup?(ref: ProviderBatchRef, signal?: AbortSignal): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { JobLedger } from './job-ledger.js';
 import type { BatchPhase } from './machine/batch-phase.js';
 import type { BatchPort } from './machine/batch-port.js';
 import type { ProviderBatch } from './machine/provider-batch.js';
+import { withSignal } from './machine/signalled-provider.js';
 import { ResultSink } from './result-sink.js';
 import type { RunConfig, StopReason } from './run-config.js';
 import { SafeEmitter } from './safe-emitter.js';
@@ -68,7 +69,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       let port = ports.get(provider);
       if (!port) {
         port = {
-          provider: config.providers.get(provider)!,
+          provider: withSignal(config.providers.get(provider)!, this.stopSignal.signal),
           journal: config.journal,
           sink,
           stop: this.stopSignal,

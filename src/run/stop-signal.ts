@@ -10,6 +10,7 @@ export class StopSignal {
   private current: { reason: StopReason; graceEndsAt: number | null } | null = null;
   private readonly wakers = new Set<() => void>();
   private graceTimer: NodeJS.Timeout | undefined;
+  private readonly aborter = new AbortController();
 
   constructor(private readonly graceMs: number) {}
 
@@ -24,11 +25,19 @@ export class StopSignal {
     this.current = { reason, graceEndsAt };
     if (graceEndsAt !== null) {
       clearTimeout(this.graceTimer);
-      this.graceTimer = setTimeout(() => this.wake(), this.graceMs);
+      this.graceTimer = setTimeout(() => {
+        this.aborter.abort(new Error('the stop grace period is over'));
+        this.wake();
+      }, this.graceMs);
       this.graceTimer.unref();
     }
     this.wake();
     return true;
+  }
+
+  /** Aborted when a cancelling stop's grace period runs out: provider calls still in flight end then. */
+  get signal(): AbortSignal {
+    return this.aborter.signal;
   }
 
   /** True once a cancelling stop's grace period has run out: give up waiting on the provider. */

@@ -1,4 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +89,46 @@ describe('time limit', () => {
     // Both batches were created and none was created twice.
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
+});
+
+describe('a provider that stops answering', () => {
+  for (const [what, hangs] of [
+    [
+      'polls',
+      (method: string, url: string) => method === 'GET' && /^\/v1\/messages\/batches\/[^/]+$/.test(url),
+    ],
+    ['result downloads', (method: string, url: string) => method === 'GET' && url.endsWith('/results')],
+  ] as const) {
+    it(`cannot hold the run past its time limit and grace period (hanging ${what})`, async () => {
+      // A proxy in front of the emulator that never answers some requests, as a provider that accepted the
+      // connection and went silent.
+      const proxy = createServer((req, res) => {
+        if (hangs(req.method ?? '', req.url ?? '')) return;
+        const upstream = request(
+          `${emulator.url}${req.url}`,
+          { method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const { port } = proxy.address() as AddressInfo;
+      try {
+        const run = await jobs({ stateFile: undefined, anthropic: { baseURL: `http://127.0.0.1:${port}` } })
+          .addTimeLimit({ seconds: 0.5, graceSeconds: 0.5 })
+          .run();
+        const results = await run.wait();
+        expect(Object.keys(results).sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
+        for (const result of Object.values(results)) expect(result.error?.code).toBe('time_limit');
+      } finally {
+        proxy.closeAllConnections();
+        await new Promise((resolve) => proxy.close(resolve));
+      }
+    });
+  }
 });
 
 describe('one run per state', () => {

@@ -44,22 +44,22 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
     toRequest: toAnthropicRequest,
     toWire: (request) => ({ custom_id: request.customId, params: request.body }),
 
-    async create(requests) {
+    async create(requests, _tag, _inputFileId, signal) {
       const body = {
         requests: requests.map((r) => ({ custom_id: r.customId, params: r.body })),
       } as unknown as BatchParams;
       try {
         // No SDK retry: a create whose answer was lost may have created the batch; the caller looks for it first.
-        const batch = await sdk().messages.batches.create(body, { maxRetries: 0 });
+        const batch = await sdk().messages.batches.create(body, { maxRetries: 0, signal });
         return { provider: 'anthropic', id: batch.id };
       } catch (error) {
         throw toProviderError('Anthropic', 'batch create', error, { mutating: true });
       }
     },
 
-    async poll(ref: ProviderBatchRef): Promise<ProviderBatchState> {
+    async poll(ref: ProviderBatchRef, signal?: AbortSignal): Promise<ProviderBatchState> {
       try {
-        const batch = await sdk().messages.batches.retrieve(ref.id);
+        const batch = await sdk().messages.batches.retrieve(ref.id, {}, { signal });
         const counts = batch.request_counts;
         const done = counts.succeeded + counts.errored + counts.canceled + counts.expired;
         return {
@@ -74,9 +74,9 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       }
     },
 
-    async *results(ref: ProviderBatchRef): AsyncIterable<JobOutcome> {
+    async *results(ref: ProviderBatchRef, signal?: AbortSignal): AsyncIterable<JobOutcome> {
       try {
-        for await (const line of await sdk().messages.batches.results(ref.id)) {
+        for await (const line of await sdk().messages.batches.results(ref.id, {}, { signal })) {
           const outcome = parseAnthropicResult(line);
           if (outcome) yield outcome;
         }
@@ -85,12 +85,12 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       }
     },
 
-    async findSubmitted(tag) {
+    async findSubmitted(tag, signal) {
       // Anthropic keeps no metadata on a batch: candidates are the batches created since the intent with as many
       // requests; the run confirms one by the custom_id prefix of its results.
       const candidates: { ref: ProviderBatchRef; confirmed: boolean }[] = [];
       try {
-        for await (const batch of sdk().messages.batches.list({ limit: 100 })) {
+        for await (const batch of sdk().messages.batches.list({ limit: 100 }, { signal })) {
           if (Date.parse(batch.created_at) < tag.intentAt - CLOCK_SKEW_MS) break;
           const counts = batch.request_counts;
           const total =
@@ -104,9 +104,9 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       }
     },
 
-    async cancel(ref: ProviderBatchRef) {
+    async cancel(ref: ProviderBatchRef, signal?: AbortSignal) {
       try {
-        await sdk().messages.batches.cancel(ref.id);
+        await sdk().messages.batches.cancel(ref.id, {}, { signal });
       } catch (error) {
         throw toProviderError('Anthropic', `cancel of ${ref.id}`, error);
       }

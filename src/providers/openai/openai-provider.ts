@@ -52,13 +52,13 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
     toRequest: toOpenAIRequest,
     toWire: (request) => JSON.parse(toJsonlLine(request)) as Record<string, unknown>,
 
-    async upload(requests, tag) {
+    async upload(requests, tag, signal) {
       try {
         // Streamed line by line: a 200 MB batch is never one string in memory. No SDK retry: a retried upload whose
         // first answer was lost leaves a second file behind.
         const file = await sdk().files.create(
           { file: toStreamingFile(jsonlStream(requests), inputFileName(tag)), purpose: 'batch' },
-          { maxRetries: 0 },
+          { maxRetries: 0, signal },
         );
         return file.id;
       } catch (error) {
@@ -66,9 +66,9 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       }
     },
 
-    async findUpload(tag) {
+    async findUpload(tag, signal) {
       try {
-        for await (const file of sdk().files.list({ purpose: 'batch', order: 'desc' })) {
+        for await (const file of sdk().files.list({ purpose: 'batch', order: 'desc' }, { signal })) {
           if (file.filename === inputFileName(tag)) return file.id;
           // Newest first: anything uploaded well before the intent cannot be it.
           if (file.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
@@ -79,9 +79,9 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       }
     },
 
-    async deleteUpload(fileId) {
+    async deleteUpload(fileId, signal) {
       try {
-        await sdk().files.delete(fileId);
+        await sdk().files.delete(fileId, { signal });
       } catch (error) {
         // Already gone is what was wanted.
         if ((error as { status?: unknown })?.status === 404) return;
@@ -89,7 +89,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       }
     },
 
-    async create(_requests, tag, inputFileId) {
+    async create(_requests, tag, inputFileId, signal) {
       if (!inputFileId) throw new Error('OpenAI batches need an uploaded input file');
       try {
         // No SDK retry: a create whose answer was lost may have created the batch; the caller looks it up by its
@@ -101,7 +101,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
             completion_window: '24h',
             metadata: { batchwise_run: tag.runId, batchwise_submission: tag.submissionId },
           },
-          { maxRetries: 0 },
+          { maxRetries: 0, signal },
         );
         return { provider: 'openai', id: batch.id };
       } catch (error) {
@@ -109,10 +109,10 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       }
     },
 
-    async poll(ref: ProviderBatchRef): Promise<ProviderBatchState> {
+    async poll(ref: ProviderBatchRef, signal?: AbortSignal): Promise<ProviderBatchState> {
       let batch: OpenAI.Batches.Batch;
       try {
-        batch = await sdk().batches.retrieve(ref.id);
+        batch = await sdk().batches.retrieve(ref.id, { signal });
       } catch (error) {
         throw toProviderError('OpenAI', `poll of ${ref.id}`, error);
       }
@@ -147,12 +147,12 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       };
     },
 
-    async *results(ref: ProviderBatchRef): AsyncIterable<JobOutcome> {
+    async *results(ref: ProviderBatchRef, signal?: AbortSignal): AsyncIterable<JobOutcome> {
       try {
-        const batch = await sdk().batches.retrieve(ref.id);
+        const batch = await sdk().batches.retrieve(ref.id, { signal });
         for (const fileId of [batch.output_file_id, batch.error_file_id]) {
           if (!fileId) continue;
-          const response = await sdk().files.content(fileId);
+          const response = await sdk().files.content(fileId, { signal });
           if (!response.body) continue;
           const lines = createInterface({
             input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
@@ -169,17 +169,17 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       }
     },
 
-    async cancel(ref: ProviderBatchRef) {
+    async cancel(ref: ProviderBatchRef, signal?: AbortSignal) {
       try {
-        await sdk().batches.cancel(ref.id);
+        await sdk().batches.cancel(ref.id, { signal });
       } catch (error) {
         throw toProviderError('OpenAI', `cancel of ${ref.id}`, error);
       }
     },
 
-    async findSubmitted(tag) {
+    async findSubmitted(tag, signal) {
       try {
-        for await (const batch of sdk().batches.list({ limit: 100 })) {
+        for await (const batch of sdk().batches.list({ limit: 100 }, { signal })) {
           if (batch.metadata?.batchwise_submission === tag.submissionId) {
             return [{ ref: { provider: 'openai' as const, id: batch.id }, confirmed: true }];
           }
@@ -192,10 +192,10 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       }
     },
 
-    async cleanup(ref: ProviderBatchRef) {
+    async cleanup(ref: ProviderBatchRef, signal?: AbortSignal) {
       if (options.deleteInputFile === false) return;
-      const batch = await sdk().batches.retrieve(ref.id);
-      await sdk().files.delete(batch.input_file_id);
+      const batch = await sdk().batches.retrieve(ref.id, { signal });
+      await sdk().files.delete(batch.input_file_id, { signal });
     },
   };
 }

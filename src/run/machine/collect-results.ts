@@ -130,12 +130,15 @@ async function giveUp(
     });
   }
   if (broken !== null) {
-    const message = `reading the results of ${ref.id} failed: ${messageOf(broken)}. They are still at the provider; running the batch again (with a stateFile) collects them.`;
-    port.report(new BatchwiseError('results_failed', message, { cause: broken }));
+    // Cut off by a stop's grace period, the jobs carry the stop's reason; either way a resume collects them.
+    const stop = port.stop.pastGrace() ? stopError(port.stop.reason) : null;
+    const message = `reading the results of ${ref.id} ${stop ? 'was cut off by the end of the grace period' : `failed: ${messageOf(broken)}`}. They are still at the provider; running the batch again (with a stateFile) collects them.`;
+    if (!stop) port.report(new BatchwiseError('results_failed', message, { cause: broken }));
+    const error = { code: stop ? stop.error.code : 'results_failed', message };
     for (const job of batch.jobs) {
       if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
       // Billed or not, nobody knows yet: the reservation stays.
-      await settle(port, failedResult(job, 'failed', { code: 'results_failed', message }, ref.id), false);
+      await settle(port, failedResult(job, stop?.status ?? 'failed', error, ref.id), false);
     }
   }
   await batch.moveTo('failed');
