@@ -47,8 +47,26 @@ const MAX_RUN = 64;
 export function countTokens(encoder: Tiktoken, text: string): number {
   if (text.length <= MAX_RUN) return encoder.encode(text).length;
   let tokens = 0;
-  for (const part of splitLongRuns(text)) tokens += encoder.encode(part).length + 1;
+  for (const part of splitLongRuns(text)) tokens += partTokens(encoder, part) + 1;
   return tokens - 1;
+}
+
+/** Parts of long runs repeat (padding, repeated characters): their counts are remembered, a few thousand at most. */
+const partCounts = new WeakMap<Tiktoken, Map<string, number>>();
+
+function partTokens(encoder: Tiktoken, part: string): number {
+  let counts = partCounts.get(encoder);
+  if (!counts) {
+    counts = new Map();
+    partCounts.set(encoder, counts);
+  }
+  let tokens = counts.get(part);
+  if (tokens === undefined) {
+    tokens = encoder.encode(part).length;
+    if (counts.size >= 4_096) counts.clear();
+    counts.set(part, tokens);
+  }
+  return tokens;
 }
 
 function splitLongRuns(text: string): string[] {

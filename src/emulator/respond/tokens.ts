@@ -86,10 +86,28 @@ function encode(tiktoken: Tiktoken, text: string): number {
     const code = text.charCodeAt(i);
     if (code === 32 || code === 10 || code === 9 || code === 13) run = 0;
     else if (++run > MAX_RUN && !(code >= 0xdc00 && code <= 0xdfff)) {
-      tokens += tiktoken.encode(text.slice(start, i)).length;
+      tokens += partTokens(tiktoken, text.slice(start, i));
       start = i;
       run = 1;
     }
   }
-  return tokens + tiktoken.encode(text.slice(start)).length;
+  return tokens + partTokens(tiktoken, text.slice(start));
+}
+
+/** Counts of parts, which repeat in padded or repetitive texts; a few thousand at most. */
+const partCounts = new WeakMap<Tiktoken, Map<string, number>>();
+
+function partTokens(tiktoken: Tiktoken, part: string): number {
+  let counts = partCounts.get(tiktoken);
+  if (!counts) {
+    counts = new Map();
+    partCounts.set(tiktoken, counts);
+  }
+  let tokens = counts.get(part);
+  if (tokens === undefined) {
+    tokens = tiktoken.encode(part).length;
+    if (counts.size >= 4_096) counts.clear();
+    counts.set(part, tokens);
+  }
+  return tokens;
 }

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { Tiktoken } from 'js-tiktoken/lite';
+import cl100k from 'js-tiktoken/ranks/cl100k_base';
+import o200k from 'js-tiktoken/ranks/o200k_base';
+import { describe, expect, it } from 'vitest';
+import { textCounter } from '../../src/emulator/index.js';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import {
+  claudeTextTokenBound,
+  estimateJob,
+  openaiTextTokens,
+  textTokenEstimate,
+} from '../../src/pricing/estimate.js';
+import { encodingForModel } from '../../src/pricing/tokenizer.js';
+import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
+import { toOpenAIRequest } from '../../src/providers/openai/to-request.js';
+
+/**
+ * The corpus of docs/cost.md: English, code, JSON, spaced digits, numbers, hex, base64, CJK, emoji and a mix, with
+ * counts measured once (measured.json says how).
+ */
+const dir = new URL('../fixtures/token-corpus/', import.meta.url);
+const measured = JSON.parse(readFileSync(new URL('measured.json', dir), 'utf8')) as {
+  samples: Record<string, { bytes: number; o200k: number; cl100k: number; claudeLegacy: number }>;
+};
+const corpus = Object.entries(measured.samples).map(([file, counts]) => ({
+  file,
+  text: readFileSync(new URL(file, dir), 'utf8'),
+  ...counts,
+}));
+const encoders = { o200k_base: new Tiktoken(o200k), cl100k_base: new Tiktoken(cl100k) };
+
+/** OpenAI's cookbook ("How to count tokens with tiktoken"), written out here on its own. */
+function cookbookCount(encoder: Tiktoken, messages: Record<string, string>[]): number {
+  let tokens = 3; // every reply is primed with <|start|>assistant<|message|>
+  for (const message of messages) {
+    tokens += 3;
+    for (const [key, value] of Object.entries(message)) {
+      tokens += encoder.encode(value).length;
+      if (key === 'name') tokens += 1;
+    }
+  }
+  return tokens;
+}
+
+const job = (model: string, text: string) =>
+  normalizeJob(
+    {
+      id: 'j',
+      messages: [
+        { role: 'system', content: 'Answer briefly.' },
+        { role: 'user', content: text },
+      ],
+      maxTokens: 10,
+    },
+    { model },
+    0,
+    new Set(),
+  );
+
+describe('token estimates on the corpus', () => {
+  it('the measured counts are what js-tiktoken gives, and the old bytes / 3 undercounts the adversarial texts', () => {
+    for (const sample of corpus) {
+      expect(Buffer.byteLength(sample.text), sample.file).toBe(sample.bytes);
+      expect(encoders.o200k_base.encode(sample.text).length, sample.file).toBe(sample.o200k);
+      expect(encoders.cl100k_base.encode(sample.text).length, sample.file).toBe(sample.cl100k);
+    }
+    const under = corpus.filter((s) => s.o200k > textTokenEstimate(s.text)).map((s) => s.file);
+    expect(under.sort()).toEqual(
+      expect.arrayContaining(['base64.txt', 'emoji.txt', 'hex.txt', 'numbers.txt', 'spaced-digits.txt']),
+    );
+  });
+
+  it('OpenAI: at least the cookbook count with the real tokenizer, and close to it', async () => {
+    for (const model of ['gpt-4o-mini', 'gpt-5-mini', 'gpt-4-turbo', 'gpt-3.5-turbo']) {
+      const encoder = encoders[encodingForModel(model)];
+      for (const sample of corpus) {
+        const messages: Record<string, string>[] = [
+          { role: 'system', content: 'Answer briefly.' },
+          { role: 'user', name: 'clerk', content: sample.text },
+        ];
+        const exact = cookbookCount(encoder, messages);
+        const counted = await openaiTextTokens({ model, messages, max_tokens: 10 }, model);
+        expect(counted, `${model} ${sample.file}`).toBeGreaterThanOrEqual(exact);
+        // Within 10%: the body's parameters, and runs without whitespace over 64 characters counted in parts.
+        expect(counted, `${model} ${sample.file}`).toBeLessThanOrEqual(exact * 1.1 + 10);
+      }
+    }
+    expect(encodingForModel('gpt-4o-mini')).toBe('o200k_base');
+    expect(encodingForModel('ft:gpt-4.1-mini:acme::x1')).toBe('o200k_base');
+    expect(encodingForModel('gpt-4-turbo')).toBe('cl100k_base');
+  });
+
+  it('OpenAI: a job estimate is at least the exact count of its request body', async () => {
+    for (const model of ['gpt-4o-mini', 'gpt-5-mini']) {
+      const encoder = encoders[encodingForModel(model)];
+      for (const sample of corpus) {
+        const normalized = job(model, sample.text);
+        const body = toOpenAIRequest(normalized, null).body as { messages: Record<string, string>[] };
+        const estimate = await estimateJob(normalized, body, null);
+        expect(estimate.inputTokens, `${model} ${sample.file}`).toBeGreaterThanOrEqual(
+          cookbookCount(encoder, body.messages),
+        );
+      }
+    }
+  });
+
+  it("Claude: above Anthropic's published tokenizer times its stated 1.35, and above the emulator's rule", async () => {
+    const emulatorClaude = await textCounter('anthropic', 'claude-haiku-4-5');
+    for (const sample of corpus) {
+      const bound = await claudeTextTokenBound(sample.text);
+      expect(bound, sample.file).toBeGreaterThanOrEqual(Math.ceil(1.35 * sample.claudeLegacy));
+      expect(bound, sample.file).toBeGreaterThanOrEqual(emulatorClaude(sample.text));
+      expect(bound, sample.file).toBeLessThanOrEqual(sample.bytes);
+      const normalized = job('claude-haiku-4-5', sample.text);
+      const estimate = await estimateJob(normalized, toAnthropicRequest(normalized, null).body, null);
+      expect(estimate.inputTokens, sample.file).toBeGreaterThanOrEqual(bound);
+    }
+  });
+
+  it('long runs without whitespace are counted in parts, fast, and not below the real count', async () => {
+    const sentence = '委员会在一个阴沉的星期二早上开会审查季度报告';
+    const count = (text: string) =>
+      openaiTextTokens({ messages: [{ role: 'user', content: text }] }, 'gpt-4o-mini');
+    const short = sentence.repeat(30);
+    expect(await count(short)).toBeGreaterThanOrEqual(encoders.o200k_base.encode(short).length + 7);
+    const started = Date.now();
+    await count(sentence.repeat(1_000));
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { textTokenEstimate } from '../../src/pricing/estimate.js';
+import { batchCost } from '../../src/pricing/prices.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+import { until } from '../helpers/clients.js';
+
+let emulator: Emulator;
+beforeEach(async () => {
+  emulator = await startEmulator({ processingMs: 40 });
+});
+afterEach(() => emulator.close());
+
+/** Texts that bytes / 3 undercounts: spaced digits (3×), hex, base64, CJK and emoji (about 2×). */
+const dir = new URL('../fixtures/token-corpus/', import.meta.url);
+const adversarial = ['spaced-digits', 'numbers', 'hex', 'base64', 'cjk', 'emoji', 'mixed'].map((name) => ({
+  name,
+  text: readFileSync(new URL(`${name}.txt`, dir), 'utf8'),
+}));
+
+describe('the cost limit on adversarial texts, billed by the emulator’s tokenizers', () => {
+  for (const model of ['gpt-4o-mini', 'claude-haiku-4-5']) {
+    it(`never bills past the limit (${model})`, async () => {
+      const build = (limitUsd: number | null) => {
+        const batch = batchFor(emulator, { itemsPerBatch: 4, maxConcurrent: 2 });
+        if (limitUsd !== null) batch.addCostLimit({ usd: limitUsd });
+        for (let i = 0; i < 3; i++)
+          for (const { name, text } of adversarial)
+            batch.addJob({
+              id: `${name}_${i}`,
+              model,
+              // Short answers: the input is what the estimate has to get right.
+              maxTokens: 16,
+              messages: userMessage(`${i} ${text}`),
+            });
+        return batch;
+      };
+      const plan = await build(null).dryRun();
+      const limit = plan.totals.estimatedCostUsd! * 0.6;
+      const run = await build(limit).run({ wait: true });
+      const results = Object.values(run.results());
+      expect(results.filter((r) => r.isSuccess).length).toBeGreaterThan(0);
+      expect(results.filter((r) => !r.isSuccess).length).toBeGreaterThan(0);
+
+      const billing = await until(
+        () => emulator.billing(),
+        (b) => b.unfinished.length === 0,
+      );
+      let billedUsd = 0;
+      let billedInput = 0;
+      let oldRule = 0;
+      for (const request of billing.requests) {
+        billedUsd += batchCost(request.model, request.provider, request)!;
+        billedInput += request.inputTokens;
+        const planned = plan.jobs.find((job) => request.customId.endsWith(job.jobId))!;
+        // Each job's estimate holds against what the emulator billed for it.
+        expect(request.inputTokens, planned.jobId).toBeLessThanOrEqual(planned.estimatedInputTokens);
+        oldRule += textTokenEstimate(JSON.stringify(planned.request));
+      }
+      expect(billing.requests.length).toBe(results.filter((r) => r.isSuccess).length);
+      expect(billedUsd).toBeLessThanOrEqual(limit + 1e-12);
+      // The former rule (bytes / 3 of the request) would have reserved less input than was billed for these texts.
+      expect(billedInput).toBeGreaterThan(oldRule);
+    }, 30_000);
+  }
+});
