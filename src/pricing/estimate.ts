@@ -13,7 +13,8 @@ import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
  * - either provider: never below `ceil(UTF-8 bytes / 3)` of the request body's JSON, the former rule;
  * - PDFs: each page as an image plus its text: max(3,000 per page, 1,600 per page + text), the top of Anthropic's
  *   documented 1,500–3,000 tokens per page;
- * - images: Anthropic `width × height / 750` (images are scaled to at most 1.15 megapixels, so at most about 1,600);
+ * - images: Anthropic `max(width × height / 750, 28-px patches)` after scaling to at most 1.15 megapixels (about
+ *   1,600 tokens; 3.75 megapixels, 4,784 tokens, for Claude Opus 4.7);
  *   OpenAI by its tile rule (scaled into 2048×2048, shortest side 768, then 512-px tiles: base + per tile, e.g. 85 +
  *   170 for gpt-4o, 2,833 + 5,667 for gpt-4o-mini) or patch rule (32-px patches, at most 1,536, times the model's
  *   multiplier) — an unreadable image counts as the largest;
@@ -145,8 +146,13 @@ export function imageTokenEstimate(data: Buffer, provider: 'anthropic' | 'openai
     // keep the largest
   }
   if (provider === 'anthropic') {
-    const scale = Math.min(1, Math.sqrt(1_150_000 / (width * height)));
-    return Math.ceil((width * scale * (height * scale)) / 750);
+    // Scaled to at most ~1,600 tokens (1.15 MP); Claude Opus 4.7 reads up to 4,784 tokens (2,576 px on the long edge).
+    const maxPixels = /opus-4-7/.test(model) ? 4_784 * 784 : 1_150_000;
+    const scale = Math.min(1, Math.sqrt(maxPixels / (width * height)));
+    const w = width * scale;
+    const h = height * scale;
+    // Anthropic's two documented forms: about w × h / 750, or one token per 28-px patch after padding to 28 px.
+    return Math.ceil(Math.max((w * h) / 750, Math.ceil(w / 28) * Math.ceil(h / 28)));
   }
   const multiplier = OPENAI_PATCH_MULTIPLIER[model];
   if (multiplier) {

@@ -37,6 +37,10 @@ describe('estimates', () => {
     expect(imageTokenEstimate(png(1000, 1000), 'anthropic', 'claude-haiku-4-5')).toBe(1334);
     // Larger images are scaled to 1.15 megapixels first.
     expect(imageTokenEstimate(png(4000, 3000), 'anthropic', 'claude-haiku-4-5')).toBe(1534);
+    // Claude Opus 4.7 reads up to 4,784 patch tokens (2,576 px on the long edge): w × h / 750 of 3.75 MP is 5,001.
+    expect(imageTokenEstimate(png(4000, 3000), 'anthropic', 'claude-opus-4-7')).toBe(5001);
+    // Small images are padded to 28-px patches: 100 × 100 is 4 × 4 patches, more than 100² / 750.
+    expect(imageTokenEstimate(png(100, 100), 'anthropic', 'claude-haiku-4-5')).toBe(16);
     // gpt-4o: 1024x1024 -> 768x768 -> 4 tiles: 85 + 4 x 170.
     expect(imageTokenEstimate(png(1024, 1024), 'openai', 'gpt-4o')).toBe(765);
     expect(imageTokenEstimate(png(1024, 1024), 'openai', 'gpt-4o-mini')).toBe(2_833 + 4 * 5_667);
