@@ -95,10 +95,15 @@ function splitBody(body: unknown): { messages: Record<string, unknown>[]; rest: 
 }
 
 /** The strings of a message's content that the model reads as text: not file bytes, not block types. */
-function stringsOf(value: unknown, key = ''): string[] {
-  if (typeof value === 'string') return key === 'type' || isEncodedFile(key, value) ? [] : [value];
+function stringsOf(value: unknown, key = '', parent: Record<string, unknown> = {}): string[] {
+  if (typeof value === 'string') {
+    if (key === 'type') return [];
+    // A text document's `data` is text the model reads, however much it looks like base64.
+    if (key === 'data' && parent.type === 'text') return [value];
+    return isEncodedFile(key, value) ? [] : [value];
+  }
   if (Array.isArray(value)) return value.flatMap((item) => stringsOf(item));
-  if (isRecord(value)) return Object.entries(value).flatMap(([k, v]) => stringsOf(v, k));
+  if (isRecord(value)) return Object.entries(value).flatMap(([k, v]) => stringsOf(v, k, value));
   return [];
 }
 

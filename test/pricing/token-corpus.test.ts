@@ -118,6 +118,18 @@ describe('token estimates on the corpus', () => {
     }
   });
 
+  it('a text document that looks like base64 is counted as the text it is', async () => {
+    const base64 = corpus.find((s) => s.file === 'base64.txt')!.text.replace(/\n/g, '');
+    const document = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: base64 } };
+    const body = {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: [document] }],
+    };
+    const normalized = job('claude-haiku-4-5', 'x');
+    expect((await estimateJob(normalized, body, null)).inputTokens).toBeGreaterThanOrEqual(base64.length);
+  });
+
   it('long runs without whitespace are counted in parts, fast, and not below the real count', async () => {
     const sentence = '委员会在一个阴沉的星期二早上开会审查季度报告';
     const count = (text: string) =>
