@@ -21,11 +21,14 @@ describe('a provider batch that is gone', () => {
     const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-gone-')), 'state.jsonl');
     emulator = await startEmulator({ processingMs: 60_000 });
     emulator.injectFault({ route: 'POST /v1/messages/batches/{id}/cancel', status: 500, times: 1_000 });
-    // A time limit leaves the submission open in the state file, its provider batch still running.
+    // A shutdown once the batch exists, its cancel refused: the submission stays open in the state file, its
+    // provider batch still running.
     const first = await jobs(emulator, stateFile, { retry: { attempts: 1 } })
-      .addTimeLimit({ seconds: 0.2, graceSeconds: 0.2 })
-      .run({ wait: true });
-    expect(Object.values(first.results()).every((r) => r.error?.code === 'time_limit')).toBe(true);
+      .addTimeLimit({ hours: 1, graceSeconds: 0.2 })
+      .run();
+    first.once('batchSubmitted', () => void first.shutdown({ waitForActive: false }));
+    const stopped = await first.wait();
+    expect(Object.values(stopped).every((r) => r.error?.code === 'shutdown' && r.providerBatchId)).toBe(true);
     await emulator.close();
 
     // The provider no longer knows the batch (past its retention): a fresh emulator.
