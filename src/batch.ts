@@ -63,6 +63,13 @@ export interface BatchOptions {
   reuseState?: boolean;
   /** Resubmissions of a job whose provider batch expired or was cancelled at the provider. @default 1 */
   maxRetries?: number;
+  /**
+   * Prompt tokens OpenAI lets your organisation have enqueued per model (your tier's batch queue limit, e.g.
+   * `{ 'gpt-4o-mini': 2_000_000 }`): batches are planned so that what is in flight stays under it. Without it, the
+   * first `token_limit_exceeded` refusal teaches the limit (its message names it); refused jobs are never failed for
+   * it, they wait for batches of that model to end and go out again.
+   */
+  enqueuedTokenLimit?: Record<string, number>;
 }
 
 /** Options of {@link Batch.run}. */
@@ -399,6 +406,7 @@ export class Batch<T = never> {
       poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
       retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },
       maxRetries: this.options.maxRetries ?? 1,
+      ...(this.options.enqueuedTokenLimit && { enqueuedTokenLimit: this.options.enqueuedTokenLimit }),
       journal: new RunJournal(state?.journal),
       ...(state && {
         resume: {

@@ -4,6 +4,12 @@ import type { RespondHook } from './respond/answer.js';
 export interface BatchLimits {
   maxRequests: number;
   maxBytes: number;
+  /**
+   * OpenAI only: prompt tokens that may be enqueued per model (in batches not yet ended) for the organisation. A
+   * batch that would pass it fails validation with `token_limit_exceeded`, as the real service does; unset models
+   * have no limit.
+   */
+  enqueuedTokens?: Record<string, number>;
 }
 
 export type FaultKind = 'status' | 'reset' | 'truncate' | 'lost' | 'status-after';

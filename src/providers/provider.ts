@@ -44,6 +44,11 @@ export interface ProviderBatchState {
   failure: ErrorInfo | null;
   /** Errors the provider tied to single requests of a failed batch, by 0-based position in the submitted order. */
   requestErrors?: { index: number; error: ErrorInfo }[];
+  /**
+   * The batch was refused for capacity, not for what it asked (OpenAI's enqueued-token limit): nothing ran or was
+   * billed, and the same requests pass once batches in progress have ended. `limitTokens` when the provider named it.
+   */
+  capacity?: { limitTokens: number | null };
 }
 
 /** What the provider said about one request; matched to its job by `customId`, never by position. */

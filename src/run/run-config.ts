@@ -48,6 +48,8 @@ export interface RunConfig {
   retry: Required<RetryOptions>;
   /** Resubmissions of jobs whose provider batch expired or was cancelled by someone else. */
   maxRetries: number;
+  /** Prompt tokens that may be enqueued per model at once (OpenAI), by model name. */
+  enqueuedTokenLimit?: Record<string, number>;
   journal: RunJournal;
   resume?: ResumeState;
   /**

@@ -18,6 +18,21 @@ import { Semaphore } from './semaphore.js';
 import type { StopSignal } from './stop-signal.js';
 import { failedResult } from './to-job-result.js';
 
+/** After this many capacity refusals in a row with nothing of the model in flight, held jobs end resumable. */
+const MAX_CAPACITY_REFUSALS = 5;
+
+interface CapacityHold {
+  /** The model's enqueued-token limit: given as an option, or learned from the provider's refusal. */
+  limitTokens: number | undefined;
+  jobs: NormalizedJob[];
+  refusals: number;
+  retryAt: number;
+}
+
+function capacityKey(batch: ProviderBatch): string {
+  return `${batch.provider}\u0000${batch.model}`;
+}
+
 export interface SchedulerHooks {
   /** Every phase change of every provider batch. */
   onPhase(batch: ProviderBatch, from: BatchPhase): void;
@@ -41,6 +56,8 @@ export class Scheduler {
   /** The budget available when deferred jobs were last tried: trying again with no more budget cannot help. */
   private deferredTried = Number.NaN;
   private costLimitNotified = false;
+  /** Jobs waiting for capacity at the provider, per provider and model. */
+  private readonly holds = new Map<string, CapacityHold>();
 
   constructor(
     private readonly config: RunConfig,
@@ -99,6 +116,7 @@ export class Scheduler {
       }
       if (running.size === 0) {
         if (!this.stop.reason && (await this.releaseDeferred(true))) continue;
+        if (!this.stop.reason && (await this.retryHeld())) continue;
         break;
       }
       await Promise.race(running);
@@ -110,7 +128,8 @@ export class Scheduler {
       await batch.moveTo('cancelled');
       this.queue.push(...batch.jobs);
     }
-    await this.endUnsent([...this.queue.splice(0), ...this.deferred.splice(0)]);
+    const held = [...this.holds.values()].flatMap((hold) => hold.jobs.splice(0));
+    await this.endUnsent([...this.queue.splice(0), ...this.deferred.splice(0), ...held]);
   }
 
   private track(batch: ProviderBatch): void {
@@ -140,14 +159,109 @@ export class Scheduler {
     }
   }
 
-  /** Jobs a batch gave back: planned again, or (once the run is stopping) left to end as not sent. */
+  /**
+   * Jobs a batch gave back: planned again, held for capacity, or (once the run is stopping) left to end as not sent.
+   * A batch of a model that ends normally frees capacity: that model's held jobs go out again.
+   */
   private takeBack(batch: ProviderBatch): void {
+    const hold = this.holds.get(capacityKey(batch));
+    if (batch.capacityRefused) {
+      const held = this.holdFor(batch);
+      held.refusals++;
+      held.retryAt =
+        Date.now() + Math.min(this.config.poll.maxMs, this.config.poll.initialMs * 2 ** held.refusals);
+      const { limitTokens } = batch.capacityRefused;
+      if (limitTokens !== null) held.limitTokens = Math.min(held.limitTokens ?? limitTokens, limitTokens);
+    } else if (hold && batch.phase === 'ended') {
+      hold.refusals = 0;
+      this.releaseHeld(hold);
+    }
     const jobs = batch.handback.splice(0).filter((job) => !this.ledger.has(job.id));
     if (jobs.length === 0) return;
-    // A batch that was never created cost nothing: its reservations go before its jobs are admitted again.
-    if (batch.phase === 'cancelled') for (const job of jobs) this.ledger.budget.settle(job.id, 0);
+    // A batch that was never created (or was refused before it ran) cost nothing: its reservations go before its
+    // jobs are admitted again.
+    if (batch.phase === 'cancelled' || batch.capacityRefused) {
+      for (const job of jobs) this.ledger.budget.settle(job.id, 0);
+    }
     if (this.stop.reason) this.queue.push(...jobs);
+    else if (batch.capacityRefused) this.holdFor(batch).jobs.push(...jobs);
     else this.plan(jobs);
+  }
+
+  private holdFor(batch: ProviderBatch): CapacityHold {
+    const key = capacityKey(batch);
+    let hold = this.holds.get(key);
+    if (!hold) {
+      hold = {
+        limitTokens: this.config.enqueuedTokenLimit?.[batch.model],
+        jobs: [],
+        refusals: 0,
+        retryAt: 0,
+      };
+      this.holds.set(key, hold);
+    }
+    return hold;
+  }
+
+  private releaseHeld(hold: CapacityHold): void {
+    if (hold.jobs.length > 0 && !this.stop.reason) this.plan(hold.jobs.splice(0));
+  }
+
+  /**
+   * Under a known enqueued-token limit, the candidates that fit beside the model's batches in flight (at least one
+   * when none is in flight: the provider is the judge of a batch alone). The rest wait for capacity.
+   */
+  private withinCapacity(batch: ProviderBatch, candidates: Candidate[]): Candidate[] {
+    const limit =
+      this.holds.get(capacityKey(batch))?.limitTokens ?? this.config.enqueuedTokenLimit?.[batch.model];
+    if (limit === undefined) return candidates;
+    let enqueued = 0;
+    for (const other of this.batches) {
+      if (other !== batch && other.isInFlight && capacityKey(other) === capacityKey(batch))
+        enqueued += other.enqueuedTokens;
+    }
+    const fitting: Candidate[] = [];
+    for (const [index, candidate] of candidates.entries()) {
+      if (enqueued + candidate.inputTokens > limit && !(index === 0 && enqueued === 0)) {
+        this.holdFor(batch).jobs.push(...candidates.slice(index).map((c) => c.job));
+        break;
+      }
+      enqueued += candidate.inputTokens;
+      fitting.push(candidate);
+    }
+    return fitting;
+  }
+
+  /**
+   * Held jobs of a model with nothing of it in flight wait a backoff, then go out again (the limit is shared with
+   * whatever else the organisation runs). After a few refusals in a row they end resumable (`capacity`). Returns
+   * whether new provider batches were planned.
+   */
+  private async retryHeld(): Promise<boolean> {
+    const waiting = [...this.holds.entries()].filter(
+      ([key, hold]) => hold.jobs.length > 0 && !this.inFlight(key),
+    );
+    if (waiting.length === 0) return false;
+    const next = Math.min(...waiting.map(([, hold]) => hold.retryAt));
+    if (next > Date.now()) await this.stop.sleep(next - Date.now());
+    if (this.stop.reason) return false;
+    let planned = false;
+    for (const [, hold] of waiting) {
+      if (hold.retryAt > Date.now()) continue;
+      if (hold.refusals >= MAX_CAPACITY_REFUSALS) {
+        const message = `the provider refused this job's batch for capacity ${hold.refusals} times in a row (enqueued-token or rate limit); running the batch again sends it`;
+        for (const job of hold.jobs.splice(0))
+          await this.endJob(job, 'failed', { code: 'capacity', message });
+        continue;
+      }
+      this.releaseHeld(hold);
+      planned = true;
+    }
+    return planned || waiting.some(([, hold]) => hold.jobs.length > 0);
+  }
+
+  private inFlight(key: string): boolean {
+    return this.batches.some((b) => (b.isInFlight || b.phase === 'planned') && capacityKey(b) === key);
   }
 
   /**
@@ -167,12 +281,13 @@ export class Scheduler {
           job,
           request,
           estimateUsd: batchCost(job.model, job.provider, estimate, this.config.prices),
+          inputTokens: estimate.inputTokens,
         });
       } catch (error) {
         await this.endJob(job, 'failed', { code: 'file_unreadable', message: messageOf(error) });
       }
     }
-    const { admitted, deferred } = this.ledger.budget.admit(candidates);
+    const { admitted, deferred } = this.ledger.budget.admit(this.withinCapacity(batch, candidates));
     if (deferred.length > 0) this.defer(deferred.map((c) => c.job));
     if (admitted.length === 0) {
       batch.skipped = true;

@@ -16,6 +16,8 @@ export interface OpenAIBatchRecord {
   processingMs: number;
   cancelMs: number;
   requestCount: number;
+  /** Prompt tokens this batch holds against its model's enqueued-token limit while it has not ended. */
+  enqueuedTokens?: number;
   validationErrors: ValidationError[] | null;
   cancelRequestedMs: number | null;
   /** Set when the batch was created under the emulator's `expire` knob. */

@@ -1,9 +1,10 @@
 import { HttpError, isRecord, parseJsonBody, readBody } from '../http.js';
 import { randomId } from '../random.js';
+import { OPENAI_PER_MESSAGE, OPENAI_REPLY_PRIMING, textCounter } from '../respond/tokens.js';
 import type { Reply, Route, RouteContext } from '../route.js';
-import { batchObject, type OpenAIBatchRecord, openaiPhase } from './batch-record.js';
+import { batchObject, type OpenAIBatchRecord, openaiPhase, type ValidationError } from './batch-record.js';
 import { finalizeOpenAIBatch } from './finalize.js';
-import { validateInput } from './validate-input.js';
+import { type InputLine, validateInput } from './validate-input.js';
 
 const SUPPORTED_ENDPOINTS = new Set(['/v1/chat/completions']);
 const MAX_JSON_BODY = 1024 * 1024;
@@ -29,6 +30,38 @@ function checkMetadata(metadata: unknown): Record<string, string> | null {
     }
   }
   return metadata as Record<string, string>;
+}
+
+/** The prompt tokens of a batch's requests, counted the way its usage will be. */
+async function promptTokens(model: string, lines: InputLine[]): Promise<number> {
+  const count = await textCounter('openai', model);
+  let tokens = 0;
+  for (const line of lines) {
+    const messages = Array.isArray(line.body.messages) ? line.body.messages : [];
+    tokens += OPENAI_REPLY_PRIMING;
+    for (const message of messages) tokens += OPENAI_PER_MESSAGE + count(JSON.stringify(message));
+  }
+  return tokens;
+}
+
+/** What batches of this model that have not ended hold against the enqueued-token limit. */
+function enqueuedFor(context: RouteContext, model: string, now: number): number {
+  let tokens = 0;
+  for (const record of context.state.openaiBatches.newestFirst((r) => r.createdMs)) {
+    if (record.model !== model || record.final || openaiPhase(record, now).terminal) continue;
+    tokens += record.enqueuedTokens ?? 0;
+  }
+  return tokens;
+}
+
+/** The real service's words (a capacity limit, not a bad request: it passes once in-progress batches finish). */
+function tokenLimitExceeded(model: string, limit: number): ValidationError {
+  return {
+    code: 'token_limit_exceeded',
+    message: `Enqueued token limit reached for ${model} in organization org-emulator. Limit: ${limit.toLocaleString('en-US')} enqueued tokens. Please try again once some in_progress batches have been completed.`,
+    param: null,
+    line: null,
+  };
 }
 
 function activeCount(context: RouteContext, now: number): number {
@@ -71,6 +104,12 @@ async function createBatch(context: RouteContext): Promise<Reply> {
     context.options.validateLine,
   );
   const now = Date.now();
+  const enqueuedTokens = model ? await promptTokens(model, lines) : 0;
+  const limit = model ? context.options.limits.openai.enqueuedTokens?.[model] : undefined;
+  if (errors.length === 0 && model && limit !== undefined) {
+    const enqueued = enqueuedFor(context, model, now);
+    if (enqueued + enqueuedTokens > limit) errors.push(tokenLimitExceeded(model, limit));
+  }
   const record: OpenAIBatchRecord = {
     id: randomId('batch_'),
     endpoint,
@@ -82,6 +121,7 @@ async function createBatch(context: RouteContext): Promise<Reply> {
     processingMs: context.options.processingMs,
     cancelMs: context.options.cancelMs ?? context.options.processingMs / 10,
     requestCount: errors.length > 0 ? 0 : lines.length,
+    enqueuedTokens: errors.length > 0 ? 0 : enqueuedTokens,
     validationErrors: errors.length > 0 ? errors : null,
     cancelRequestedMs: null,
     expireCompletedShare: context.options.expire?.completedShare ?? null,

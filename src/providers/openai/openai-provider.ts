@@ -120,7 +120,10 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       // Unknown statuses count as active, so that nobody reads result files that are not there yet.
       const ended = ENDED.has(batch.status) && !ACTIVE.has(batch.status);
       const lineErrors = batch.errors?.data ?? [];
+      const tokenLimit = lineErrors.find((e) => e.code === 'token_limit_exceeded');
       return {
+        ...(batch.status === 'failed' &&
+          tokenLimit && { capacity: { limitTokens: enqueuedLimit(tokenLimit.message ?? '') } }),
         phase: ended ? 'ended' : 'active',
         rawStatus: batch.status,
         requestsDone: counts.completed + counts.failed,
@@ -198,6 +201,12 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       await sdk().files.delete(batch.input_file_id, { signal });
     },
   };
+}
+
+/** "… Limit: 2,000,000 enqueued tokens. …" -> 2000000 (null when the message does not say). */
+function enqueuedLimit(message: string): number | null {
+  const match = /Limit:\s*([\d,]+)\s*enqueued tokens/i.exec(message);
+  return match ? Number(match[1]!.replace(/,/g, '')) : null;
 }
 
 /** The input file's name carries the submission id, so that an upload whose answer was lost can be found. */

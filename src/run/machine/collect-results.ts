@@ -30,6 +30,15 @@ export async function collectResults(
     const durable = await endRest(batch, port, { code: 'batch_not_found', message });
     return durable ? finish(batch, port) : batch.moveTo('failed');
   }
+  if (ended.capacity) {
+    // Refused for capacity: nothing ran or was billed. The jobs go back to wait for batches in progress to end.
+    batch.capacityRefused = ended.capacity;
+    port.logger.warn(
+      `provider batch ${ref.id} was refused for capacity (${ended.failure?.message ?? 'enqueued-token limit'}); its jobs wait and go out again`,
+    );
+    for (const job of batch.jobs) if (!port.sink.has(job.id)) batch.handBack(job);
+    return finish(batch, port);
+  }
   if (ended.failure) {
     // Each request the provider blamed gets its own reason; the others get the batch's.
     let durable = true;

@@ -12,6 +12,8 @@ export interface Candidate {
   job: NormalizedJob;
   request: ProviderRequest;
   estimateUsd: number | null;
+  /** Estimated input tokens: what the batch holds against an enqueued-token limit. */
+  inputTokens: number;
 }
 
 type PhaseRecord =
@@ -47,6 +49,10 @@ export class ProviderBatch {
   requestsDone = 0;
   /** Planned, but the cost limit held back every job: it never became a batch. */
   skipped = false;
+  /** Estimated input tokens of its requests, held against the model's enqueued-token limit while it runs. */
+  enqueuedTokens = 0;
+  /** The provider refused it for capacity (enqueued tokens, rate limit): its jobs wait and go out again. */
+  capacityRefused: { limitTokens: number | null } | null = null;
   /** Jobs this batch gives back to the scheduler: to send again, or to end as not sent when the run stopped. */
   readonly handback: NormalizedJob[] = [];
   private readonly handedBack = new Set<string>();
@@ -149,6 +155,7 @@ export class ProviderBatch {
       customId: customIdOf(this.submissionId, c.job.id),
     }));
     this.reservationsUsd = admitted.map((c) => c.estimateUsd);
+    this.enqueuedTokens = admitted.reduce((total, c) => total + c.inputTokens, 0);
   }
 
   /**

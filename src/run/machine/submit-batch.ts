@@ -133,7 +133,9 @@ async function sendOnce<T>(
         // Certainly not done: sending it again cannot pay twice.
       }
       if (!error.isRetryable || attempt >= port.retry.attempts) {
-        await abandon(batch, port, submitFailed(error));
+        // A rate limit is capacity, not a verdict on the requests: they wait and go out again.
+        if (error.statusCode === 429) batch.capacityRefused = { limitTokens: null };
+        await abandon(batch, port, error.statusCode === 429 ? null : submitFailed(error));
         return undefined;
       }
       port.logger.warn(`${what} of submission ${batch.submissionId} failed, retrying: ${error.message}`);
