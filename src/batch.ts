@@ -131,6 +131,8 @@ export class Batch<T = never> {
   /** What `dryRun({ sample })` already ran (paid for): reused by `run()`, and counted against the cost limit. */
   private sampled: { results: JobResult[]; committedUsd: number } = { results: [], committedUsd: 0 };
   private sampling: Promise<unknown> | undefined;
+  /** A sample of this Batch was journaled in the state file: later runs continue it, even with reuseState: false. */
+  private sampledDurably = false;
   /** The real run has started (after this, `run()` is refused for good). */
   private runStarted = false;
 
@@ -308,6 +310,7 @@ export class Batch<T = never> {
       // A run of the whole batch that sends only the sample: journaled, crash-safe, its results where the run's go,
       // so that run() (now or after a crash) resumes with them done and their cost counted.
       const run = await this.startRun(this.jobs, providers, { wait: true }, { durable: true, only: ids });
+      this.sampledDurably = true;
       const all = run.results();
       results = Object.fromEntries(jobs.flatMap((job) => (all[job.id] ? [[job.id, all[job.id]!]] : [])));
     } else {
@@ -365,7 +368,8 @@ export class Batch<T = never> {
         ? await openState({
             stateFile,
             resultsDir,
-            reuseState: this.options.reuseState ?? true,
+            // reuseState: false starts fresh once: a run after this Batch's own sample continues that sample's state.
+            reuseState: this.sampledDurably || (this.options.reuseState ?? true),
             jobs,
             logger: this.logger,
           })

@@ -217,6 +217,14 @@ async function takeLock(stateFile: string, path: string, owner: LockOwner): Prom
  * One key per lock file however its path is spelled: relative or absolute, through a symlinked directory or not.
  * Computed synchronously, so that two runs starting in the same tick see each other.
  */
+function realStateFile(stateFile: string): string {
+  try {
+    return realpathSync(stateFile);
+  } catch {
+    return stateFile; // not there yet: its directory is resolved by lockKey
+  }
+}
+
 function lockKey(path: string): string {
   try {
     return join(realpathSync(dirname(resolve(path))), basename(path));
@@ -233,7 +241,9 @@ function lockKey(path: string): string {
  * still this run's.
  */
 export async function acquireStateLock(stateFile: string): Promise<() => Promise<void>> {
-  const path = `${stateFile}.lock`;
+  // The lock sits beside the state file itself, however it is reached (a symlink to the file, or through a
+  // symlinked directory), so that every spelling of one state file meets the same lock, in this process or another.
+  const path = `${realStateFile(stateFile)}.lock`;
   const key = lockKey(path);
   const other = held.get(key);
   if (other) {

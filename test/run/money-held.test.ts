@@ -181,6 +181,23 @@ describe('a sampled dry run is part of the run', () => {
     expect(billedJobs).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7']);
   });
 
+  it('reuseState: false starts fresh once: the run after the sample continues it, and nothing is paid twice', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-money-')), 'state.jsonl');
+    const batch = batchFor(emulator, { stateFile, reuseState: false, itemsPerBatch: 10 });
+    for (let i = 0; i < 8; i++)
+      batch.addJob({
+        id: `j${i}`,
+        model: 'claude-haiku-4-5',
+        maxTokens: 100,
+        messages: userMessage(`q${i}`),
+      });
+    await batch.dryRun({ sample: 0.25 });
+    const run = await batch.run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
+    const billedJobs = (await emulator.billing()).requests.map((r) => r.customId.slice(9)).sort();
+    expect(billedJobs).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7']);
+  });
+
   it('the sample stays under the cost limit, and the run gets only what is left', async () => {
     const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 2_000 })!;
     const limit = worstCase * 2.5;

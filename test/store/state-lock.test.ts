@@ -80,6 +80,17 @@ describe('acquireStateLock in one process', () => {
     await release();
   });
 
+  it('a symlink to the state file itself meets the same lock file', async () => {
+    await writeFile(stateFile, '');
+    const alias = join(dirname(stateFile), `alias-${Date.now()}.jsonl`);
+    await symlink(stateFile, alias);
+    const release = await acquireStateLock(stateFile);
+    await expect(acquireStateLock(alias)).rejects.toMatchObject({ code: 'state_locked' });
+    // Another process reaching it through the alias finds the lock beside the real file.
+    expect(existsSync(`${stateFile}.lock`)).toBe(true);
+    await release();
+  });
+
   it('a second release is harmless and leaves a lock another run took afterwards', async () => {
     const first = await acquireStateLock(stateFile);
     await first();

@@ -103,9 +103,10 @@ async function createBatch(context: RouteContext): Promise<Reply> {
     context.options.limits.openai.maxRequests,
     context.options.validateLine,
   );
-  const now = Date.now();
-  const enqueuedTokens = model ? await promptTokens(model, lines) : 0;
+  // Counted only where a limit applies (the tokenizer's first load takes a moment), before the batch's clock starts.
   const limit = model ? context.options.limits.openai.enqueuedTokens?.[model] : undefined;
+  const enqueuedTokens = model && limit !== undefined ? await promptTokens(model, lines) : 0;
+  const now = Date.now();
   if (errors.length === 0 && model && limit !== undefined) {
     const enqueued = enqueuedFor(context, model, now);
     if (enqueued + enqueuedTokens > limit) errors.push(tokenLimitExceeded(model, limit));

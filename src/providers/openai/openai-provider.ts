@@ -120,7 +120,10 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       // Unknown statuses count as active, so that nobody reads result files that are not there yet.
       const ended = ENDED.has(batch.status) && !ACTIVE.has(batch.status);
       const lineErrors = batch.errors?.data ?? [];
-      const tokenLimit = lineErrors.find((e) => e.code === 'token_limit_exceeded');
+      // The enqueued-token limit is about the whole batch (no line); a line of its own too large is that line's fault.
+      const tokenLimit = lineErrors.find(
+        (e) => e.code === 'token_limit_exceeded' && typeof e.line !== 'number',
+      );
       return {
         ...(batch.status === 'failed' &&
           tokenLimit && { capacity: { limitTokens: enqueuedLimit(tokenLimit.message ?? '') } }),
