@@ -47,4 +47,5 @@ export type {
   MappedCitation,
   Message,
   Progress,
+  ReasoningEffort,
 } from './types.js';

@@ -19,8 +19,19 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   model?: string;
   /** Within the model's range (Claude 0–1, GPT 0–2). Reasoning models take none: a default temperature is dropped. */
   temperature?: number;
-  /** A positive integer at most the model's output maximum. @default 1024 */
+  /**
+   * A positive integer at most the model's output maximum. On reasoning models (gpt-5 family, o-series) it is
+   * `max_completion_tokens`, which includes the hidden reasoning tokens: an answer whose budget reasoning used up comes
+   * back empty and ends `failed` with `error.code: 'output_truncated'`.
+   * @default 1024; 25,000 on reasoning models (OpenAI's advice), capped at the model's maximum
+   */
   maxTokens?: number;
+  /**
+   * How hard a reasoning model (gpt-5 family, o-series) thinks before it answers; sent as `reasoning_effort`. Less
+   * effort spends fewer reasoning tokens out of `maxTokens`. Refused at `addJob` on other models (code
+   * `reasoning_effort_unsupported`). @default the provider's own (`medium`)
+   */
+  reasoningEffort?: ReasoningEffort;
   enableCitations?: boolean;
   /**
    * A zod object schema (zod 3.25+ or 4): the answer is requested as JSON of this shape through the provider's own
@@ -37,6 +48,9 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   /** Send a job whose answer did not validate again, with the validation error added, up to this many times. @default 0 */
   retryInvalid?: number;
 }
+
+/** The `reasoning_effort` values OpenAI's reasoning models take. */
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
 
 /** One request: either `messages`, or a `file` with a `prompt`. */
 export interface JobInput<S extends ResponseSchema | undefined = ResponseSchema | undefined>

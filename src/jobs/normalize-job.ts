@@ -4,12 +4,19 @@ import { FILE_LIMITS, wireBytes } from '../content/file-limits.js';
 import { fileTypeOf, SUPPORTED_EXTENSIONS } from '../content/file-type.js';
 import { JobValidationError } from '../errors.js';
 import { type ModelInfo, requireModel } from '../models/registry.js';
-import type { FileInput, JobInput, JobSettings, Message } from '../types.js';
+import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
 import { checkJobId, generatedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
 
 export const DEFAULT_MAX_TOKENS = 1024;
+/**
+ * The `maxTokens` of a reasoning model's job when none is given (capped at the model's maximum). Its
+ * `max_completion_tokens` includes the reasoning tokens, which alone can pass 1,024; OpenAI's reasoning guide advises
+ * reserving at least 25,000 tokens for reasoning and output when starting with these models (docs/openai.md).
+ */
+export const DEFAULT_REASONING_MAX_TOKENS = 25_000;
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 /**
@@ -48,7 +55,10 @@ export function normalizeJob(
   }
 
   const temperature = checkTemperature(input, defaults, model, fail);
-  const maxTokens = input.maxTokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const maxTokens =
+    input.maxTokens ??
+    defaults.maxTokens ??
+    (model.reasoning ? Math.min(DEFAULT_REASONING_MAX_TOKENS, model.maxOutputTokens) : DEFAULT_MAX_TOKENS);
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
     fail('invalid_max_tokens', `maxTokens must be a positive integer, got ${String(maxTokens)}.`);
   }
@@ -58,6 +68,8 @@ export function normalizeJob(
       `maxTokens ${maxTokens} is above ${model.name}'s maximum of ${model.maxOutputTokens}.`,
     );
   }
+
+  const reasoningEffort = checkReasoningEffort(input, defaults, model, fail);
 
   const expectedOutputTokens = input.expectedOutputTokens ?? defaults.expectedOutputTokens;
   if (
@@ -143,6 +155,7 @@ export function normalizeJob(
     modelInfo: model,
     temperature,
     maxTokens,
+    ...(reasoningEffort !== undefined && { reasoningEffort }),
     expectedOutputTokens,
     enableCitations,
     content,
@@ -183,6 +196,32 @@ function checkTemperature(
     );
   }
   return temperature;
+}
+
+function checkReasoningEffort(
+  input: JobInput,
+  defaults: JobSettings,
+  model: ModelInfo,
+  fail: (code: string, message: string) => never,
+): ReasoningEffort | undefined {
+  const own = input.reasoningEffort;
+  const effort = own ?? defaults.reasoningEffort;
+  if (effort === undefined) return undefined;
+  if (!REASONING_EFFORTS.includes(effort)) {
+    fail(
+      'invalid_reasoning_effort',
+      `reasoningEffort must be one of ${REASONING_EFFORTS.map((e) => `"${e}"`).join(', ')}, got ${JSON.stringify(effort)}.`,
+    );
+  }
+  if (!model.reasoning) {
+    // As with temperature: a default meant for reasoning models is dropped; one the job asks for itself is an error.
+    if (own === undefined) return undefined;
+    fail(
+      'reasoning_effort_unsupported',
+      `${model.name} is not a reasoning model and takes no reasoningEffort; remove it or use a reasoning model (gpt-5 family, o-series).`,
+    );
+  }
+  return effort;
 }
 
 function checkMessages(messages: unknown, fail: (code: string, message: string) => never): Message[] {

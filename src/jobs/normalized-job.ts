@@ -3,7 +3,7 @@ import type { ModelInfo, ProviderName } from '../models/registry.js';
 import type { JsonSchema, ResponseSchema } from '../structured/schema.js';
 import type { SchemaProblem } from '../structured/schema-problem.js';
 import type { PathPattern } from '../structured/strict-schema.js';
-import type { Message } from '../types.js';
+import type { Message, ReasoningEffort } from '../types.js';
 
 export interface NormalizedFile {
   name: string;
@@ -28,6 +28,8 @@ export interface NormalizedJob {
   modelInfo: ModelInfo;
   temperature: number | undefined;
   maxTokens: number;
+  /** Only on reasoning models; absent means the provider's default. */
+  reasoningEffort?: ReasoningEffort;
   expectedOutputTokens: number | undefined;
   enableCitations: boolean;
   content: JobContent;

@@ -19,7 +19,7 @@ export async function buildResult(
   prices: PriceTable,
 ): Promise<JobResult> {
   // Requests that errored, expired or were cancelled are not billed; one that ran but gave no usable answer (an
-  // OpenAI refusal) is, and its tokens are kept.
+  // OpenAI refusal, an empty answer cut by the token limit) is, and its tokens are kept.
   const usage =
     outcome.status === 'succeeded'
       ? outcome

@@ -20,6 +20,8 @@ export function jobDigest(job: NormalizedJob): string {
     model: job.model,
     temperature: job.temperature ?? null,
     maxTokens: job.maxTokens,
+    // Only when set, so that digests saved before the setting existed still match.
+    ...(job.reasoningEffort !== undefined && { reasoningEffort: job.reasoningEffort }),
     enableCitations: job.enableCitations,
     content,
     schema: job.output?.jsonSchema ?? null,

@@ -112,6 +112,15 @@ describe('parseAnthropicResult', () => {
     });
   });
 
+  it('an empty answer cut by max_tokens is output_truncated, its billed tokens kept', () => {
+    expect(parseAnthropicResult(lines.maxTokensEmpty)).toMatchObject({
+      customId: 'job-00006',
+      status: 'failed',
+      error: { code: 'output_truncated', message: expect.stringContaining('Raise maxTokens') },
+      billed: { inputTokens: 40, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    });
+  });
+
   it('an errored line keeps the provider type and message', () => {
     expect(parseAnthropicResult(lines.errored)).toMatchObject({
       customId: 'job-00002',

@@ -42,6 +42,49 @@ describe('toOpenAIRequest and toJsonlLine', () => {
     });
   });
 
+  it('sends reasoningEffort as reasoning_effort; reasoning models default to a 25,000-token budget', () => {
+    const request = toOpenAIRequest(
+      job(
+        { id: 'e', reasoningEffort: 'low', messages: [{ role: 'user', content: 'x' }] },
+        { model: 'gpt-5-mini' },
+      ),
+      null,
+    );
+    expect(request.body).toEqual({
+      model: 'gpt-5-mini',
+      max_completion_tokens: 25_000,
+      reasoning_effort: 'low',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    // A reasoningEffort from defaults() is dropped for a model that takes none; other models keep 1,024.
+    const plain = job(
+      { id: 'p', messages: [{ role: 'user', content: 'x' }] },
+      { model: 'gpt-4o-mini', reasoningEffort: 'high' },
+    );
+    expect(toOpenAIRequest(plain, null).body).toEqual({
+      model: 'gpt-4o-mini',
+      max_tokens: 1024,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+  });
+
+  it('refuses reasoningEffort set on a job for a model that does not reason, or an unknown effort', () => {
+    expect(() =>
+      job({
+        id: 'p',
+        model: 'gpt-4o-mini',
+        reasoningEffort: 'low',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).toThrow(/Job "p": gpt-4o-mini is not a reasoning model and takes no reasoningEffort/);
+    expect(() =>
+      job(
+        { id: 'q', reasoningEffort: 'max' as 'high', messages: [{ role: 'user', content: 'x' }] },
+        { model: 'o3' },
+      ),
+    ).toThrow(/reasoningEffort must be one of "minimal", "low", "medium", "high", got "max"/);
+  });
+
   it('gives reasoning models max_completion_tokens and no temperature', () => {
     for (const model of ['gpt-5', 'gpt-5-mini', 'o3', 'o4-mini']) {
       const request = toOpenAIRequest(
@@ -114,6 +157,32 @@ describe('parseOpenAIResult', () => {
     expect(parseOpenAIResult(lines.refusal)).toMatchObject({
       status: 'failed',
       error: { code: 'refusal', message: expect.stringContaining("I can't help with that.") },
+    });
+  });
+
+  it('an empty answer cut by the token limit is output_truncated, its billed tokens kept', () => {
+    expect(parseOpenAIResult(lines.reasoningUsedUp)).toMatchObject({
+      customId: 'request-7',
+      status: 'failed',
+      error: {
+        code: 'output_truncated',
+        message: expect.stringMatching(
+          /used up by 1024 reasoning tokens.*Raise maxTokens or lower reasoningEffort/,
+        ),
+      },
+      billed: { inputTokens: 12, outputTokens: 1024, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    });
+    expect(parseOpenAIResult(lines.lengthNullContent)).toMatchObject({
+      status: 'failed',
+      error: { code: 'output_truncated', message: expect.stringContaining('Raise maxTokens') },
+      billed: { inputTokens: 12, outputTokens: 64 },
+    });
+    // Cut but not empty: an answer (with a responseModel it will be `invalid`, its text kept).
+    expect(parseOpenAIResult(lines.lengthWithText)).toMatchObject({
+      status: 'succeeded',
+      text: 'The answer is',
+      outputTokens: 300,
+      stopReason: 'length',
     });
   });
 

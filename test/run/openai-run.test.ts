@@ -171,12 +171,12 @@ describe('Batch.run() on OpenAI, end to end', () => {
         return undefined;
       },
     });
-    const batch = batchFor(emulator).defaults({ model: 'gpt-5-mini', temperature: 0, maxTokens: 300 });
+    const batch = batchFor(emulator).defaults({ model: 'gpt-5-mini', temperature: 0, maxTokens: 2_000 });
     batch.addJob({ id: 'r', messages: userMessage('think') });
     const run = await batch.run({ wait: true });
     expect(run.results().r!.status).toBe('succeeded');
     expect(bodies).toEqual([
-      { model: 'gpt-5-mini', max_completion_tokens: 300, messages: [{ role: 'user', content: 'think' }] },
+      { model: 'gpt-5-mini', max_completion_tokens: 2_000, messages: [{ role: 'user', content: 'think' }] },
     ]);
   });
 });

@@ -39,9 +39,18 @@ export type Composed =
       blocks: TextBlock[];
       stopReason: 'end_turn' | 'max_tokens' | 'refusal';
       inputTokens: number;
+      /** The text's tokens; reasoning tokens are counted apart. */
       outputTokens: number;
+      reasoningTokens: number;
     }
-  | { kind: 'tool'; toolName: string; input: unknown; inputTokens: number; outputTokens: number }
+  | {
+      kind: 'tool';
+      toolName: string;
+      input: unknown;
+      inputTokens: number;
+      outputTokens: number;
+      reasoningTokens: number;
+    }
   | { kind: 'error'; statusCode: number; type: string; message: string };
 
 const MAX_CITED_PASSAGES = 8;
@@ -66,6 +75,7 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
       stopReason: 'refusal',
       inputTokens: scripted.usage?.inputTokens ?? inputTokens,
       outputTokens: scripted.usage?.outputTokens ?? textTokens(scripted.refusal),
+      reasoningTokens: view.reasoningTokens,
     };
   }
 
@@ -78,6 +88,7 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
       input,
       inputTokens: scripted?.usage?.inputTokens ?? inputTokens,
       outputTokens: scripted?.usage?.outputTokens ?? textTokens(JSON.stringify(input)),
+      reasoningTokens: view.reasoningTokens,
     };
   }
 
@@ -112,6 +123,7 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
       scripted && 'text' in scripted && scripted.stopReason === 'max_tokens' ? 'max_tokens' : stopReason,
     inputTokens: scripted?.usage?.inputTokens ?? inputTokens,
     outputTokens: scripted?.usage?.outputTokens ?? outputTokens,
+    reasoningTokens: view.reasoningTokens,
   };
 }
 

@@ -1,5 +1,8 @@
 import { randomId } from '../random.js';
 import type { Composed } from './compose.js';
+import { isReasoningEffort, isReasoningModel, REASONING_TOKENS } from './reasoning.js';
+
+export { isReasoningModel } from './reasoning.js';
 
 export interface OpenAIResponseRow {
   status_code: number;
@@ -22,6 +25,9 @@ export function openaiResponse(composed: Composed, model: string): OpenAIRespons
       ? JSON.stringify(composed.input)
       : composed.blocks.map((block) => block.text).join('');
   const refusal = composed.kind === 'refusal';
+  // Reasoning tokens are billed as completion tokens; a budget they used up leaves no text, as the real API does.
+  const reasoning = composed.reasoningTokens;
+  const completionTokens = composed.outputTokens + reasoning;
   return {
     status_code: 200,
     request_id: requestId,
@@ -40,18 +46,13 @@ export function openaiResponse(composed: Composed, model: string): OpenAIRespons
       ],
       usage: {
         prompt_tokens: composed.inputTokens,
-        completion_tokens: composed.outputTokens,
-        total_tokens: composed.inputTokens + composed.outputTokens,
+        completion_tokens: completionTokens,
+        total_tokens: composed.inputTokens + completionTokens,
         prompt_tokens_details: { cached_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: reasoning },
       },
     },
   };
-}
-
-/** o-series and gpt-5 models: the real API rejects `max_tokens` and any temperature but the default. */
-export function isReasoningModel(model: string): boolean {
-  return /^(o\d|gpt-5)/.test(model);
 }
 
 /** The per-line 400 the real service writes to the error file, or null when the body is acceptable. */
@@ -59,6 +60,24 @@ export function openaiBodyError(body: Record<string, unknown>): { message: strin
   const model = typeof body.model === 'string' ? body.model : '';
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return { message: "Missing required parameter: 'messages'.", param: 'messages' };
+  }
+  if (body.reasoning_effort !== undefined) {
+    if (!isReasoningModel(model)) {
+      return {
+        message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+        param: 'reasoning_effort',
+      };
+    }
+    if (!isReasoningEffort(body.reasoning_effort)) {
+      return {
+        message: `Invalid value: ${JSON.stringify(body.reasoning_effort)}. Supported values are: ${Object.keys(
+          REASONING_TOKENS,
+        )
+          .map((e) => `'${e}'`)
+          .join(', ')}.`,
+        param: 'reasoning_effort',
+      };
+    }
   }
   if (isReasoningModel(model)) {
     if (body.max_tokens !== undefined) {

@@ -1,4 +1,5 @@
 import { isRecord } from '../http.js';
+import { isReasoningModel, reasoningTokensFor } from './reasoning.js';
 
 export interface DocumentView {
   index: number;
@@ -30,7 +31,10 @@ export interface RequestView {
   documents: DocumentView[];
   imageCount: number;
   schema: SchemaView | null;
+  /** What is left for the answer's text: for a reasoning model, the budget after its reasoning tokens. */
   maxTokens: number | null;
+  /** OpenAI reasoning models: the reasoning tokens spent before the text (reasoning.ts); else 0. */
+  reasoningTokens: number;
 }
 
 function emptyView(provider: RequestView['provider'], model: unknown): RequestView {
@@ -45,6 +49,7 @@ function emptyView(provider: RequestView['provider'], model: unknown): RequestVi
     imageCount: 0,
     schema: null,
     maxTokens: null,
+    reasoningTokens: 0,
   };
 }
 
@@ -112,6 +117,10 @@ export function openaiView(body: Record<string, unknown>): RequestView {
   const view = emptyView('openai', body.model);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   view.maxTokens = typeof maxTokens === 'number' ? maxTokens : null;
+  if (isReasoningModel(view.model)) {
+    view.reasoningTokens = reasoningTokensFor(body.reasoning_effort, view.maxTokens);
+    if (view.maxTokens !== null) view.maxTokens -= view.reasoningTokens;
+  }
 
   for (const message of Array.isArray(body.messages) ? body.messages : []) {
     if (!isRecord(message)) continue;

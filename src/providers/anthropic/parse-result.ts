@@ -32,13 +32,10 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
       const message = result.message ?? {};
       const content = Array.isArray(message.content) ? message.content : [];
       const usage = message.usage ?? {};
-      return {
-        customId,
-        status: 'succeeded',
-        text: content
-          .map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : ''))
-          .join(''),
-        content,
+      const text = content
+        .map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : ''))
+        .join('');
+      const tokens = {
         // Cache writes and reads are input too: the total is their sum.
         inputTokens:
           (usage.input_tokens ?? 0) +
@@ -47,6 +44,31 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
         outputTokens: usage.output_tokens ?? 0,
         cacheReadTokens: usage.cache_read_input_tokens ?? 0,
         cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+      };
+      if (
+        message.stop_reason === 'max_tokens' &&
+        text === '' &&
+        !content.some((block) => block.type === 'tool_use')
+      ) {
+        return {
+          customId,
+          status: 'failed',
+          error: {
+            code: 'output_truncated',
+            message:
+              'The answer is empty: the token budget (maxTokens, sent as max_tokens) was used up before any text. Raise maxTokens.',
+          },
+          // Billed all the same: the tokens it spent count.
+          billed: tokens,
+          raw: line,
+        };
+      }
+      return {
+        customId,
+        status: 'succeeded',
+        text,
+        content,
+        ...tokens,
         stopReason: message.stop_reason ?? null,
         raw: line,
       };

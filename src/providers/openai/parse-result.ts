@@ -13,6 +13,7 @@ interface OutputLine {
         prompt_tokens?: number;
         completion_tokens?: number;
         prompt_tokens_details?: { cached_tokens?: number };
+        completion_tokens_details?: { reasoning_tokens?: number };
       };
       error?: { message?: string; type?: string; code?: string | null };
     };
@@ -78,6 +79,28 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
     };
   }
   const text = choice?.message?.content ?? '';
+  if (choice?.finish_reason === 'length' && text === '') {
+    const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+    return {
+      customId,
+      status: 'failed',
+      error: {
+        code: 'output_truncated',
+        message:
+          reasoning > 0
+            ? `The answer is empty: the token budget (maxTokens, sent as max_completion_tokens) was used up by ${reasoning} reasoning tokens before any text. Raise maxTokens or lower reasoningEffort.`
+            : 'The answer is empty: the token budget (maxTokens) was used up before any text. Raise maxTokens.',
+      },
+      // Billed all the same: the tokens it spent count.
+      billed: {
+        inputTokens: usage.prompt_tokens ?? 0,
+        outputTokens: usage.completion_tokens ?? 0,
+        cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+        cacheWriteTokens: 0,
+      },
+      raw: line,
+    };
+  }
   return {
     customId,
     status: 'succeeded',

@@ -7,7 +7,7 @@ type Part = Record<string, unknown>;
 
 /**
  * The `body` of a Batch API line for a job. Pure. Reasoning models (o-series, gpt-5) get `max_completion_tokens` and
- * no temperature, as the API requires; other models get `max_tokens` and their temperature.
+ * no temperature, as the API requires, and `reasoning_effort` when the job sets one; other models get `max_tokens` and their temperature.
  */
 export function toOpenAIRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest {
   const body: Record<string, unknown> = { model: job.model };
@@ -21,6 +21,7 @@ export function toOpenAIRequest(job: NormalizedJob, file: Buffer | null): Provid
   }
   if (job.modelInfo.reasoning) {
     body.max_completion_tokens = job.maxTokens;
+    if (job.reasoningEffort !== undefined) body.reasoning_effort = job.reasoningEffort;
   } else {
     body.max_tokens = job.maxTokens;
     if (job.temperature !== undefined) body.temperature = job.temperature;
