@@ -63,7 +63,7 @@ export interface JobInput<S extends ResponseSchema | undefined = ResponseSchema 
 }
 
 /**
- * How a job ended. `failed` carries the provider's or batchwise's reason in `error.code`: `errored`,
+ * How a job ended. `failed` carries the provider's or batchwise's reason in `error.code`: `errored`, `output_truncated`,
  * `batch_failed`, `submit_failed`, `time_limit`, `missing_result`, …; `invalid` means the answer did not parse or
  * validate against the job's `responseModel` (`error.issues` says where; `rawResponse` keeps the text).
  */
