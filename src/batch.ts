@@ -389,9 +389,13 @@ export class Batch<T = never> {
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
       jobs,
-      toSend: (state?.remaining ?? jobs).filter(
-        (job) => !sampledIds.has(job.id) && (!only || only.has(job.id)),
-      ),
+      toSend: (state?.remaining ?? jobs)
+        .filter((job) => !sampledIds.has(job.id) && (!only || only.has(job.id)))
+        // A job with paid attempts continues their count, so a resume never grants retryInvalid afresh.
+        .map((job) => {
+          const paid = state?.paidAttempts.get(job.id);
+          return paid ? { ...job, attempt: paid + 1 } : job;
+        }),
       ...(durable && {
         prior: {
           results: sampled.filter((r) => !onDisk.has(r.jobId)),

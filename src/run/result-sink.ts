@@ -58,10 +58,30 @@ export class ResultSink {
     this.take(this.ledger.costed(attempt, billingKnown), billingKnown);
   }
 
-  /** Books the cost of an attempt whose job is sent again. */
-  chargeAttempt(attempt: JobResult): void {
+  /**
+   * Books the cost of an attempt whose job is sent again, and leaves it on disk as a resumable marker (code
+   * `resending`, the cost of every attempt so far): a crash before the next attempt's intent then neither forgets
+   * what was paid nor restarts the job's attempts.
+   */
+  async chargeAttempt(attempt: JobResult): Promise<void> {
     this.ledger.chargeAttempt(attempt);
     this.logger.info(`job ${attempt.jobId}: ${attempt.status}, sending it again`);
+    const marker = this.ledger.costed({
+      ...attempt,
+      // Already booked above: costed() adds this attempt's cost (0 here) to what the job has cost so far.
+      costUsd: 0,
+      status: 'failed',
+      isSuccess: false,
+      error: {
+        code: 'resending',
+        message: `attempt ${attempt.attempts} ended ${attempt.status}; the job is sent again`,
+      },
+    });
+    try {
+      await this.writer?.writeResult(marker);
+    } catch (error) {
+      this.logger.warn(`could not record the paid attempt of job ${attempt.jobId}: ${messageOf(error)}`);
+    }
   }
 
   private take(result: JobResult, billingKnown: boolean): void {

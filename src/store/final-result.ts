@@ -26,6 +26,8 @@ export const RESUMABLE_CODES: ReadonlySet<string> = new Set([
   'batch_error',
   /** The job was never part of a provider batch: a resume sends it again. */
   'not_submitted',
+  /** An attempt ended invalid or expired and the job was being sent again: a resume sends it, counting what was paid. */
+  'resending',
   /** The provider kept refusing its batch for capacity (enqueued-token or rate limit): a resume sends it again. */
   'capacity',
 ]);

@@ -20,6 +20,8 @@ export interface OpenedState {
    * or the cost limit ended the job): it counts against the cost limit again when the job is sent again.
    */
   paidUsd: Map<string, number>;
+  /** How many paid attempts those jobs already had: the next send continues their count (`retryInvalid`). */
+  paidAttempts: Map<string, number>;
   /** Submissions that were created (or may have been) and have not ended. */
   submissions: SubmissionState[];
   /** Jobs that are neither done nor in a live submission: to be planned. */
@@ -64,7 +66,16 @@ export async function openState(options: {
         jobDigests: digests,
         resultsDir: resolvedResultsDir,
       });
-      return { journal, stateId, results: [], paidUsd: new Map(), submissions: [], remaining: jobs, release };
+      return {
+        journal,
+        stateId,
+        results: [],
+        paidUsd: new Map(),
+        paidAttempts: new Map(),
+        submissions: [],
+        remaining: jobs,
+        release,
+      };
     }
 
     const difference = describeDifference(saved.header.jobDigests, digests);
@@ -89,7 +100,7 @@ export async function openState(options: {
       );
     }
     const journal = await StateJournal.resume(stateFile, saved);
-    const { results, paidUsd } = await readResults(resultsDir, jobs);
+    const { results, paidUsd, paidAttempts } = await readResults(resultsDir, jobs);
     const done = new Set(results.map((r) => r.jobId));
     const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);
     const inFlight = new Set(submissions.flatMap((s) => s.intent.jobIds));
@@ -97,7 +108,16 @@ export async function openState(options: {
     options.logger.info(
       `resuming ${stateFile}: ${done.size} done, ${submissions.length} provider batch(es) to follow, ${remaining.length} to send`,
     );
-    return { journal, stateId: saved.header.stateId, results, paidUsd, submissions, remaining, release };
+    return {
+      journal,
+      stateId: saved.header.stateId,
+      results,
+      paidUsd,
+      paidAttempts,
+      submissions,
+      remaining,
+      release,
+    };
   } catch (error) {
     await release();
     throw error;
@@ -107,9 +127,10 @@ export async function openState(options: {
 async function readResults(
   resultsDir: string,
   jobs: NormalizedJob[],
-): Promise<{ results: JobResult[]; paidUsd: Map<string, number> }> {
+): Promise<{ results: JobResult[]; paidUsd: Map<string, number>; paidAttempts: Map<string, number> }> {
   const results: JobResult[] = [];
   const paidUsd = new Map<string, number>();
+  const paidAttempts = new Map<string, number>();
   for (const job of jobs) {
     let text: string;
     try {
@@ -120,9 +141,12 @@ async function readResults(
     // Result files are written atomically: one that exists is whole.
     const result = JSON.parse(text) as JobResult;
     if (isFinalResult(result)) results.push(result);
-    else if (result.costUsd) paidUsd.set(result.jobId, result.costUsd);
+    else if (result.costUsd) {
+      paidUsd.set(result.jobId, result.costUsd);
+      paidAttempts.set(result.jobId, result.attempts);
+    }
   }
-  return { results, paidUsd };
+  return { results, paidUsd, paidAttempts };
 }
 
 async function existingResults(resultsDir: string, jobs: NormalizedJob[]): Promise<string[]> {

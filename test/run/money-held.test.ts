@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,50 @@ describe('a stop never makes a retryable outcome final, and what was paid is rem
     expect(billed).toBeGreaterThan(paidBefore);
     expect(results.a!.costUsd! + results.b!.costUsd!).toBeCloseTo(billed, 12);
     expect(resumed.progress().costSpentUsd).toBeCloseTo(billed, 12);
+    // The resume continued the attempt count: two sends each, as retryInvalid: 1 allows, not a fresh budget.
+    expect([results.a!.attempts, results.b!.attempts]).toEqual([2, 2]);
+    const sends = (await emulator.billing()).requests.map((r) => r.customId.slice(9)).sort();
+    expect(sends).toEqual(['a', 'a', 'b', 'b']);
+  });
+
+  it('an attempt that is paid and sent again is on disk before the next one goes out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-money-'));
+    let first = true;
+    emulator.configure({
+      respond: () => {
+        if (!first) return { json: { total: 7 } };
+        first = false;
+        return { text: 'not json' };
+      },
+    });
+    const run = await batchFor(emulator, {
+      stateFile: join(dir, 'state.jsonl'),
+      resultsDir: join(dir, 'results'),
+    })
+      .defaults({
+        model: 'claude-haiku-4-5',
+        maxTokens: 100,
+        responseModel: z.object({ total: z.number() }),
+        retryInvalid: 1,
+      })
+      .addJob({ id: 'a', messages: userMessage('first') })
+      .run();
+    // When the second attempt's batch is submitted, the first attempt's cost is already in a resumable marker.
+    const marker = new Promise<unknown>((resolve) => {
+      let submitted = 0;
+      run.on('batchSubmitted', () => {
+        if (++submitted === 2) resolve(JSON.parse(readFileSync(join(dir, 'results', 'a.json'), 'utf8')));
+      });
+    });
+    await run.wait();
+    expect(await marker).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'resending' },
+      costUsd: expect.any(Number),
+    });
+    expect(((await marker) as { costUsd: number }).costUsd).toBeGreaterThan(0);
+    expect(run.results().a).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 });
 

@@ -71,7 +71,7 @@ export async function collectResults(
         await port.rawWriter?.writeRaw(jobId, 'response', outcome.raw).catch((error: unknown) => {
           port.logger.warn(`could not keep the raw response of job ${jobId}: ${messageOf(error)}`);
         });
-        const result = resend(batch, port, job, await resultFor(batch, port, job, outcome));
+        const result = await resend(batch, port, job, await resultFor(batch, port, job, outcome));
         if (result && !(await port.sink.record(result))) unwritten.set(jobId, result);
       }
     } catch (error) {
@@ -80,7 +80,7 @@ export async function collectResults(
     if (broken === null) {
       for (const job of batch.jobs) {
         if (port.sink.has(job.id) || batch.isHandedBack(job.id) || unwritten.has(job.id)) continue;
-        const result = resend(batch, port, job, missingResult(batch, port, job));
+        const result = await resend(batch, port, job, missingResult(batch, port, job));
         if (result && !(await port.sink.record(result))) unwritten.set(job.id, result);
       }
       if (unwritten.size === 0) return finish(batch, port);
@@ -216,12 +216,12 @@ function missingResult(batch: ProviderBatch, port: BatchPort, job: NormalizedJob
  * nothing is sent again: the job ends with the stop's resumable reason instead, so that a resume sends it — a stop
  * never turns a retryable outcome into a final one.
  */
-function resend(
+async function resend(
   batch: ProviderBatch,
   port: BatchPort,
   job: NormalizedJob,
   result: JobResult,
-): JobResult | undefined {
+): Promise<JobResult | undefined> {
   let again: NormalizedJob;
   if (result.status === 'invalid' && job.attempt <= job.retryInvalid) {
     again = withRetryNote(job, result.error?.message ?? 'it did not match the schema');
@@ -233,7 +233,7 @@ function resend(
   } else {
     return result;
   }
-  port.sink.chargeAttempt(result);
+  await port.sink.chargeAttempt(result);
   const stop = port.stop.reason;
   if (stop) {
     const { status, error } = stopError(stop);
