@@ -63,18 +63,19 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
   }
   const choice = response.body?.choices?.[0];
   const usage = response.body?.usage ?? {};
+  const tokens = {
+    inputTokens: usage.prompt_tokens ?? 0,
+    outputTokens: usage.completion_tokens ?? 0,
+    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: 0,
+  };
   if (choice?.message?.refusal) {
     return {
       customId,
       status: 'failed',
       error: { code: 'refusal', message: `The model refused: ${choice.message.refusal}` },
       // The request ran and was billed: its tokens count, though the answer is a refusal.
-      billed: {
-        inputTokens: usage.prompt_tokens ?? 0,
-        outputTokens: usage.completion_tokens ?? 0,
-        cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-        cacheWriteTokens: 0,
-      },
+      billed: tokens,
       raw: line,
     };
   }
@@ -92,12 +93,7 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
             : 'The answer is empty: the token budget (maxTokens) was used up before any text. Raise maxTokens.',
       },
       // Billed all the same: the tokens it spent count.
-      billed: {
-        inputTokens: usage.prompt_tokens ?? 0,
-        outputTokens: usage.completion_tokens ?? 0,
-        cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-        cacheWriteTokens: 0,
-      },
+      billed: tokens,
       raw: line,
     };
   }
@@ -106,10 +102,7 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
     status: 'succeeded',
     text,
     content: [{ type: 'text', text }],
-    inputTokens: usage.prompt_tokens ?? 0,
-    outputTokens: usage.completion_tokens ?? 0,
-    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    cacheWriteTokens: 0,
+    ...tokens,
     stopReason: choice?.finish_reason ?? null,
     raw: line,
   };
