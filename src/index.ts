@@ -38,6 +38,7 @@ export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './r
 export { StateFileError } from './store/state-journal.js';
 export type { InferOutput, ResponseSchema } from './structured/schema.js';
 export type {
+  AnthropicRequestOptions,
   Citation,
   FileInput,
   JobInput,
@@ -46,6 +47,8 @@ export type {
   JobStatus,
   MappedCitation,
   Message,
+  OpenAIRequestOptions,
   Progress,
+  ProviderOptions,
   ReasoningEffort,
 } from './types.js';

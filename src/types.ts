@@ -1,3 +1,5 @@
+import type { MessageCreateParamsNonStreaming, OutputConfig } from '@anthropic-ai/sdk/resources/messages';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { ErrorInfo } from './errors.js';
 import type { ProviderName } from './models/registry.js';
 import type { ResponseSchema } from './structured/schema.js';
@@ -47,7 +49,63 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   expectedOutputTokens?: number;
   /** Send a job whose answer did not validate again, with the validation error added, up to this many times. @default 0 */
   retryInvalid?: number;
+  /**
+   * Request body fields batchwise does not set itself, per provider, merged into the body as given (plain JSON):
+   * Anthropic `thinking`, `stop_sequences`, `metadata`, `cache_control`, `service_tier`, `output_config.effort`…;
+   * OpenAI `top_p`, `stop`, `seed`, `user`, `service_tier`, `metadata`, `verbosity`… Only the job's provider's
+   * options are used, so `defaults()` may hold both. A job's options are merged shallowly over the defaults' (a key
+   * the job sets replaces the default's value whole; `undefined` drops it). Keys batchwise owns are refused at
+   * `addJob` with the option to use instead (`max_tokens` → `maxTokens`, `response_format` → `responseModel`, …).
+   * See docs/provider-options.md.
+   *
+   * @example
+   * ```ts
+   * batch.defaults({ model: 'claude-sonnet-4-5', maxTokens: 16_000,
+   *   providerOptions: { anthropic: { thinking: { type: 'enabled', budget_tokens: 8_000 } }, openai: { seed: 7 } } });
+   * ```
+   */
+  providerOptions?: ProviderOptions;
 }
+
+/**
+ * Provider request fields passed through to the body, typed from the official SDKs' own request types without the
+ * fields batchwise sets. Checked again at `addJob`, so a cast cannot smuggle an owned key in.
+ */
+export interface ProviderOptions {
+  anthropic?: AnthropicRequestOptions;
+  openai?: OpenAIRequestOptions;
+}
+
+/** Messages API fields of `@anthropic-ai/sdk`'s `MessageCreateParams`, less those batchwise sets or that are headers. */
+export type AnthropicRequestOptions = Omit<
+  Partial<MessageCreateParamsNonStreaming>,
+  | 'model'
+  | 'messages'
+  | 'system'
+  | 'max_tokens'
+  | 'stream'
+  | 'output_config'
+  | 'user_profile_id'
+  | 'workspace_id'
+> & {
+  /** `effort` only: `format` is batchwise's (`responseModel`). */
+  output_config?: Omit<OutputConfig, 'format'>;
+};
+
+/** Chat Completions fields of `openai`'s `ChatCompletionCreateParams`, less those batchwise sets. */
+export type OpenAIRequestOptions = Omit<
+  Partial<ChatCompletionCreateParamsNonStreaming>,
+  | 'model'
+  | 'messages'
+  | 'max_tokens'
+  | 'max_completion_tokens'
+  | 'response_format'
+  | 'temperature'
+  | 'reasoning_effort'
+  | 'stream'
+  | 'stream_options'
+  | 'n'
+>;
 
 /** The `reasoning_effort` values OpenAI's reasoning models take. */
 export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';

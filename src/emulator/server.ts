@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { messageBatchRoutes } from './anthropic/batches.js';
+import { countTokensRoutes } from './anthropic/count-tokens.js';
 import { authenticate } from './auth.js';
 import type { EmulatorBilling } from './billing.js';
 import { collectBilling } from './billing-report.js';
@@ -59,7 +60,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const routes = [...fileRoutes, ...batchRoutes, ...messageBatchRoutes].map((route) => ({
+const routes = [...fileRoutes, ...batchRoutes, ...messageBatchRoutes, ...countTokensRoutes].map((route) => ({
   route,
   match: compilePath(route.path),
 }));

@@ -8,6 +8,7 @@ import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from 
 import { checkJobId, generatedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
+import { checkProviderOptions } from './provider-options.js';
 
 export const DEFAULT_MAX_TOKENS = 1024;
 /**
@@ -70,6 +71,13 @@ export function normalizeJob(
   }
 
   const reasoningEffort = checkReasoningEffort(input, defaults, model, fail);
+  const providerOptions = checkProviderOptions(
+    input.providerOptions,
+    defaults.providerOptions,
+    model.provider,
+    maxTokens,
+    fail,
+  );
 
   const expectedOutputTokens = input.expectedOutputTokens ?? defaults.expectedOutputTokens;
   if (
@@ -156,6 +164,7 @@ export function normalizeJob(
     temperature,
     maxTokens,
     ...(reasoningEffort !== undefined && { reasoningEffort }),
+    ...(providerOptions !== undefined && { providerOptions }),
     expectedOutputTokens,
     enableCitations,
     content,
@@ -175,6 +184,15 @@ function checkTemperature(
   const own = input.temperature;
   const temperature = own ?? defaults.temperature;
   if (temperature === undefined) return undefined;
+  if (model.provider === 'anthropic') {
+    // Anthropic's API version 2026-10-21, which @anthropic-ai/sdk 1.x sends, removed temperature (a 400 at any
+    // value): a default meant for other models is dropped; one the job asks for itself is an error.
+    if (own === undefined) return undefined;
+    fail(
+      'temperature_unsupported',
+      `${model.name} takes no temperature: Anthropic removed it in API version 2026-10-21, which @anthropic-ai/sdk 1.x sends. Remove it.`,
+    );
+  }
   if (model.temperature === null) {
     // A default meant for other models is dropped; a temperature the job asks for itself is an error.
     if (own === undefined) return undefined;

@@ -4,6 +4,7 @@ import type { JsonSchema, ResponseSchema } from '../structured/schema.js';
 import type { SchemaProblem } from '../structured/schema-problem.js';
 import type { PathPattern } from '../structured/strict-schema.js';
 import type { Message, ReasoningEffort } from '../types.js';
+import type { JsonObject } from './provider-options.js';
 
 export interface NormalizedFile {
   name: string;
@@ -30,6 +31,8 @@ export interface NormalizedJob {
   maxTokens: number;
   /** Only on reasoning models; absent means the provider's default. */
   reasoningEffort?: ReasoningEffort;
+  /** The job's provider's `providerOptions`, defaults merged, checked; merged into the request body. */
+  providerOptions?: JsonObject;
   expectedOutputTokens: number | undefined;
   enableCitations: boolean;
   content: JobContent;

@@ -1,6 +1,7 @@
 import { imageSize } from 'image-size';
 import { PDFParse } from 'pdf-parse';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { thinkingBudget } from '../jobs/provider-options.js';
 import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
 
 /**
@@ -18,7 +19,9 @@ import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
  *   OpenAI by its tile rule (scaled into 2048×2048, shortest side 768, then 512-px tiles: base + per tile, e.g. 85 +
  *   170 for gpt-4o, 2,833 + 5,667 for gpt-4o-mini) or patch rule (32-px patches, at most 1,536, times the model's
  *   multiplier) — an unreadable image counts as the largest;
- * - output: the job's `expectedOutputTokens` when given, else its `maxTokens` (the worst case).
+ * - output: the job's `expectedOutputTokens` when given, else its `maxTokens` (the worst case). Anthropic thinking
+ *   is output too and counts toward `maxTokens`: with `expectedOutputTokens`, its `budget_tokens` is added (capped at
+ *   `maxTokens`), and with adaptive thinking (no budget) the estimate stays at `maxTokens`.
  */
 export interface TokenEstimate {
   inputTokens: number;
@@ -211,5 +214,14 @@ export async function estimateJob(
     else if (kind === 'image') inputTokens += imageTokenEstimate(file, job.provider, job.modelInfo.name);
     // A text file is in the body as text already.
   }
-  return { inputTokens, outputTokens: job.expectedOutputTokens ?? job.maxTokens };
+  return { inputTokens, outputTokens: outputEstimate(job) };
+}
+
+/** The output a job may bill: its answer and, on Claude with thinking on, its thinking. */
+export function outputEstimate(job: NormalizedJob): number {
+  if (job.expectedOutputTokens === undefined) return job.maxTokens;
+  const thinking = job.provider === 'anthropic' ? thinkingBudget(job.providerOptions) : null;
+  if (!thinking) return job.expectedOutputTokens;
+  if (thinking.budget === null) return job.maxTokens;
+  return Math.min(job.maxTokens, job.expectedOutputTokens + thinking.budget);
 }

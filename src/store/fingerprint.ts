@@ -26,6 +26,7 @@ export function jobDigest(job: NormalizedJob): string {
     content,
     schema: job.output?.jsonSchema ?? null,
     retryInvalid: job.retryInvalid,
+    ...(job.providerOptions !== undefined && { providerOptions: job.providerOptions }),
   };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }

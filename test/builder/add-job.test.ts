@@ -95,14 +95,14 @@ const badJobs: [string, JobInput, string, string][] = [
     'first',
   ],
   [
-    'temperature above 1 for Claude',
-    { id: 'j', messages: userMessage('x'), temperature: 1.5 },
-    'temperature_out_of_range',
-    'between 0 and 1',
+    'a temperature on Claude (API version 2026-10-21 removed it)',
+    { id: 'j', messages: userMessage('x'), temperature: 0.5 },
+    'temperature_unsupported',
+    '2026-10-21',
   ],
   [
     'negative temperature',
-    { id: 'j', messages: userMessage('x'), temperature: -0.1 },
+    { id: 'j', messages: userMessage('x'), model: 'gpt-4o', temperature: -0.1 },
     'temperature_out_of_range',
     'Job "j"',
   ],
@@ -267,7 +267,7 @@ describe('builder', () => {
     expect(batch.addCostLimit({ usd: 5 })).toBe(batch);
     expect(batch.addTimeLimit({ seconds: 30, minutes: 1 })).toBe(batch);
     expect(batch.setVerbosity('error')).toBe(batch);
-    expect(batch.addJob({ messages: userMessage('x'), temperature: 0.9 })).toBe(batch);
+    expect(batch.addJob({ messages: userMessage('x'), model: 'gpt-4o', temperature: 0.9 })).toBe(batch);
   });
 
   it('knows dated aliases and models registered by the user', () => {

@@ -12,12 +12,12 @@ const lines = JSON.parse(
 const job = (input: JobInput) => normalizeJob(input, { model: 'claude-haiku-4-5' }, 0, new Set());
 
 describe('toAnthropicRequest', () => {
-  it('maps messages: system turns to `system`, the rest in order, with temperature and max_tokens', () => {
+  it('maps messages: system turns to `system`, the rest in order, with max_tokens and provider options', () => {
     const request = toAnthropicRequest(
       job({
         id: 'j1',
-        temperature: 0.3,
         maxTokens: 50,
+        providerOptions: { anthropic: { stop_sequences: ['END'], metadata: { user_id: 'u-1' } } },
         messages: [
           { role: 'system', content: 'Be brief.' },
           { role: 'system', content: 'Answer in French.' },
@@ -34,20 +34,26 @@ describe('toAnthropicRequest', () => {
       body: {
         model: 'claude-haiku-4-5',
         max_tokens: 50,
-        temperature: 0.3,
         system: 'Be brief.\n\nAnswer in French.',
         messages: [
           { role: 'user', content: 'Hi' },
           { role: 'assistant', content: 'Bonjour' },
           { role: 'user', content: 'Again' },
         ],
+        stop_sequences: ['END'],
+        metadata: { user_id: 'u-1' },
       },
     });
   });
 
-  it('sends the dated model name the job used, and no temperature unless one was set', () => {
+  it('sends the dated model name the job used, and never a temperature (a default one is dropped)', () => {
     const request = toAnthropicRequest(
-      job({ id: 'j', model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'x' }] }),
+      normalizeJob(
+        { id: 'j', model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'x' }] },
+        { temperature: 0 },
+        0,
+        new Set(),
+      ),
       null,
     );
     expect(request.body.model).toBe('claude-haiku-4-5-20251001');

@@ -54,7 +54,7 @@ describe('Batch.run() on Anthropic, end to end', () => {
     });
   });
 
-  it('runs 10 jobs and sends what the job says: system prompt, turns, temperature, max_tokens', async () => {
+  it('runs 10 jobs and sends what the job says: system prompt, turns, max_tokens, provider options', async () => {
     const seen: Record<string, unknown>[] = [];
     emulator.configure({
       respond: ({ body }) => {
@@ -64,7 +64,7 @@ describe('Batch.run() on Anthropic, end to end', () => {
     });
     const batch = withJobs(9).addJob({
       id: 'q9',
-      temperature: 0.5,
+      providerOptions: { anthropic: { stop_sequences: ['END'], metadata: { user_id: 'user-9' } } },
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Hi' },
@@ -78,13 +78,14 @@ describe('Batch.run() on Anthropic, end to end', () => {
     expect(seen.find((body) => body.system)).toEqual({
       model: 'claude-haiku-4-5',
       max_tokens: 100,
-      temperature: 0.5,
       system: 'Be brief.',
       messages: [
         { role: 'user', content: 'Hi' },
         { role: 'assistant', content: 'Hello' },
         { role: 'user', content: 'question 9' },
       ],
+      stop_sequences: ['END'],
+      metadata: { user_id: 'user-9' },
     });
   });
 

@@ -20,6 +20,9 @@ export interface AnthropicBatchRecord {
   cancelRequestedMs: number | null;
   expireCompletedShare: number | null;
   erroredShare: number;
+  /** The `anthropic-version` header of the create: it decides which params fields are accepted. Absent in data
+   * written before it was kept, which were all 2023-06-01. */
+  apiVersion?: string;
   /** Set once the batch has ended and its results (kept as a blob) were written. */
   final: { endedMs: number; counts: ResultCounts } | null;
 }

@@ -53,6 +53,10 @@ function validateRequests(body: unknown, maxRequests: number): StoredRequest[] {
   });
 }
 
+function headerValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
 function requireRecord(context: RouteContext): AnthropicBatchRecord {
   const id = context.params.id!;
   const record = context.state.anthropicBatches.get(id);
@@ -86,6 +90,7 @@ async function createBatch(context: RouteContext): Promise<Reply> {
     cancelRequestedMs: null,
     expireCompletedShare: context.options.expire?.completedShare ?? null,
     erroredShare: context.options.erroredShare,
+    apiVersion: headerValue(context.req.headers['anthropic-version']) ?? '2023-06-01',
     final: null,
   };
   await context.state.anthropicBatches.save(record);

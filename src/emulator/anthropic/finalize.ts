@@ -26,7 +26,8 @@ export async function finalizeAnthropicBatch(
     if (index >= doneCount) {
       result = { type: phase.outcomeOfUnrun };
     } else {
-      const paramsError = anthropicParamsError(params) ?? outputSchemaError(params);
+      const paramsError =
+        anthropicParamsError(params, record.apiVersion ?? '2023-06-01') ?? outputSchemaError(params);
       if (paramsError) {
         result = errored('invalid_request_error', paramsError);
       } else if (unitHash(`${record.id}/${customId}`) < record.erroredShare) {

@@ -1,5 +1,6 @@
-import { randomId } from '../random.js';
-import type { Composed } from './compose.js';
+import { extraFieldError, streamError, thinkingError } from '../anthropic/params-rules.js';
+import { randomId, unitHash } from '../random.js';
+import type { Composed, ComposedThinking } from './compose.js';
 
 /** The `result` of one Anthropic batch results line for a composed answer. */
 export function anthropicResult(composed: Composed, model: string): Record<string, unknown> {
@@ -13,7 +14,7 @@ export function anthropicResult(composed: Composed, model: string): Record<strin
       },
     };
   }
-  const content =
+  const answer =
     composed.kind === 'tool'
       ? [{ type: 'tool_use', id: randomId('toolu_'), name: composed.toolName, input: composed.input }]
       : composed.blocks.map((block) =>
@@ -21,6 +22,9 @@ export function anthropicResult(composed: Composed, model: string): Record<strin
             ? { type: 'text', text: block.text, citations: block.citations }
             : { type: 'text', text: block.text },
         );
+  // With thinking on, the thinking comes first, then the answer; its tokens are output tokens.
+  const thinking = composed.thinking ? thinkingBlocks(composed.thinking) : [];
+  const content = [...thinking, ...answer];
   return {
     type: 'succeeded',
     message: {
@@ -33,7 +37,8 @@ export function anthropicResult(composed: Composed, model: string): Record<strin
       stop_sequence: null,
       usage: {
         input_tokens: composed.inputTokens,
-        output_tokens: composed.outputTokens,
+        output_tokens: composed.outputTokens + composed.reasoningTokens,
+        output_tokens_details: { thinking_tokens: composed.reasoningTokens },
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 0,
       },
@@ -43,9 +48,11 @@ export function anthropicResult(composed: Composed, model: string): Record<strin
 
 /**
  * Checks the real service makes per request, after the batch was accepted: such requests come back `errored`.
- * Returns the error message, or null when the params are acceptable.
+ * Returns the error message, or null when the params are acceptable. `version` is the create's `anthropic-version`.
  */
-export function anthropicParamsError(params: Record<string, unknown>): string | null {
+export function anthropicParamsError(params: Record<string, unknown>, version: string): string | null {
+  const fields = extraFieldError(params, version, 'messages') ?? streamError(params);
+  if (fields) return fields;
   const model = params.model;
   if (typeof model !== 'string' || !model.startsWith('claude-')) return `model: ${String(model)}`;
   const temperature = params.temperature;
@@ -66,5 +73,19 @@ export function anthropicParamsError(params: Record<string, unknown>): string | 
   }
   if ((messages[0] as { role?: unknown }).role !== 'user')
     return 'messages: first message must use the "user" role';
-  return null;
+  return thinkingError(params, version);
+}
+
+/**
+ * The thinking blocks of an answer: a `thinking` block with a summary (empty with `display: "omitted"`) and a
+ * signature; a prompt asking for it (`[redacted thinking]`) also gets a `redacted_thinking` block, so that clients
+ * can be tested against both kinds.
+ */
+function thinkingBlocks(thinking: ComposedThinking): Record<string, unknown>[] {
+  const signature = Buffer.from(`emulated-thinking-${unitHash(thinking.summary)}`).toString('base64');
+  const blocks: Record<string, unknown>[] = [
+    { type: 'thinking', thinking: thinking.omitted ? '' : thinking.summary, signature },
+  ];
+  if (thinking.redacted) blocks.push({ type: 'redacted_thinking', data: signature });
+  return blocks;
 }

@@ -42,6 +42,7 @@ export type Composed =
       /** The text's tokens; reasoning tokens are counted apart. */
       outputTokens: number;
       reasoningTokens: number;
+      thinking?: ComposedThinking | null;
     }
   | {
       kind: 'tool';
@@ -50,15 +51,31 @@ export type Composed =
       inputTokens: number;
       outputTokens: number;
       reasoningTokens: number;
+      thinking?: ComposedThinking | null;
     }
   | { kind: 'error'; statusCode: number; type: string; message: string };
 
+/** What Claude's thinking blocks show: a summary (hidden with `display: "omitted"`), and whether one is redacted. */
+export interface ComposedThinking {
+  summary: string;
+  omitted: boolean;
+  redacted: boolean;
+}
+
 const MAX_CITED_PASSAGES = 8;
 
-export async function compose(view: RequestView, scripted: EmulatedAnswer | undefined): Promise<Composed> {
+/**
+ * The input tokens of a request by the rules of tokens.ts: what a success bills as input, and what Anthropic's
+ * count_tokens endpoint answers for the same request.
+ */
+export async function countInputTokens(view: RequestView): Promise<number> {
   await readPdfs(view.documents);
+  return inputTokensOf(view, await textCounter(view.provider, view.model));
+}
+
+export async function compose(view: RequestView, scripted: EmulatedAnswer | undefined): Promise<Composed> {
   const textTokens = await textCounter(view.provider, view.model);
-  const inputTokens = inputTokensOf(view, textTokens);
+  const inputTokens = await countInputTokens(view);
 
   if (scripted && 'error' in scripted) {
     return {
@@ -76,6 +93,7 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
       inputTokens: scripted.usage?.inputTokens ?? inputTokens,
       outputTokens: scripted.usage?.outputTokens ?? textTokens(scripted.refusal),
       reasoningTokens: view.reasoningTokens,
+      thinking: thinkingOfView(view),
     };
   }
 
@@ -89,6 +107,7 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
       inputTokens: scripted?.usage?.inputTokens ?? inputTokens,
       outputTokens: scripted?.usage?.outputTokens ?? textTokens(JSON.stringify(input)),
       reasoningTokens: view.reasoningTokens,
+      thinking: thinkingOfView(view),
     };
   }
 
@@ -124,6 +143,16 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
     inputTokens: scripted?.usage?.inputTokens ?? inputTokens,
     outputTokens: scripted?.usage?.outputTokens ?? outputTokens,
     reasoningTokens: view.reasoningTokens,
+    thinking: thinkingOfView(view),
+  };
+}
+
+function thinkingOfView(view: RequestView): ComposedThinking | null {
+  if (!view.thinking) return null;
+  return {
+    summary: `Thinking about: ${view.lastUserText.slice(0, 120)}`,
+    omitted: view.thinking.omitted,
+    redacted: view.lastUserText.includes('[redacted thinking]'),
   };
 }
 

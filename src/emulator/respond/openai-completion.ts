@@ -1,3 +1,4 @@
+import { reasoningSamplingError, unrecognizedArgument } from '../openai/body-fields.js';
 import { randomId } from '../random.js';
 import type { Composed } from './compose.js';
 import { isReasoningEffort, isReasoningModel, REASONING_TOKENS } from './reasoning.js';
@@ -58,8 +59,13 @@ export function openaiResponse(composed: Composed, model: string): OpenAIRespons
 /** The per-line 400 the real service writes to the error file, or null when the body is acceptable. */
 export function openaiBodyError(body: Record<string, unknown>): { message: string; param: string } | null {
   const model = typeof body.model === 'string' ? body.model : '';
+  const unknown = unrecognizedArgument(body);
+  if (unknown) return unknown;
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return { message: "Missing required parameter: 'messages'.", param: 'messages' };
+  }
+  if (body.stream === true) {
+    return { message: 'Streaming is not supported in the Batch API.', param: 'stream' };
   }
   if (body.reasoning_effort !== undefined) {
     if (!isReasoningModel(model)) {
@@ -93,6 +99,8 @@ export function openaiBodyError(body: Record<string, unknown>): { message: strin
         param: 'temperature',
       };
     }
+    const sampling = reasoningSamplingError(body);
+    if (sampling) return sampling;
   } else if (
     body.temperature !== undefined &&
     (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 2)

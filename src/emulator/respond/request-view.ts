@@ -1,5 +1,6 @@
 import { isRecord } from '../http.js';
 import { isReasoningModel, reasoningTokensFor } from './reasoning.js';
+import { type ThinkingView, thinkingOf } from './thinking.js';
 
 export interface DocumentView {
   index: number;
@@ -33,8 +34,10 @@ export interface RequestView {
   schema: SchemaView | null;
   /** What is left for the answer's text: for a reasoning model, the budget after its reasoning tokens. */
   maxTokens: number | null;
-  /** OpenAI reasoning models: the reasoning tokens spent before the text (reasoning.ts); else 0. */
+  /** OpenAI reasoning models and Claude with thinking on: the tokens spent before the text; else 0. */
   reasoningTokens: number;
+  /** Claude with `thinking` on (thinking.ts); else null. */
+  thinking: ThinkingView | null;
 }
 
 function emptyView(provider: RequestView['provider'], model: unknown): RequestView {
@@ -50,12 +53,18 @@ function emptyView(provider: RequestView['provider'], model: unknown): RequestVi
     schema: null,
     maxTokens: null,
     reasoningTokens: 0,
+    thinking: null,
   };
 }
 
 export function anthropicView(params: Record<string, unknown>): RequestView {
   const view = emptyView('anthropic', params.model);
   view.maxTokens = typeof params.max_tokens === 'number' ? params.max_tokens : null;
+  view.thinking = thinkingOf(params, view.maxTokens);
+  if (view.thinking) {
+    view.reasoningTokens = view.thinking.tokens;
+    if (view.maxTokens !== null) view.maxTokens -= view.thinking.tokens;
+  }
   if (typeof params.system === 'string') view.system = params.system;
   else if (Array.isArray(params.system)) view.system = params.system.map(blockText).join('\n');
 

@@ -32,9 +32,12 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
       const message = result.message ?? {};
       const content = Array.isArray(message.content) ? message.content : [];
       const usage = message.usage ?? {};
+      // The answer is the text blocks only: `thinking` and `redacted_thinking` blocks (extended thinking) come before
+      // it and are not part of it, though their tokens are in output_tokens and billed.
       const text = content
         .map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : ''))
         .join('');
+      const thought = content.some((b) => b.type === 'thinking' || b.type === 'redacted_thinking');
       const tokens = {
         // Cache writes and reads are input too: the total is their sum.
         inputTokens:
@@ -55,8 +58,9 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
           status: 'failed',
           error: {
             code: 'output_truncated',
-            message:
-              'The answer is empty: the token budget (maxTokens, sent as max_tokens) was used up before any text. Raise maxTokens.',
+            message: thought
+              ? 'The answer is empty: thinking used up the token budget (maxTokens, sent as max_tokens) before any text. Raise maxTokens above thinking.budget_tokens by the length of the answer.'
+              : 'The answer is empty: the token budget (maxTokens, sent as max_tokens) was used up before any text. Raise maxTokens.',
           },
           // Billed all the same: the tokens it spent count.
           billed: tokens,

@@ -29,7 +29,16 @@ export function toAnthropicRequest(job: NormalizedJob, file: Buffer | null): Pro
       params.output_config = { format: { type: 'json_schema', schema: job.output.anthropic } };
     }
   }
-  if (job.temperature !== undefined) params.temperature = job.temperature;
+  // No temperature: Anthropic's API version 2026-10-21 (sent by @anthropic-ai/sdk 1.x) refuses it; addJob drops or
+  // refuses it. Provider options go in as given, `output_config` merged one level so that `effort` sits beside our
+  // `format` (addJob refuses a `format` of theirs).
+  if (job.providerOptions) {
+    const { output_config: outputConfig, ...rest } = job.providerOptions;
+    Object.assign(params, rest);
+    if (outputConfig !== undefined) {
+      params.output_config = { ...(outputConfig as object), ...(params.output_config as object | undefined) };
+    }
+  }
   return { customId: job.id, jobId: job.id, body: params };
 }
 

@@ -32,6 +32,8 @@ export function toOpenAIRequest(job: NormalizedJob, file: Buffer | null): Provid
       json_schema: { name: job.output.name, schema: job.output.strict, strict: true },
     };
   }
+  // Provider options go in as given; addJob refused every key set above.
+  if (job.providerOptions) Object.assign(body, job.providerOptions);
   return { customId: job.id, jobId: job.id, body };
 }
 

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type JobInput, JobValidationError } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+
+/** Refused at addJob with this code, the message naming the job and the given words; nothing sent. */
+function expectRefused(job: JobInput, code: string, ...mentions: string[]) {
+  const batch = batchFor(emulator).defaults({ model: 'claude-haiku-4-5', maxTokens: 4_000 });
+  let thrown: unknown;
+  try {
+    batch.addJob({ id: 'job-7', messages: userMessage('x'), ...job });
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(JobValidationError);
+  const error = thrown as JobValidationError;
+  expect(error.code).toBe(code);
+  expect(error.jobId).toBe('job-7');
+  expect(error.message).toContain('Job "job-7"');
+  for (const mention of mentions) expect(error.message).toContain(mention);
+  expect(emulator.stats().calls).toEqual({});
+}
+
+const anthropic = (options: Record<string, unknown>): JobInput =>
+  ({ providerOptions: { anthropic: options } }) as JobInput;
+const openai = (options: Record<string, unknown>): JobInput =>
+  ({ model: 'gpt-4o-mini', providerOptions: { openai: options } }) as JobInput;
+
+describe('providerOptions at .addJob()', () => {
+  const owned: [string, JobInput, string, string][] = [
+    ['anthropic max_tokens', anthropic({ max_tokens: 10 }), 'anthropic.max_tokens', '`maxTokens`'],
+    ['anthropic model', anthropic({ model: 'claude-opus-4-6' }), 'anthropic.model', '`model`'],
+    ['anthropic system', anthropic({ system: 'x' }), 'anthropic.system', '`system` turn'],
+    ['anthropic messages', anthropic({ messages: [] }), 'anthropic.messages', '`messages`'],
+    ['anthropic stream', anthropic({ stream: true }), 'anthropic.stream', 'do not stream'],
+    [
+      'anthropic output_config.format',
+      anthropic({ output_config: { format: { type: 'json_schema', schema: {} } } }),
+      'anthropic.output_config.format',
+      '`responseModel`',
+    ],
+    ['openai max_tokens', openai({ max_tokens: 10 }), 'openai.max_tokens', '`maxTokens`'],
+    [
+      'openai max_completion_tokens',
+      openai({ max_completion_tokens: 10 }),
+      'openai.max_completion_tokens',
+      '`maxTokens`',
+    ],
+    [
+      'openai response_format',
+      openai({ response_format: { type: 'json_object' } }),
+      'openai.response_format',
+      '`responseModel`',
+    ],
+    ['openai temperature', openai({ temperature: 0.3 }), 'openai.temperature', '`temperature`'],
+    [
+      'openai reasoning_effort (one way to set it: reasoningEffort)',
+      { ...openai({ reasoning_effort: 'low' }), model: 'gpt-5-mini' },
+      'openai.reasoning_effort',
+      '`reasoningEffort`',
+    ],
+    ['openai n', openai({ n: 3 }), 'openai.n', 'one answer per job'],
+    ['openai custom_id', openai({ custom_id: 'x' }), 'openai.custom_id', '`id`'],
+  ];
+  for (const [name, job, key, fix] of owned) {
+    it(`refuses ${name}, a key batchwise owns, naming the job, the key and the fix`, () => {
+      expectRefused(job, 'owned_provider_option', `providerOptions.${key}`, fix);
+    });
+  }
+
+  it('refuses the sampling parameters Anthropic API version 2026-10-21 removed', () => {
+    for (const key of ['temperature', 'top_p', 'top_k']) {
+      expectRefused(anthropic({ [key]: 0.5 }), 'unsupported_provider_option', key, '2026-10-21');
+    }
+  });
+
+  it('refuses values that are not plain JSON', () => {
+    expectRefused(
+      anthropic({ metadata: { user_id: () => 'x' } }),
+      'invalid_provider_option',
+      'metadata.user_id',
+    );
+    expectRefused(openai({ seed: Number.NaN }), 'invalid_provider_option', 'openai.seed is NaN');
+    expectRefused(openai({ metadata: { at: new Date(0) } }), 'invalid_provider_option', 'is a Date');
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expectRefused(openai({ metadata: loop }), 'invalid_provider_option', 'refers to itself');
+    expectRefused(
+      { providerOptions: { gemini: {} } } as unknown as JobInput,
+      'invalid_provider_option',
+      'unknown provider',
+    );
+  });
+
+  it('checks Anthropic thinking against maxTokens, which it counts toward', () => {
+    expectRefused(
+      anthropic({ thinking: { type: 'enabled', budget_tokens: 512 } }),
+      'invalid_thinking',
+      'at least 1024',
+    );
+    expectRefused(
+      anthropic({ thinking: { type: 'enabled', budget_tokens: 4_000 } }),
+      'invalid_thinking',
+      'below maxTokens (4000)',
+    );
+    expectRefused(
+      anthropic({ thinking: { type: 'adaptive' }, tool_choice: { type: 'any' } }),
+      'invalid_thinking',
+      'tool_choice',
+    );
+  });
+
+  it('merges a job over the defaults shallowly, per provider; undefined drops a default key', () => {
+    const batch = batchFor(emulator)
+      .defaults({
+        model: 'claude-haiku-4-5',
+        maxTokens: 8_000,
+        providerOptions: {
+          anthropic: {
+            thinking: { type: 'enabled', budget_tokens: 2_000 },
+            metadata: { user_id: 'default-user' },
+            stop_sequences: ['STOP'],
+          },
+          openai: { seed: 7, user: 'default-user' },
+        },
+      })
+      .addJob({
+        id: 'claude',
+        messages: userMessage('x'),
+        providerOptions: {
+          anthropic: { thinking: { type: 'adaptive' }, stop_sequences: undefined },
+          openai: { seed: 99 },
+        },
+      })
+      .addJob({
+        id: 'gpt',
+        model: 'gpt-4o-mini',
+        maxTokens: 100,
+        messages: userMessage('x'),
+        providerOptions: { openai: { top_p: 0.5 } },
+      });
+    return batch.dryRun().then((report) => {
+      const claude = report.jobs.find((j) => j.jobId === 'claude')!.request as {
+        params: Record<string, unknown>;
+      };
+      // The job's thinking replaced the default's whole (no budget_tokens left over); stop_sequences dropped.
+      expect(claude.params.thinking).toEqual({ type: 'adaptive' });
+      expect(claude.params.metadata).toEqual({ user_id: 'default-user' });
+      expect(claude.params).not.toHaveProperty('stop_sequences');
+      expect(claude.params).not.toHaveProperty('seed');
+      const gpt = report.jobs.find((j) => j.jobId === 'gpt')!.request as { body: Record<string, unknown> };
+      expect(gpt.body).toMatchObject({ seed: 7, user: 'default-user', top_p: 0.5, max_tokens: 100 });
+      expect(gpt.body).not.toHaveProperty('thinking');
+    });
+  });
+
+  it('puts output_config.effort beside the responseModel format', async () => {
+    const report = await batchFor(emulator)
+      .addJob({
+        id: 'j',
+        model: 'claude-opus-4-6',
+        messages: userMessage('Vendor: Acme'),
+        responseModel: z.object({ vendor: z.string() }),
+        providerOptions: { anthropic: { output_config: { effort: 'low' } } },
+      })
+      .dryRun();
+    const params = (report.jobs[0]!.request as { params: { output_config: Record<string, unknown> } }).params;
+    expect(params.output_config.effort).toBe('low');
+    expect(params.output_config.format).toMatchObject({ type: 'json_schema' });
+  });
+
+  it('keeps a copy: changing the caller object after addJob changes nothing', async () => {
+    const metadata = { user_id: 'first' };
+    const batch = batchFor(emulator).addJob({
+      id: 'j',
+      model: 'claude-haiku-4-5',
+      messages: userMessage('x'),
+      providerOptions: { anthropic: { metadata } },
+    });
+    metadata.user_id = 'changed';
+    const report = await batch.dryRun();
+    expect((report.jobs[0]!.request as { params: { metadata: unknown } }).params.metadata).toEqual({
+      user_id: 'first',
+    });
+  });
+});
