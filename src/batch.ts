@@ -82,6 +82,10 @@ export interface RunOptions {
   wait?: boolean;
 }
 
+/** Token-count requests in flight at once in `dryRun({ countTokens })`: well under Anthropic's lowest tier's rate. */
+const DEFAULT_COUNT_CONCURRENCY = 4;
+const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new ConfigurationError(
@@ -252,8 +256,16 @@ export class Batch<T = never> {
    * batches, estimated tokens and cost per job, batch and in total, and which jobs a cost limit would stop. With
    * `sample` (e.g. 0.01), that share of the jobs (at least one) is first run for real and the total extrapolated from
    * their actual usage; their results are kept (they were paid for) and are in the report.
+   *
+   * With `countTokens`, the input tokens of Anthropic jobs are counted exactly by Anthropic's token-counting endpoint
+   * (`POST /v1/messages/count_tokens`, free but rate-limited, never a batch) instead of bounded offline: this needs
+   * the Anthropic API key and sends one request per Anthropic job, `concurrency` (default 4) at a time, retrying 429
+   * and 5xx answers. OpenAI has no counting endpoint; its input is counted offline with its real tokenizer either
+   * way. Each job's `inputTokensSource` says which it got.
    */
-  async dryRun(options: { sample?: number } = {}): Promise<DryRunReport> {
+  async dryRun(
+    options: { sample?: number; countTokens?: boolean | { concurrency?: number } } = {},
+  ): Promise<DryRunReport> {
     if (this.jobs.length === 0)
       throw new ConfigurationError('no_jobs', 'dryRun() needs at least one job: call addJob() first.');
     const sample = options.sample;
@@ -263,13 +275,25 @@ export class Batch<T = never> {
         `Expected \`sample\` to be a share above 0 and at most 1, got \`${String(sample)}\`.`,
       );
     }
-    const providers = await this.preflight(sample !== undefined);
+    const counting = options.countTokens;
+    const concurrency =
+      typeof counting === 'object' && counting !== null
+        ? positiveInteger('countTokens.concurrency', counting.concurrency ?? DEFAULT_COUNT_CONCURRENCY)
+        : DEFAULT_COUNT_CONCURRENCY;
+    const providers = await this.preflight(sample !== undefined, Boolean(counting));
     const report = await dryRun({
       jobs: this.jobs,
       providers,
       itemsPerBatch: this.itemsPerBatch,
       costLimitUsd: this.costLimitUsd,
       prices: this.options.prices ?? {},
+      ...(counting && {
+        countTokens: {
+          concurrency,
+          retry: { ...DEFAULT_RETRY, ...this.options.retry },
+          logger: this.logger,
+        },
+      }),
     });
     if (sample !== undefined) {
       if (this.started || this.sampling) {
@@ -412,7 +436,7 @@ export class Batch<T = never> {
       costLimitUsd,
       prices: this.options.prices ?? {},
       poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
-      retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000, ...this.options.retry },
+      retry: { ...DEFAULT_RETRY, ...this.options.retry },
       maxRetries: this.options.maxRetries ?? 1,
       ...(this.options.enqueuedTokenLimit && { enqueuedTokenLimit: this.options.enqueuedTokenLimit }),
       journal: new RunJournal(state?.journal),
@@ -433,9 +457,12 @@ export class Batch<T = never> {
     return run;
   }
 
-  /** The checks before anything is sent or estimated: keys (when sending), prices under a limit, citable PDFs. */
-  private async preflight(sending: boolean): Promise<Map<ProviderName, BatchProvider>> {
-    const providers = this.providers(sending);
+  /**
+   * The checks before anything is sent or estimated: keys (when sending, and Anthropic's when counting tokens),
+   * prices under a limit, citable PDFs.
+   */
+  private async preflight(sending: boolean, counting = false): Promise<Map<ProviderName, BatchProvider>> {
+    const providers = this.providers(sending, counting);
     this.checkPrices();
     await checkCitablePdfs(this.jobs);
     return providers;
@@ -459,12 +486,13 @@ export class Batch<T = never> {
   }
 
   /** The providers the jobs need; their keys are required only when something will be sent. */
-  private providers(sending: boolean): Map<ProviderName, BatchProvider> {
+  private providers(sending: boolean, counting: boolean): Map<ProviderName, BatchProvider> {
     const needed = new Set(this.jobs.map((job) => job.provider));
     const providers = new Map<ProviderName, BatchProvider>();
     if (needed.has('anthropic')) {
       const given = this.options.anthropic?.apiKey;
-      const apiKey = sending ? requireKey(given, 'ANTHROPIC_API_KEY', 'Anthropic', 'anthropic') : given;
+      const apiKey =
+        sending || counting ? requireKey(given, 'ANTHROPIC_API_KEY', 'Anthropic', 'anthropic') : given;
       providers.set(
         'anthropic',
         anthropicProvider({ ...this.options.anthropic, ...(apiKey !== undefined && { apiKey }) }),

@@ -124,6 +124,12 @@ export interface BatchProvider {
     tag: SubmissionTag,
     signal?: AbortSignal,
   ): Promise<{ ref: ProviderBatchRef; confirmed: boolean }[]>;
+  /**
+   * The exact input tokens of a request body, by the provider's token-counting endpoint (Anthropic's
+   * `POST /v1/messages/count_tokens`: free, rate-limited, never a batch). Providers without one (OpenAI) leave it
+   * out; their estimates count with the real tokenizer offline.
+   */
+  countTokens?(body: Record<string, unknown>, signal?: AbortSignal): Promise<number>;
   /** Frees what the batch left at the provider (OpenAI: its input file) once its results are safe. */
   cleanup?(ref: ProviderBatchRef, signal?: AbortSignal): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { loadFile } from '../content/load-file.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
 import { estimateJob } from '../pricing/estimate.js';
 import { batchCost, type PriceTable, sumCosts } from '../pricing/prices.js';
@@ -7,6 +8,9 @@ import type { BatchProvider } from '../providers/provider.js';
 import type { JobResult } from '../types.js';
 import { customIdOf, newSubmissionId } from './machine/provider-batch.js';
 import { planBatches } from './plan-batches.js';
+import type { RetryOptions } from './run-config.js';
+import { Semaphore } from './semaphore.js';
+import { withRetry } from './with-retry.js';
 
 /** One job as a dry run sees it. */
 export interface DryRunJob {
@@ -19,7 +23,13 @@ export interface DryRunJob {
    * `custom_id` carrying its batch's submission id as a run sends it (a run draws its own submission ids).
    */
   request: Record<string, unknown>;
+  /** Exact when `inputTokensSource` is `counted`; otherwise an upper estimate (docs/cost.md). */
   estimatedInputTokens: number;
+  /**
+   * `counted`: by the provider's token-counting endpoint (`dryRun({ countTokens: true })`, Anthropic jobs);
+   * `estimated`: offline (OpenAI: the real tokenizer; Claude: a measured bound).
+   */
+  inputTokensSource: 'counted' | 'estimated';
   estimatedOutputTokens: number;
   /** Null when the model has no known price. */
   estimatedCostUsd: number | null;
@@ -62,53 +72,104 @@ export interface DryRunInput {
   itemsPerBatch: number;
   costLimitUsd: number | undefined;
   prices: PriceTable;
+  /** Count input tokens with the providers' counting endpoints (where there is one) instead of estimating them. */
+  countTokens?: TokenCounting;
 }
 
-/** Builds every request and estimate, one file at a time; sends nothing. */
+export interface TokenCounting {
+  /** Count requests in flight at once. */
+  concurrency: number;
+  retry: Required<RetryOptions>;
+  logger: Logger;
+}
+
+/**
+ * Builds every request and estimate, one file at a time; sends nothing but, with `countTokens`, token-count
+ * requests (at most `concurrency` at once, retried like other reads).
+ */
 export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
   const planned = planBatches(input.jobs, {
     itemsPerBatch: input.itemsPerBatch,
     limitsFor: (provider) => input.providers.get(provider)!.limits,
   });
-  const jobs: DryRunJob[] = [];
-  const batches: DryRunBatch[] = [];
-  let committed = 0;
+  const counting = input.countTokens;
+  const slots = new Semaphore(counting?.concurrency ?? 1);
+  const built: {
+    job: NormalizedJob;
+    entry: Omit<DryRunJob, 'estimatedCostUsd' | 'stoppedByCostLimit'>;
+    counted?: Promise<number>;
+  }[] = [];
+  const submissionIds = new Map<number, string>();
   for (const batch of planned) {
     const provider = input.providers.get(batch.provider)!;
     const submissionId = newSubmissionId();
-    const costs: (number | null)[] = [];
+    submissionIds.set(batch.index, submissionId);
     for (const job of batch.jobs) {
       const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
       const request = provider.toRequest(job, file);
       const estimate = await estimateJob(job, request.body, file);
-      const cost = batchCost(job.model, job.provider, estimate, input.prices);
-      costs.push(cost);
-      let stopped = false;
-      if (input.costLimitUsd !== undefined && cost !== null) {
-        stopped = committed + cost > input.costLimitUsd + 1e-12;
-        if (!stopped) committed += cost;
+      let counted: Promise<number> | undefined;
+      if (counting && provider.countTokens) {
+        const count = provider.countTokens.bind(provider);
+        await slots.acquire();
+        counted = withRetry(
+          `Token count of job ${job.id}`,
+          () => count(request.body),
+          counting.retry,
+          counting.logger,
+        ).finally(() => slots.release());
+        // Awaited below in job order; until then a failure must not count as unhandled.
+        counted.catch(() => undefined);
       }
-      jobs.push({
-        jobId: job.id,
-        provider: job.provider,
-        model: job.model,
-        batchIndex: batch.index,
-        request: provider.toWire({ ...request, customId: customIdOf(submissionId, job.id) }),
-        estimatedInputTokens: estimate.inputTokens,
-        estimatedOutputTokens: estimate.outputTokens,
-        estimatedCostUsd: cost,
-        stoppedByCostLimit: stopped,
+      built.push({
+        job,
+        ...(counted && { counted }),
+        entry: {
+          jobId: job.id,
+          provider: job.provider,
+          model: job.model,
+          batchIndex: batch.index,
+          request: provider.toWire({ ...request, customId: customIdOf(submissionId, job.id) }),
+          estimatedInputTokens: estimate.inputTokens,
+          inputTokensSource: 'estimated',
+          estimatedOutputTokens: estimate.outputTokens,
+        },
       });
     }
-    batches.push({
-      index: batch.index,
-      submissionId,
-      provider: batch.provider,
-      model: batch.model,
-      jobIds: batch.jobs.map((job) => job.id),
-      estimatedCostUsd: sumCosts(costs),
-    });
   }
+
+  const jobs: DryRunJob[] = [];
+  const costsByBatch = new Map<number, (number | null)[]>();
+  let committed = 0;
+  for (const { job, entry, counted } of built) {
+    if (counted) {
+      entry.estimatedInputTokens = await counted;
+      entry.inputTokensSource = 'counted';
+    }
+    const cost = batchCost(
+      job.model,
+      job.provider,
+      { inputTokens: entry.estimatedInputTokens, outputTokens: entry.estimatedOutputTokens },
+      input.prices,
+    );
+    let stopped = false;
+    if (input.costLimitUsd !== undefined && cost !== null) {
+      stopped = committed + cost > input.costLimitUsd + 1e-12;
+      if (!stopped) committed += cost;
+    }
+    const costs = costsByBatch.get(entry.batchIndex) ?? [];
+    costs.push(cost);
+    costsByBatch.set(entry.batchIndex, costs);
+    jobs.push({ ...entry, estimatedCostUsd: cost, stoppedByCostLimit: stopped });
+  }
+  const batches: DryRunBatch[] = planned.map((batch) => ({
+    index: batch.index,
+    submissionId: submissionIds.get(batch.index)!,
+    provider: batch.provider,
+    model: batch.model,
+    jobIds: batch.jobs.map((job) => job.id),
+    estimatedCostUsd: sumCosts(costsByBatch.get(batch.index) ?? []),
+  }));
   return {
     jobs,
     batches,

@@ -23,6 +23,23 @@ export interface AnthropicProviderOptions {
 
 type BatchParams = Anthropic.Messages.Batches.BatchCreateParams;
 
+/**
+ * The fields of a Messages body the token-counting endpoint takes (`MessageCountTokensParams` of the SDK):
+ * everything that is input. `max_tokens`, `metadata`, `stop_sequences`, `service_tier` and the like shape the output
+ * or the billing, not the count, and the endpoint refuses them.
+ */
+const COUNT_TOKENS_FIELDS = [
+  'model',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'output_config',
+  'cache_control',
+  'speed',
+] as const;
+
 /** Anthropic Message Batches through `@anthropic-ai/sdk`. */
 export function anthropicProvider(options: AnthropicProviderOptions = {}): BatchProvider {
   let client: Anthropic | undefined;
@@ -54,6 +71,19 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
         return { provider: 'anthropic', id: batch.id };
       } catch (error) {
         throw toProviderError('Anthropic', 'batch create', error, { mutating: true });
+      }
+    },
+
+    async countTokens(body, signal) {
+      const params = Object.fromEntries(
+        COUNT_TOKENS_FIELDS.filter((field) => body[field] !== undefined).map((field) => [field, body[field]]),
+      ) as unknown as Anthropic.Messages.MessageCountTokensParams;
+      try {
+        // A read: the SDK's own retries (429 and 5xx, after retry-after) are fine here.
+        const counted = await sdk().messages.countTokens(params, { signal });
+        return counted.input_tokens;
+      } catch (error) {
+        throw toProviderError('Anthropic', 'token count', error);
       }
     },
 
