@@ -1,6 +1,6 @@
 /**
- * What a batch will cost before it runs, and a limit it never passes: a dry run (no network), a sampled dry run,
- * then the real run under the limit — against the built-in emulator.
+ * What a batch will cost before it runs, and a limit it never passes: a dry run (no network), one with exact token
+ * counts, a sampled dry run, then the real run under the limit — against the built-in emulator.
  *
  *   npm run example:cost
  */
@@ -41,6 +41,16 @@ console.log(
 );
 console.log(
   `  first request as it would be sent: ${JSON.stringify(estimate.jobs[0]!.request).slice(0, 120)}…`,
+);
+
+// Exact Claude input counts from Anthropic's token-counting endpoint (free, needs the key; OpenAI stays offline).
+const counted = await makeBatch().dryRun({ countTokens: true });
+const claudeInput = (report: typeof estimate) =>
+  report.jobs
+    .filter((job) => job.provider === 'anthropic')
+    .reduce((sum, job) => sum + job.estimatedInputTokens, 0);
+console.log(
+  `counted dry run: Claude input ${claudeInput(counted)} tokens counted exactly, against an offline bound of ${claudeInput(estimate)}`,
 );
 
 const sampled = await makeBatch().dryRun({ sample: 0.1 });

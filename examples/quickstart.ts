@@ -25,7 +25,7 @@ const batch = new Batch({
   maxConcurrent: 3,
   anthropic: { apiKey: 'emulator-key', baseURL: emulator.anthropicBaseURL },
   poll: { initialMs: 200, maxMs: 1_000 },
-}).defaults({ model: 'claude-haiku-4-5', temperature: 0, maxTokens: 256 });
+}).defaults({ model: 'claude-haiku-4-5', maxTokens: 256 });
 
 for (let i = 0; i < JOBS; i++) {
   batch.addJob({

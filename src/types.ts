@@ -19,7 +19,10 @@ export type FileInput =
 /** Settings a job may take from `defaults()` or set itself. */
 export interface JobSettings<S extends ResponseSchema | undefined = ResponseSchema | undefined> {
   model?: string;
-  /** Within the model's range (Claude 0–1, GPT 0–2). Reasoning models take none: a default temperature is dropped. */
+  /**
+   * Within the model's range (GPT 0–2). Reasoning models and Claude take none (Anthropic's API version 2026-10-21,
+   * which @anthropic-ai/sdk 1.x sends, removed it): a default temperature is dropped for them, a job's own refused.
+   */
   temperature?: number;
   /**
    * A positive integer at most the model's output maximum. On reasoning models (gpt-5 family, o-series) it is

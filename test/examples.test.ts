@@ -36,6 +36,11 @@ describe('examples run as documented', () => {
       timeout: 60_000,
     });
     expect(stdout).toMatch(/dry run: 40 jobs in \d+ provider batches/);
+    const counts = /Claude input (\d+) tokens counted exactly, against an offline bound of (\d+)/.exec(
+      stdout,
+    );
+    expect(Number(counts![1])).toBeGreaterThan(0);
+    expect(Number(counts![1])).toBeLessThanOrEqual(Number(counts![2]));
     const spent = /spent \$([\d.]+) of \$0\.05/.exec(stdout);
     expect(Number(spent![1])).toBeLessThanOrEqual(0.05);
   }, 60_000);
