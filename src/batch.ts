@@ -5,6 +5,7 @@ import { pdfHasText } from './content/pdf-text.js';
 import { ConfigurationError, JobValidationError } from './errors.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
+import { mergeProviderOptions } from './jobs/provider-options.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
 import type { ProviderName } from './models/registry.js';
 import { hasPrice, type PriceTable, sumCosts } from './pricing/prices.js';
@@ -156,13 +157,18 @@ export class Batch<T = never> {
   }
 
   /**
-   * Settings every later job takes unless it sets its own. Calls merge. A `responseModel` here types the
-   * `parsedResponse` of the results.
+   * Settings every later job takes unless it sets its own. Calls merge (`providerOptions` per provider, key by key).
+   * A `responseModel` here types the `parsedResponse` of the results.
    */
   defaults<S extends ResponseSchema | undefined = undefined>(
     settings: JobSettings<S>,
   ): Batch<T | InferOutput<S>> {
-    this.settings = { ...this.settings, ...settings };
+    const providerOptions = mergeProviderOptions(this.settings.providerOptions, settings.providerOptions);
+    this.settings = {
+      ...this.settings,
+      ...settings,
+      ...(providerOptions !== undefined && { providerOptions }),
+    };
     return this as unknown as Batch<T | InferOutput<S>>;
   }
 

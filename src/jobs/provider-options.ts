@@ -86,6 +86,23 @@ export function checkProviderOptions(
   return JSON.parse(JSON.stringify(merged)) as JsonObject;
 }
 
+/**
+ * Two `providerOptions` merged per provider, shallowly (the later's keys win): how a second `defaults()` call adds to
+ * the first. Anything that is not an object is kept as given, for `addJob` to refuse.
+ */
+export function mergeProviderOptions(
+  base: ProviderOptions | undefined,
+  next: ProviderOptions | undefined,
+): ProviderOptions | undefined {
+  if (!isPlainObject(base) || !isPlainObject(next)) return next === undefined ? base : next;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [provider, options] of Object.entries(next)) {
+    const before = merged[provider];
+    merged[provider] = isPlainObject(before) && isPlainObject(options) ? { ...before, ...options } : options;
+  }
+  return merged as ProviderOptions;
+}
+
 function checkShape(options: unknown, name: string, fail: Fail): void {
   if (options === undefined) return;
   if (!isPlainObject(options))

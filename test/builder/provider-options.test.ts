@@ -161,6 +161,18 @@ describe('providerOptions at .addJob()', () => {
     });
   });
 
+  it('a second defaults() call adds to the first, per provider, key by key', async () => {
+    const report = await batchFor(emulator)
+      .defaults({ model: 'gpt-4o-mini', providerOptions: { openai: { seed: 7, user: 'a' } } })
+      .defaults({ providerOptions: { openai: { user: 'b' }, anthropic: { metadata: { user_id: 'c' } } } })
+      .addJob({ id: 'j', messages: userMessage('x') })
+      .dryRun();
+    expect((report.jobs[0]!.request as { body: Record<string, unknown> }).body).toMatchObject({
+      seed: 7,
+      user: 'b',
+    });
+  });
+
   it('puts output_config.effort beside the responseModel format', async () => {
     const report = await batchFor(emulator)
       .addJob({

@@ -127,6 +127,34 @@ describe('parseAnthropicResult', () => {
     });
   });
 
+  it('thinking and redacted_thinking blocks are not the answer; their tokens are in output_tokens', () => {
+    const line = (content: unknown[], stopReason: string) => ({
+      custom_id: 'sub_think',
+      result: {
+        type: 'succeeded',
+        message: {
+          content,
+          stop_reason: stopReason,
+          usage: {
+            input_tokens: 20,
+            output_tokens: 1_300,
+            output_tokens_details: { thinking_tokens: 1_200 },
+          },
+        },
+      },
+    });
+    const thinking = { type: 'thinking', thinking: 'Let me add {"total": 1}.', signature: 'c2ln' };
+    const redacted = { type: 'redacted_thinking', data: 'ZW5j' };
+    expect(
+      parseAnthropicResult(line([thinking, redacted, { type: 'text', text: '{"total": 2}' }], 'end_turn')),
+    ).toMatchObject({ status: 'succeeded', text: '{"total": 2}', inputTokens: 20, outputTokens: 1_300 });
+    expect(parseAnthropicResult(line([thinking, redacted], 'max_tokens'))).toMatchObject({
+      status: 'failed',
+      error: { code: 'output_truncated', message: expect.stringMatching(/thinking used up/) },
+      billed: { outputTokens: 1_300 },
+    });
+  });
+
   it('an errored line keeps the provider type and message', () => {
     expect(parseAnthropicResult(lines.errored)).toMatchObject({
       customId: 'job-00002',

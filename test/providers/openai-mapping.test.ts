@@ -85,6 +85,29 @@ describe('toOpenAIRequest and toJsonlLine', () => {
     ).toThrow(/reasoningEffort must be one of "minimal", "low", "medium", "high", got "max"/);
   });
 
+  it('adds provider options after its own fields, and only the openai ones', () => {
+    const request = toOpenAIRequest(
+      job({
+        id: 'j',
+        maxTokens: 50,
+        messages: [{ role: 'user', content: 'Hi' }],
+        providerOptions: {
+          openai: { seed: 7, stop: ['END'], metadata: { team: 'a' } },
+          anthropic: { stop_sequences: ['X'] },
+        },
+      }),
+      null,
+    );
+    expect(request.body).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      max_tokens: 50,
+      seed: 7,
+      stop: ['END'],
+      metadata: { team: 'a' },
+    });
+  });
+
   it('gives reasoning models max_completion_tokens and no temperature', () => {
     for (const model of ['gpt-5', 'gpt-5-mini', 'o3', 'o4-mini']) {
       const request = toOpenAIRequest(
