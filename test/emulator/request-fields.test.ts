@@ -138,6 +138,18 @@ describe('Anthropic count_tokens', () => {
     expect(counted.input_tokens).toBe(message.usage.input_tokens);
   });
 
+  it('counts tool definitions as input', async () => {
+    const base = { model: 'claude-haiku-4-5', messages: [{ role: 'user' as const, content: 'Weather?' }] };
+    const tool = {
+      name: 'get_weather',
+      description: 'The weather in a city',
+      input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } },
+    };
+    const without = await clients.anthropic.messages.countTokens(base);
+    const withTool = await clients.anthropic.messages.countTokens({ ...base, tools: [tool] });
+    expect(withTool.input_tokens).toBeGreaterThan(without.input_tokens + 10);
+  });
+
   it('refuses what count_tokens does not take, and unknown fields, with a 400 at once', async () => {
     const base = { model: 'claude-haiku-4-5', messages: [{ role: 'user' as const, content: 'x' }] };
     const refusal = async (body: Record<string, unknown>) => {

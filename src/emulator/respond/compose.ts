@@ -184,7 +184,9 @@ function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
       textTokens(document.text) +
       (document.kind === 'pdf' ? (document.pages?.length ?? 1) * PDF_PAGE_TOKENS : 0);
   }
-  if (view.schema) tokens += textTokens(JSON.stringify(view.schema.schema));
+  // Tool definitions are read as input (a forced tool's schema among them); other schemas count on their own.
+  if (view.toolsText) tokens += textTokens(view.toolsText);
+  if (view.schema && view.schema.via !== 'tool') tokens += textTokens(JSON.stringify(view.schema.schema));
   return Math.max(tokens, 1);
 }
 

@@ -32,6 +32,8 @@ export interface RequestView {
   documents: DocumentView[];
   imageCount: number;
   schema: SchemaView | null;
+  /** Anthropic `tools` as sent (JSON): tool definitions are input the model reads. */
+  toolsText: string;
   /** What is left for the answer's text: for a reasoning model, the budget after its reasoning tokens. */
   maxTokens: number | null;
   /** OpenAI reasoning models and Claude with thinking on: the tokens spent before the text; else 0. */
@@ -51,6 +53,7 @@ function emptyView(provider: RequestView['provider'], model: unknown): RequestVi
     documents: [],
     imageCount: 0,
     schema: null,
+    toolsText: '',
     maxTokens: null,
     reasoningTokens: 0,
     thinking: null,
@@ -112,6 +115,7 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
   if (isRecord(format) && format.type === 'json_schema' && isRecord(format.schema)) {
     view.schema = { name: 'output', schema: format.schema, via: 'output_config' };
   }
+  if (Array.isArray(params.tools) && params.tools.length > 0) view.toolsText = JSON.stringify(params.tools);
   const choice = params.tool_choice;
   if (isRecord(choice) && choice.type === 'tool' && Array.isArray(params.tools)) {
     const tool = params.tools.find((t) => isRecord(t) && t.name === choice.name);
