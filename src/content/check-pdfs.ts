@@ -1,13 +1,14 @@
 import { JobValidationError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { maxPdfPages } from './file-limits.js';
+import { encryptedPdfMessage } from './inspect-file.js';
 import { loadFile } from './load-file.js';
 import { isPdfProblem, readPdf } from './read-pdf.js';
 
 /**
  * The PDF rules that need the whole document parsed, checked before anything is sent or estimated (`run()`,
- * `dryRun()`): `addJob` is synchronous and reads only a PDF's head and tail. Refuses encrypted PDFs
- * (`encrypted_pdf`), PDFs no reader can parse (`corrupt_pdf`), more pages than the job's provider and model take
+ * `dryRun()`): `addJob` is synchronous and reads only a PDF's head and tail. Refuses encrypted PDFs that `addJob`
+ * could not see as such (`encrypted_pdf`), PDFs no reader can parse (`corrupt_pdf`), more pages than the job's provider and model take
  * (`too_many_pages`), and an image-only PDF under citations (`citations_need_text_pdf`).
  */
 export async function checkPdfs(jobs: readonly NormalizedJob[]): Promise<void> {
@@ -20,10 +21,7 @@ export async function checkPdfs(jobs: readonly NormalizedJob[]): Promise<void> {
     const read = await readPdf(await loadFile(file));
     if (isPdfProblem(read)) {
       if (read.kind === 'encrypted') {
-        fail(
-          'encrypted_pdf',
-          `${file.name} is encrypted (a password or permission restrictions). Providers take only standard PDFs without passwords or encryption: save an unencrypted copy (e.g. print to PDF, or qpdf --decrypt).`,
-        );
+        fail('encrypted_pdf', encryptedPdfMessage(file.name));
       }
       fail(
         'corrupt_pdf',

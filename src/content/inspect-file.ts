@@ -23,7 +23,13 @@ export interface InspectedFile {
 }
 
 export interface FileProblem {
-  code: 'empty_file' | 'unsupported_file_type' | 'file_type_mismatch' | 'corrupt_image' | 'corrupt_pdf';
+  code:
+    | 'empty_file'
+    | 'unsupported_file_type'
+    | 'file_type_mismatch'
+    | 'corrupt_image'
+    | 'corrupt_pdf'
+    | 'encrypted_pdf';
   message: string;
 }
 
@@ -34,11 +40,17 @@ const TEXT_READ_LIMIT = 32 * 1024 * 1024;
 const IMAGE_HEADER_BYTES = 256 * 1024;
 /** Readers look for `%%EOF` in the last 1,024 bytes (ISO 32000-1, 7.5.5, implementation note); a cut file has none. */
 const PDF_TAIL_BYTES = 1_024;
+/**
+ * Where a PDF's trailer dictionary (or cross-reference stream dictionary) is: near the end, and for a linearized file
+ * also near the start. Neither is ever encrypted, so its `/Encrypt` entry can be seen without parsing.
+ */
+const PDF_TRAILER_BYTES = 64 * 1024;
+const ENCRYPT_ENTRY = /\/Encrypt\s*(\d+\s+\d+\s+R|<<)/;
 
 /**
  * Finds a file's type from its bytes (magic numbers; text = valid UTF-8 without NUL bytes) and refuses what no
  * provider takes: empty files, unsupported bytes, a `mediaType` the bytes contradict, images whose size cannot be
- * read, PDFs cut short. A contradicting extension is not an error: extensions of downloads and scans often lie, so
+ * read, PDFs cut short, PDFs whose trailer names an encryption dictionary. A contradicting extension is not an error: extensions of downloads and scans often lie, so
  * the bytes win and the caller logs {@link InspectedFile.warning}. Synchronous (it runs in `addJob`) and reads only
  * what it needs: the head, a PDF's tail, an image's header, a text file whole.
  */
@@ -115,11 +127,20 @@ export function inspectFile(
           message: `${name} is not a complete PDF: it has no %%EOF end marker in its last ${PDF_TAIL_BYTES} bytes (cut short, e.g. by a failed download). Download or export it again.`,
         };
       }
+      const trailer = Buffer.from(bytes.read(Math.max(0, size - PDF_TRAILER_BYTES), size)).toString('latin1');
+      if (ENCRYPT_ENTRY.test(trailer) || ENCRYPT_ENTRY.test(Buffer.from(head).toString('latin1'))) {
+        return { code: 'encrypted_pdf', message: encryptedPdfMessage(name) };
+      }
     }
     return inspected;
   } finally {
     bytes.close();
   }
+}
+
+/** The refusal of an encrypted PDF, here and when the PDF is parsed before sending. */
+export function encryptedPdfMessage(name: string): string {
+  return `${name} is encrypted (a password or permission restrictions). Providers take only standard PDFs without passwords or encryption: save an unencrypted copy (e.g. print to PDF, or qpdf --decrypt).`;
 }
 
 export function isFileProblem(value: InspectedFile | FileProblem): value is FileProblem {

@@ -107,7 +107,7 @@ describe('.addJob() types a file by its bytes', () => {
     );
   });
 
-  it('empty files, unsupported bytes, unreadable images and PDFs cut short are refused at addJob', async () => {
+  it('empty files, unsupported bytes, unreadable images, PDFs cut short or encrypted are refused at addJob', async () => {
     const empty = join(dir, 'empty.pdf');
     await writeFile(empty, '');
     refusedAt(
@@ -144,6 +144,13 @@ describe('.addJob() types a file by its bytes', () => {
       'Job "cut"',
       '%%EOF',
     );
+    refusedAt(
+      () =>
+        haiku().addJob({ id: 'enc', file: { data: makeEncryptedPdf(), name: 'locked.pdf' }, prompt: 'p' }),
+      'encrypted_pdf',
+      'Job "enc"',
+      'locked.pdf is encrypted',
+    );
     expect(emulator.stats().calls).toEqual({});
   });
 
@@ -160,10 +167,10 @@ describe('.addJob() types a file by its bytes', () => {
 });
 
 describe('PDFs are parsed before anything is sent (run() and dryRun())', () => {
-  it('an encrypted PDF', async () => {
+  it('an encrypted PDF whose trailer addJob could not read as such', async () => {
     const batch = haiku().addJob({
       id: 'enc',
-      file: { data: makeEncryptedPdf(), name: 'locked.pdf' },
+      file: { data: makeEncryptedPdf({ commented: true }), name: 'locked.pdf' },
       prompt: 'p',
     });
     await refusedBeforeSending(batch, 'encrypted_pdf', 'Job "enc"', 'locked.pdf', 'unencrypted copy');

@@ -33,9 +33,10 @@ export async function makePagesPdf(count: number, size: [number, number] = [612,
 
 /**
  * A minimal encrypted PDF, written by hand: one page, and a trailer whose /Encrypt names a standard security handler
- * (RC4, 40-bit) whose password check no reader can pass without a password. pdf-lib cannot encrypt.
+ * (RC4, 40-bit) whose password check no reader can pass without a password. pdf-lib cannot encrypt. `commented`
+ * puts a comment between the key and its value (valid PDF syntax), which only a real parser reads past.
  */
-export function makeEncryptedPdf(): Buffer {
+export function makeEncryptedPdf(options: { commented?: boolean } = {}): Buffer {
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -51,6 +52,6 @@ export function makeEncryptedPdf(): Buffer {
   const xref = body.length;
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 4 0 R /ID [<${'ab'.repeat(16)}> <${'ab'.repeat(16)}>] >>\nstartxref\n${xref}\n%%EOF\n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt ${options.commented ? '% the key\n' : ''}4 0 R /ID [<${'ab'.repeat(16)}> <${'ab'.repeat(16)}>] >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
 }
