@@ -36,9 +36,6 @@ export function typeByMediaType(mediaType: string): FileType | undefined {
   return BY_MEDIA_TYPE.get(mediaType.toLowerCase());
 }
 
-/** How many leading bytes {@link sniffType} and {@link describeBytes} look at. */
-export const SNIFF_BYTES = 16;
-
 /**
  * The type of a file by its magic number: `%PDF-`, PNG, JPEG, GIF87a/89a, RIFF…WEBP. Undefined for anything else,
  * which may still be text (see {@link isText}).

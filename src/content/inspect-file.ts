@@ -96,7 +96,7 @@ export function inspectFile(
     ) {
       return {
         code: 'file_type_mismatch',
-        message: `mediaType says ${declared.mediaType}, but the bytes of ${name} are ${describeBytes(head) === 'binary data of no supported type' ? 'text' : describeBytes(head)}. Pass mediaType: '${type.mediaType}', or leave mediaType out (the type is read from the bytes).`,
+        message: `mediaType says ${declared.mediaType}, but the bytes of ${name} are ${type.kind === 'text' ? 'text' : describeBytes(head)}. Pass mediaType: '${type.mediaType}', or leave mediaType out (the type is read from the bytes).`,
       };
     }
     const warning =

@@ -35,6 +35,7 @@ const PATCH_MODELS: [RegExp, number][] = [
 ];
 const MAX_PATCHES = 1_536;
 
+/** OpenAI image tokens for a model and `detail` (`auto` counts as `high`): its tile rule or its patch rule. */
 export function openaiImageTokens(width: number, height: number, model: string, detail: string): number {
   const name = model.replace(/^ft:/, '');
   const multiplier = PATCH_MODELS.find(([pattern]) => pattern.test(name))?.[1];
