@@ -132,7 +132,7 @@ export async function pdfTokenEstimate(
   const read = await readPdf(data);
   if (isPdfProblem(read)) {
     // Unreadable here does not mean unreadable to the provider: assume a long document rather than a cheap one.
-    return 100 * Math.max(PDF_PAGE_MIN_TOKENS, imageTokens(8_000, 8_000, provider, model));
+    return 100 * Math.max(PDF_PAGE_MIN_TOKENS, imageTokens(8_000, 3_000, provider, model));
   }
   let tokens = 0;
   for (const page of read.pages) {
@@ -163,8 +163,10 @@ const UNKNOWN_PATCH_MULTIPLIER = 2.46;
 
 /** An image file's input tokens from its header's pixel size; an unreadable header counts as the largest image. */
 export function imageTokenEstimate(data: Buffer, provider: 'anthropic' | 'openai', model: string): number {
+  // The costliest shape, should the header be unreadable: 8000 × 3000 fills OpenAI's 2048 × 768 (8 tiles, 1,536
+  // patches) and is past Anthropic's pixel cap.
   let width = 8_000;
-  let height = 8_000;
+  let height = 3_000;
   try {
     const size = imageSize(new Uint8Array(data));
     if (size.width && size.height) ({ width, height } = size);

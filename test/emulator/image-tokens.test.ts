@@ -126,4 +126,17 @@ describe('the emulator bills images by each provider’s documented rule', () =>
     const patches = await openaiInput('gpt-4.1-mini', { none: null, square: imageUrl(square) });
     expect(patches.square! - patches.none!).toBe(Math.ceil(1024 * 1.62));
   });
+
+  it('an image it cannot see (a URL) is not refused and costs the most an image can', async () => {
+    const t = await openaiInput('gpt-4o', {
+      none: null,
+      url: { type: 'image_url', image_url: { url: 'https://example.com/scan.png' } },
+    });
+    expect(t.url! - t.none!).toBe(85 + 8 * 170); // 2048 × 768: 4 × 2 tiles
+    const a = await anthropicInput('claude-haiku-4-5', {
+      none: null,
+      url: { type: 'image', source: { type: 'url', url: 'https://example.com/scan.png' } },
+    });
+    expect(a.url! - a.none!).toBe(1_534);
+  });
 });

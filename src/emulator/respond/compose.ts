@@ -147,8 +147,12 @@ function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
       ? openaiImageTokens(width, height, view.model, detail ?? 'auto')
       : anthropicImageTokens(width, height, view.model);
   for (const image of view.images) {
-    const size = imageDimensions(image.data);
-    if (size) tokens += imageTokens(size.width, size.height, image.detail);
+    // An image the emulator cannot see (a URL, a file id) costs the most an image can: 8000 × 3000 fills OpenAI's
+    // 2048 × 768 (8 tiles, 1,536 patches); a square fills Anthropic's 1.15 megapixels within its 1,568-px edge.
+    const largest =
+      view.provider === 'openai' ? { width: 8_000, height: 3_000 } : { width: 8_000, height: 8_000 };
+    const size = (image.data && imageDimensions(image.data)) ?? largest;
+    tokens += imageTokens(size.width, size.height, image.detail);
   }
   for (const document of view.documents) {
     tokens += textTokens(document.text);

@@ -15,6 +15,7 @@ const MB = 1024 * 1024;
 export async function anthropicFileError(view: RequestView): Promise<string | null> {
   const manyImages = view.images.length > 20;
   for (const image of view.images) {
+    if (image.data === null) continue;
     const at = `${image.path}.image.source.base64`;
     if (image.data.length === 0) return `${at}: image cannot be empty`;
     const encoded = Math.ceil(image.data.length / 3) * 4;
@@ -63,6 +64,7 @@ export async function openaiFileError(
   view: RequestView,
 ): Promise<{ message: string; param: string; code: string } | null> {
   for (const image of view.images) {
+    if (image.data === null) continue;
     if (image.data.length > 20 * MB || imageFormat(image.data) === null || !imageDimensions(image.data)) {
       return {
         message: `You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one the following formats: ${OPENAI_FORMATS}.`,

@@ -20,8 +20,11 @@ export interface DocumentView {
 }
 
 export interface ImageView {
-  /** The decoded bytes; empty when the source was not base64 data. */
-  data: Buffer;
+  /**
+   * The decoded bytes of a base64 source (Anthropic) or data URL (OpenAI); null for a URL or a file id, which the
+   * emulator cannot fetch: such an image is not checked and is billed as the largest image.
+   */
+  data: Buffer | null;
   /** The media type the request declares. */
   mediaType: string | null;
   /** OpenAI `image_url.detail`; null on Anthropic. */
@@ -90,9 +93,9 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
         const source = isRecord(block.source) ? block.source : {};
         view.images.push({
           data:
-            source.type === 'base64' && typeof source.data === 'string'
-              ? Buffer.from(source.data, 'base64')
-              : Buffer.alloc(0),
+            source.type === 'base64'
+              ? Buffer.from(typeof source.data === 'string' ? source.data : '', 'base64')
+              : null,
           mediaType: typeof source.media_type === 'string' ? source.media_type : null,
           detail: null,
           path,
@@ -170,7 +173,7 @@ export function openaiView(body: Record<string, unknown>): RequestView {
         const image = isRecord(part.image_url) ? part.image_url : {};
         const url = typeof image.url === 'string' ? image.url : '';
         view.images.push({
-          data: decodeDataUrl(url) ?? Buffer.alloc(0),
+          data: url.startsWith('data:') ? (decodeDataUrl(url) ?? Buffer.alloc(0)) : null,
           mediaType: /^data:([^;,]*)/.exec(url)?.[1] ?? null,
           detail: typeof image.detail === 'string' ? image.detail : 'auto',
           path,
