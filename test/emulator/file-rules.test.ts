@@ -67,7 +67,14 @@ describe('the emulator refuses images and PDFs as Anthropic documents it', () =>
       pages101: { blocks: [pdf(pages101)] },
       pages101OnOneMillionContext: { blocks: [pdf(pages101)], model: 'claude-sonnet-4-6' },
       pagesAcrossDocuments: { blocks: [pdf(await makePagesPdf(60)), pdf(await makePagesPdf(41))] },
+      images101: { blocks: Array.from({ length: 101 }, () => image(makePng(8, 8))) },
+      images101OnOneMillionContext: {
+        blocks: Array.from({ length: 101 }, () => image(makePng(8, 8))),
+        model: 'claude-sonnet-4-6',
+      },
     });
+    expect(errorMessage(byId.images101)).toContain('A maximum of 100 images');
+    expect(byId.images101OnOneMillionContext?.type).toBe('succeeded');
     expect(byId.fine?.type).toBe('succeeded');
     expect(byId.manySmallEnough?.type).toBe('succeeded');
     expect(byId.pages101OnOneMillionContext?.type).toBe('succeeded');

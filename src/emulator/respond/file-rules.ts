@@ -9,10 +9,16 @@ const MB = 1024 * 1024;
  *
  * Anthropic ("Images and vision", "PDF support"): an image at most 5 MB (of base64: the reported message counts the
  * encoded bytes), 8000×8000 px, 2000×2000 px when the request has more than 20 images, of the media type it declares;
+ * at most 100 images a request (600 on models with a 1M-token context window);
  * PDFs standard (no passwords or encryption), at most 100 pages per request on models with a 200k-token context
  * window and 600 on the others. Messages as users have reported them (third-party reports, docs/emulator.md).
  */
 export async function anthropicFileError(view: RequestView): Promise<string | null> {
+  const maxImages = anthropicMaxPages(view.model);
+  if (view.images.length > maxImages) {
+    // The limit is documented; this wording is ours (no report of the real message was found).
+    return `messages: A maximum of ${maxImages} images may be provided in one request; this request has ${view.images.length}.`;
+  }
   const manyImages = view.images.length > 20;
   for (const image of view.images) {
     if (image.data === null) continue;
@@ -47,7 +53,7 @@ export async function anthropicFileError(view: RequestView): Promise<string | nu
   return null;
 }
 
-/** Claude models with a 1M-token context window take 600 PDF pages; the rest (200k) take 100. */
+/** Claude models with a 1M-token context window take 600 PDF pages and 600 images; the rest (200k) take 100. */
 function anthropicMaxPages(model: string): number {
   return /^claude-(opus|sonnet)-(4-[6-9]|[5-9])/.test(model) ? 600 : 100;
 }
