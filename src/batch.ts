@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadFile } from './content/load-file.js';
-import { pdfHasText } from './content/pdf-text.js';
-import { ConfigurationError, JobValidationError } from './errors.js';
+import { checkPdfs } from './content/check-pdfs.js';
+import { ConfigurationError } from './errors.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { mergeProviderOptions } from './jobs/provider-options.js';
@@ -220,6 +219,9 @@ export class Batch<T = never> {
   /** Adds a job, checking every rule now: a bad job throws a {@link JobValidationError} naming it and the fix. */
   addJob<S extends ResponseSchema | undefined = undefined>(job: JobInput<S>): Batch<T | InferOutput<S>> {
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
+    if (normalized.content.kind === 'file' && normalized.content.file.warning) {
+      this.logger.warn(`Job "${normalized.id}": ${normalized.content.file.warning}`);
+    }
     this.jobs.push(normalized);
     this.jobIds.add(normalized.id);
     return this as unknown as Batch<T | InferOutput<S>>;
@@ -465,12 +467,12 @@ export class Batch<T = never> {
 
   /**
    * The checks before anything is sent or estimated: keys (when sending, and Anthropic's when counting tokens),
-   * prices under a limit, citable PDFs.
+   * prices under a limit, PDFs (encrypted, unreadable, too many pages, no text to cite).
    */
   private async preflight(sending: boolean, counting = false): Promise<Map<ProviderName, BatchProvider>> {
     const providers = this.providers(sending, counting);
     this.checkPrices();
-    await checkCitablePdfs(this.jobs);
+    await checkPdfs(this.jobs);
     return providers;
   }
 
@@ -527,21 +529,6 @@ function redact<R>(report: R, keys: (string | undefined)[]): R {
     }
   }
   return changed ? (JSON.parse(text) as R) : report;
-}
-
-/** Citations quote a PDF's text: an image-only PDF has none, which is refused before anything is sent. */
-async function checkCitablePdfs(jobs: NormalizedJob[]): Promise<void> {
-  for (const job of jobs) {
-    if (!job.enableCitations || job.content.kind !== 'file' || job.content.file.kind !== 'pdf') continue;
-    if (!(await pdfHasText(await loadFile(job.content.file)))) {
-      throw new JobValidationError(
-        'citations_need_text_pdf',
-        `Job "${job.id}": citations need a text PDF, and ${job.content.file.name} has no extractable text (a scan?). ` +
-          'Drop enableCitations for it, or OCR it first.',
-        { jobId: job.id },
-      );
-    }
-  }
 }
 
 function requireKey(given: string | undefined, variable: string, provider: string, option: string): string {

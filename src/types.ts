@@ -10,7 +10,15 @@ export interface Message {
   content: string;
 }
 
-/** A file given to a job: a path, or bytes with a name and media type. */
+/**
+ * A file given to a job: a path, or bytes with a name. Its type (PDF, PNG, JPEG, GIF, WebP or UTF-8 text) is read
+ * from its bytes: an extension that says otherwise is logged as a warning and the bytes win; a `mediaType` that says
+ * otherwise is refused (`file_type_mismatch`). `name` is the document title providers see. See docs/files.md.
+ *
+ * @example
+ * batch.addJob({ file: './invoice.pdf', prompt: 'Extract the invoice' });
+ * batch.addJob({ file: { data: pngBytes, name: 'receipt.png' }, prompt: 'Total?' });
+ */
 export type FileInput =
   | string
   | { path: string; name?: string; mediaType?: string }

@@ -18,3 +18,19 @@ export const FILE_LIMITS: Record<ProviderName, { perFile: Record<FileKind, numbe
 export function wireBytes(kind: FileKind, size: number): number {
   return kind === 'text' ? size : Math.ceil(size / 3) * 4;
 }
+
+/**
+ * The largest side of an image a provider takes, in pixels; null when none is documented. Anthropic refuses images
+ * above 8000×8000 px (2000×2000 in requests with more than 20 images, which a batchwise job never has: one file per
+ * job). OpenAI documents no pixel limit: it scales images down.
+ */
+export const IMAGE_MAX_PIXELS: Record<ProviderName, number | null> = { anthropic: 8_000, openai: null };
+
+/**
+ * PDF pages per request. Anthropic: 100 on models with a 200k-token context window, 600 on the 1M-context ones
+ * (Claude Opus and Sonnet 4.6 and later); OpenAI: 100 (with 32 MB of file content).
+ */
+export function maxPdfPages(provider: ProviderName, model: string): number {
+  if (provider === 'openai') return 100;
+  return /^claude-(opus|sonnet)-(4-[6-9]|[5-9])/.test(model) ? 600 : 100;
+}

@@ -19,8 +19,9 @@ export type { BilledRequest, BilledTokens, BilledTotals, EmulatorBilling } from 
 export type { BatchLimits, EmulatorOptions, FaultKind, FaultRule, LineValidator } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { EmulatedAnswer, EmulatedRequest, RespondHook, TokenUsage } from './respond/answer.js';
+export { anthropicImageTokens, openaiImageTokens } from './respond/image-tokens.js';
 export type { TextCounter } from './respond/tokens.js';
-export { IMAGE_TOKENS, PDF_PAGE_TOKENS, textCounter } from './respond/tokens.js';
+export { textCounter } from './respond/tokens.js';
 export type { Emulator, EmulatorSettings } from './server.js';
 export { startEmulator } from './server.js';
 export type { EmulatorStats } from './state.js';

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { FILE_LIMITS, wireBytes } from '../content/file-limits.js';
-import { fileTypeOf, SUPPORTED_EXTENSIONS } from '../content/file-type.js';
+import { FILE_LIMITS, IMAGE_MAX_PIXELS, wireBytes } from '../content/file-limits.js';
+import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type ModelInfo, requireModel } from '../models/registry.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
@@ -117,10 +117,20 @@ export function normalizeJob(
     const { perFile, perRequest } = FILE_LIMITS[model.provider];
     const { file } = content;
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-    if (file.size > perFile[file.kind]) {
+    // Anthropic counts an image's 5 MB in base64 bytes (the size its refusal reports).
+    const counted =
+      file.kind === 'image' && model.provider === 'anthropic' ? wireBytes(file.kind, file.size) : file.size;
+    if (counted > perFile[file.kind]) {
       fail(
         'file_too_large',
-        `${file.name} is ${mb(file.size)}; ${model.provider} takes ${file.kind} files up to ${mb(perFile[file.kind])}.`,
+        `${file.name} is ${mb(counted)}${counted !== file.size ? ' in base64' : ''}; ${model.provider} takes ${file.kind} files up to ${mb(perFile[file.kind])}.`,
+      );
+    }
+    const maxPixels = IMAGE_MAX_PIXELS[model.provider];
+    if (file.image && maxPixels !== null && Math.max(file.image.width, file.image.height) > maxPixels) {
+      fail(
+        'image_too_large',
+        `${file.name} is ${file.image.width}×${file.image.height} px; ${model.provider} refuses images larger than ${maxPixels}×${maxPixels} px. Scale it down (Claude reads at most 1568 px on the long edge anyway).`,
       );
     }
     if (wireBytes(file.kind, file.size) > perRequest) {
@@ -277,29 +287,25 @@ function checkFile(file: FileInput, fail: (code: string, message: string) => nev
       fail('invalid_file', '`file.data` must be a Buffer or Uint8Array.');
     if (typeof file.name !== 'string' || !file.name)
       fail('invalid_file', '`file.name` is needed with `file.data`.');
-    const type = fileTypeOf(file.name, file.mediaType) ?? unsupported(file.name, file.mediaType, fail);
+    const inspected = checkedType(inspectFile({ data: file.data }, file.name, file.mediaType), fail);
     return {
       name: file.name,
-      kind: type.kind,
-      mediaType: type.mediaType,
+      kind: inspected.type.kind,
+      mediaType: inspected.type.mediaType,
       path: null,
       data: file.data,
       size: file.data.length,
+      ...(inspected.image && { image: inspected.image }),
+      ...(inspected.warning && { warning: inspected.warning }),
     };
   }
   const path = typeof file === 'string' ? file : file?.path;
   if (typeof path !== 'string' || !path)
     fail('invalid_file', '`file` must be a path or { path } or { data, name }.');
   const name = (typeof file === 'object' && file.name) || basename(path!);
-  const type =
-    fileTypeOf(name, typeof file === 'object' ? file.mediaType : undefined) ??
-    unsupported(name, undefined, fail);
-  let size = 0;
   try {
     accessSync(path!, constants.R_OK);
-    const stat = statSync(path!);
-    if (!stat.isFile()) fail('file_not_found', `${path} is not a file.`);
-    size = stat.size;
+    if (!statSync(path!).isFile()) fail('file_not_found', `${path} is not a file.`);
   } catch (cause) {
     if (cause instanceof JobValidationError) throw cause;
     fail(
@@ -307,16 +313,32 @@ function checkFile(file: FileInput, fail: (code: string, message: string) => nev
       `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}. Check the path.`,
     );
   }
-  return { name, kind: type.kind, mediaType: type.mediaType, path: path!, data: null, size };
+  let inspected: ReturnType<typeof inspectFile>;
+  try {
+    inspected = inspectFile({ path: path! }, name, typeof file === 'object' ? file.mediaType : undefined);
+  } catch (cause) {
+    return fail(
+      'file_not_found',
+      `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}. Check the path.`,
+    );
+  }
+  const checked = checkedType(inspected, fail);
+  return {
+    name,
+    kind: checked.type.kind,
+    mediaType: checked.type.mediaType,
+    path: path!,
+    data: null,
+    size: checked.size,
+    ...(checked.image && { image: checked.image }),
+    ...(checked.warning && { warning: checked.warning }),
+  };
 }
 
-function unsupported(
-  name: string,
-  mediaType: string | undefined,
+function checkedType(
+  inspected: ReturnType<typeof inspectFile>,
   fail: (code: string, message: string) => never,
-): never {
-  return fail(
-    'unsupported_file_type',
-    `${mediaType ?? name} is not a supported file type. Supported: ${SUPPORTED_EXTENSIONS.join(' ')}.`,
-  );
+): Exclude<ReturnType<typeof inspectFile>, { code: string }> {
+  if (isFileProblem(inspected)) return fail(inspected.code, inspected.message);
+  return inspected;
 }

@@ -14,6 +14,10 @@ export interface NormalizedFile {
   path: string | null;
   data: Uint8Array | null;
   size: number;
+  /** Images: the pixel size read from the header at `addJob`. */
+  image?: { width: number; height: number };
+  /** The file's name claimed another type than its bytes (which win); logged as a warning by `addJob`. */
+  warning?: string;
 }
 
 export type JobContent =

@@ -1,5 +1,5 @@
 import { imageSize } from 'image-size';
-import { PDFParse } from 'pdf-parse';
+import { isPdfProblem, readPdf } from '../content/read-pdf.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { thinkingBudget } from '../jobs/provider-options.js';
 import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
@@ -12,13 +12,16 @@ import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
  * - text, Claude (no offline tokenizer): `min(UTF-8 bytes, 2 × o200k + ½ per non-ASCII character)` per string, plus
  *   8 tokens a message and 8 a request — a bound measured on test/fixtures/token-corpus;
  * - either provider: never below `ceil(UTF-8 bytes / 3)` of the request body's JSON, the former rule;
- * - PDFs: each page as an image plus its text: max(3,000 per page, 1,600 per page + text), the top of Anthropic's
- *   documented 1,500–3,000 tokens per page;
+ * - PDFs: both providers put each page into context as its text plus an image of the page. Per page: its text by
+ *   the provider's text rule, plus the page's image tokens at the largest resolution the provider could render it
+ *   at (the image rules below scale a large image down, so this is the most a page image can cost, whatever the
+ *   provider's undocumented rendering resolution); at least 3,000 tokens a page, the top of Anthropic's documented
+ *   1,500–3,000 tokens per page. An unreadable PDF counts as 100 pages of the largest image;
  * - images: Anthropic `max(width × height / 750, 28-px patches)` after scaling to at most 1.15 megapixels (about
  *   1,600 tokens; 3.75 megapixels, 4,784 tokens, for Claude Opus 4.7);
  *   OpenAI by its tile rule (scaled into 2048×2048, shortest side 768, then 512-px tiles: base + per tile, e.g. 85 +
  *   170 for gpt-4o, 2,833 + 5,667 for gpt-4o-mini) or patch rule (32-px patches, at most 1,536, times the model's
- *   multiplier) — an unreadable image counts as the largest;
+ *   multiplier); a model in neither table by the larger of both rules — an unreadable image counts as the largest;
  * - output: the job's `expectedOutputTokens` when given, else its `maxTokens` (the worst case). Anthropic thinking
  *   is output too and counts toward `maxTokens`: with `expectedOutputTokens`, its `budget_tokens` is added (capped at
  *   `maxTokens`), and with adaptive thinking (no budget) the estimate stays at `maxTokens`.
@@ -114,45 +117,75 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export const PDF_PAGE_IMAGE_TOKENS = 1_600;
-export const PDF_PAGE_MAX_TOKENS = 3_000;
+/** The floor of a PDF page's tokens: the top of Anthropic's documented 1,500–3,000 tokens per page. */
+export const PDF_PAGE_MIN_TOKENS = 3_000;
+/** A page rendered this many pixels per point is past every provider's image cap, so it costs the most it can. */
+const LARGEST_RENDER = 50;
 
+/**
+ * A PDF's input tokens: per page its text (by `textCount`) plus an image of the page at the most it can cost, at
+ * least {@link PDF_PAGE_MIN_TOKENS}.
+ */
 export async function pdfTokenEstimate(
   data: Buffer,
+  provider: 'anthropic' | 'openai',
+  model: string,
   textCount: (text: string) => Promise<number> | number = textTokenEstimate,
 ): Promise<number> {
-  const parser = new PDFParse({ data: new Uint8Array(data) });
-  try {
-    const { pages } = await parser.getText();
-    let text = 0;
-    for (const page of pages) text += await textCount(page.text);
-    return Math.max(pages.length * PDF_PAGE_MAX_TOKENS, pages.length * PDF_PAGE_IMAGE_TOKENS + text);
-  } catch {
+  const read = await readPdf(data);
+  if (isPdfProblem(read)) {
     // Unreadable here does not mean unreadable to the provider: assume a long document rather than a cheap one.
-    return 100 * PDF_PAGE_MAX_TOKENS;
-  } finally {
-    await parser.destroy();
+    return 100 * Math.max(PDF_PAGE_MIN_TOKENS, imageTokens(8_000, 3_000, provider, model));
   }
+  let tokens = 0;
+  for (const page of read.pages) {
+    const image = imageTokens(
+      Math.max(1, page.widthPt) * LARGEST_RENDER,
+      Math.max(1, page.heightPt) * LARGEST_RENDER,
+      provider,
+      model,
+    );
+    tokens += Math.max(PDF_PAGE_MIN_TOKENS, image + (await textCount(page.text)));
+  }
+  return tokens;
 }
 
-const OPENAI_TILES: Record<string, { base: number; tile: number }> = {
-  'gpt-4o-mini': { base: 2_833, tile: 5_667 },
-};
-const OPENAI_PATCH_MULTIPLIER: Record<string, number> = {
-  'gpt-4.1-mini': 1.62,
-  'gpt-4.1-nano': 2.46,
-  'o4-mini': 1.72,
-};
+const OPENAI_TILES: [RegExp, { base: number; tile: number }][] = [
+  [/^gpt-4o-mini/, { base: 2_833, tile: 5_667 }],
+  [/^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5(-chat)?$|gpt-5-20|o1|o3)/, { base: 85, tile: 170 }],
+];
+const OPENAI_PATCH_MULTIPLIER: [RegExp, number][] = [
+  [/^gpt-4\.1-mini/, 1.62],
+  [/^gpt-4\.1-nano/, 2.46],
+  [/^gpt-5-mini/, 1.62],
+  [/^gpt-5-nano/, 2.46],
+  [/^o4-mini/, 1.72],
+];
+/** For a model in neither table: the largest multiplier known, besides the tile rule at gpt-4o's rates. */
+const UNKNOWN_PATCH_MULTIPLIER = 2.46;
 
+/** An image file's input tokens from its header's pixel size; an unreadable header counts as the largest image. */
 export function imageTokenEstimate(data: Buffer, provider: 'anthropic' | 'openai', model: string): number {
+  // The costliest shape, should the header be unreadable: 8000 × 3000 fills OpenAI's 2048 × 768 (8 tiles, 1,536
+  // patches) and is past Anthropic's pixel cap.
   let width = 8_000;
-  let height = 8_000;
+  let height = 3_000;
   try {
     const size = imageSize(new Uint8Array(data));
     if (size.width && size.height) ({ width, height } = size);
   } catch {
     // keep the largest
   }
+  return imageTokens(width, height, provider, model);
+}
+
+/** An image's input tokens by its provider's documented rule (see the module's notes), on the high side. */
+export function imageTokens(
+  width: number,
+  height: number,
+  provider: 'anthropic' | 'openai',
+  model: string,
+): number {
   if (provider === 'anthropic') {
     // Scaled to at most ~1,600 tokens (1.15 MP); Claude Opus 4.7 reads up to 4,784 tokens (2,576 px on the long edge).
     const maxPixels = /opus-4-7/.test(model) ? 4_784 * 784 : 1_150_000;
@@ -162,12 +195,22 @@ export function imageTokenEstimate(data: Buffer, provider: 'anthropic' | 'openai
     // Anthropic's two documented forms: about w × h / 750, or one token per 28-px patch after padding to 28 px.
     return Math.ceil(Math.max((w * h) / 750, Math.ceil(w / 28) * Math.ceil(h / 28)));
   }
-  const multiplier = OPENAI_PATCH_MULTIPLIER[model];
-  if (multiplier) {
-    const patches = Math.min(1_536, Math.ceil(width / 32) * Math.ceil(height / 32));
-    return Math.ceil(patches * multiplier);
-  }
-  const { base, tile } = OPENAI_TILES[model] ?? { base: 85, tile: 170 };
+  const name = model.replace(/^ft:/, '');
+  const multiplier = OPENAI_PATCH_MULTIPLIER.find(([pattern]) => pattern.test(name))?.[1];
+  if (multiplier !== undefined) return patchTokens(width, height, multiplier);
+  const tiles = OPENAI_TILES.find(([pattern]) => pattern.test(name))?.[1];
+  if (tiles) return tileTokens(width, height, tiles);
+  return Math.max(
+    tileTokens(width, height, { base: 85, tile: 170 }),
+    patchTokens(width, height, UNKNOWN_PATCH_MULTIPLIER),
+  );
+}
+
+function patchTokens(width: number, height: number, multiplier: number): number {
+  return Math.ceil(Math.min(1_536, Math.ceil(width / 32) * Math.ceil(height / 32)) * multiplier);
+}
+
+function tileTokens(width: number, height: number, { base, tile }: { base: number; tile: number }): number {
   let w = width;
   let h = height;
   const fit = Math.min(1, 2048 / Math.max(w, h));
@@ -210,8 +253,8 @@ export async function estimateJob(
               countTokens(await loadEncoding(encodingForModel(job.model)), text),
             )
         : async (text: string) => Math.max(textTokenEstimate(text), await claudeTextTokenBound(text));
-    if (kind === 'pdf') inputTokens += await pdfTokenEstimate(file, textCount);
-    else if (kind === 'image') inputTokens += imageTokenEstimate(file, job.provider, job.modelInfo.name);
+    if (kind === 'pdf') inputTokens += await pdfTokenEstimate(file, job.provider, job.model, textCount);
+    else if (kind === 'image') inputTokens += imageTokenEstimate(file, job.provider, job.model);
     // A text file is in the body as text already.
   }
   return { inputTokens, outputTokens: outputEstimate(job) };

@@ -12,6 +12,7 @@ import {
   registerModel,
 } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { makePdf } from '../helpers/pdf.js';
 
 let emulator: Emulator;
 let dir: string;
@@ -21,8 +22,9 @@ beforeAll(async () => {
   emulator = await startEmulator();
   dir = await mkdtemp(join(tmpdir(), 'batchwise-addjob-'));
   pdfPath = join(dir, 'doc.pdf');
-  await writeFile(pdfPath, '%PDF-1.4 tiny');
-  await writeFile(join(dir, 'notes.docx'), 'x');
+  await writeFile(pdfPath, await makePdf([['A short document.']]));
+  // A .docx is a ZIP archive: its type is read from these bytes, not from the name.
+  await writeFile(join(dir, 'notes.docx'), Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'));
 });
 afterAll(() => emulator.close());
 

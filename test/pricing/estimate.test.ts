@@ -26,11 +26,21 @@ describe('estimates', () => {
     expect(textTokenEstimate('日本')).toBe(2);
   });
 
-  it('PDFs by page count and text', async () => {
+  it('PDFs by page count, page size and text', async () => {
     const pdf = await makePdf([['page one'], ['page two'], ['page three']]);
-    expect(await pdfTokenEstimate(pdf)).toBe(3 * 3_000);
-    const dense = await makePdf([Array.from({ length: 40 }, (_, i) => `L${i} ${'wordy text '.repeat(14)}`)]);
-    expect(await pdfTokenEstimate(dense)).toBeGreaterThan(3_000);
+    expect(await pdfTokenEstimate(pdf, 'anthropic', 'claude-haiku-4-5')).toBe(3 * 3_000);
+    const dense = await makePdf([Array.from({ length: 40 }, (_, i) => `L${i} ${'wordy text '.repeat(8)}`)]);
+    // A page's text adds to its image: 1,534 image tokens + about 3,600 text characters counted as one token each.
+    const perCharacter = (text: string) => text.length;
+    expect(await pdfTokenEstimate(dense, 'anthropic', 'claude-haiku-4-5', perCharacter)).toBeGreaterThan(
+      5_000,
+    );
+    // A Letter page is at most 1,534 image tokens on Claude (1.15 MP), 4,784+ on Opus 4.7; on gpt-4o-mini its
+    // image is 2 x 2 tiles after the shortest side is scaled to 768 px: 2,833 + 4 x 5,667.
+    expect(await pdfTokenEstimate(pdf, 'anthropic', 'claude-opus-4-7')).toBeGreaterThan(3 * 4_784);
+    expect(await pdfTokenEstimate(pdf, 'openai', 'gpt-4o-mini')).toBeGreaterThanOrEqual(
+      3 * (2_833 + 4 * 5_667),
+    );
   });
 
   it("images by each provider's documented rule", () => {

@@ -5,6 +5,7 @@ import { normalizeJob } from '../../src/jobs/normalize-job.js';
 import { parseAnthropicResult } from '../../src/providers/anthropic/parse-result.js';
 import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
 import type { JobInput } from '../../src/types.js';
+import { makePng } from '../helpers/image.js';
 
 const lines = JSON.parse(
   readFileSync(join(import.meta.dirname, '../fixtures/anthropic/result-lines.json'), 'utf8'),
@@ -62,7 +63,7 @@ describe('toAnthropicRequest', () => {
   });
 
   it('maps a PDF to a base64 document block titled with the file name, with citations when asked', () => {
-    const data = Buffer.from('%PDF-1.4 x');
+    const data = Buffer.from('%PDF-1.4 x\n%%EOF\n');
     const request = toAnthropicRequest(
       job({ id: 'p', file: { data, name: 'invoice.pdf' }, prompt: 'Extract', enableCitations: true }),
       data,
@@ -94,7 +95,7 @@ describe('toAnthropicRequest', () => {
       source: { type: 'text', media_type: 'text/plain', data: 'Total: 5' },
       title: 'a.md',
     });
-    const png = Buffer.from([0x89, 0x50]);
+    const png = makePng(2, 2);
     const imageRequest = toAnthropicRequest(
       job({ id: 'i', file: { data: png, name: 'a.png' }, prompt: 'p' }),
       png,

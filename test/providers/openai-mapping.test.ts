@@ -5,6 +5,7 @@ import { normalizeJob } from '../../src/jobs/normalize-job.js';
 import { parseOpenAIResult } from '../../src/providers/openai/parse-result.js';
 import { toJsonlLine, toOpenAIRequest } from '../../src/providers/openai/to-request.js';
 import type { JobInput, JobSettings } from '../../src/types.js';
+import { makeJpegHeader } from '../helpers/image.js';
 
 const lines = JSON.parse(
   readFileSync(join(import.meta.dirname, '../fixtures/openai-result-lines.json'), 'utf8'),
@@ -126,7 +127,7 @@ describe('toOpenAIRequest and toJsonlLine', () => {
   });
 
   it('sends a PDF as a file part with a base64 data URL and its file name', () => {
-    const data = Buffer.from('%PDF-1.7 x');
+    const data = Buffer.from('%PDF-1.7 x\n%%EOF\n');
     const request = toOpenAIRequest(
       job({ id: 'p', file: { data, name: 'invoice.pdf' }, prompt: 'Extract' }),
       data,
@@ -149,7 +150,7 @@ describe('toOpenAIRequest and toJsonlLine', () => {
   });
 
   it('sends images as image_url data URLs and text files inline', () => {
-    const jpeg = Buffer.from([0xff, 0xd8]);
+    const jpeg = makeJpegHeader(4, 3);
     const image = toOpenAIRequest(job({ id: 'i', file: { data: jpeg, name: 'a.jpg' }, prompt: 'p' }), jpeg);
     expect((image.body.messages as { content: unknown[] }[])[0]!.content[0]).toEqual({
       type: 'image_url',

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { Batch, JobValidationError, registerModel } from '../../src/index.js';
 import { batchFor } from '../helpers/batch.js';
+import { makePng } from '../helpers/image.js';
 import { makeImageOnlyPdf, makePdf } from '../helpers/pdf.js';
 
 const Invoice = z.object({
@@ -249,22 +250,38 @@ describe('refused inputs', () => {
   });
 
   it('files past the provider size limits', () => {
-    const bigImage = { data: Buffer.alloc(6 * 1024 * 1024), name: 'photo.png' };
+    // 4 MB of image is 5.3 MB of base64: past Anthropic's 5 MB, which counts the encoded bytes.
+    const bigImage = {
+      data: Buffer.concat([makePng(10, 10), Buffer.alloc(4 * 1024 * 1024)]),
+      name: 'photo.png',
+    };
     refuse({ id: 'a', model: 'claude-haiku-4-5', file: bigImage, prompt: 'x' }, 'file_too_large');
-    const bigPdf = { data: Buffer.alloc(33 * 1024 * 1024), name: 'big.pdf' };
+    const bigPdf = {
+      data: Buffer.concat([
+        Buffer.from('%PDF-1.4\n'),
+        Buffer.alloc(33 * 1024 * 1024),
+        Buffer.from('\n%%EOF\n'),
+      ]),
+      name: 'big.pdf',
+    };
     refuse({ id: 'a', model: 'gpt-4o-mini', file: bigPdf, prompt: 'x' }, 'file_too_large');
   });
 
   it('an unsupported file type, citations on an image, retryInvalid without a schema, structured output on a model without it', () => {
     refuse(
-      { id: 'a', model: 'claude-haiku-4-5', file: { data: Buffer.from('x'), name: 'a.docx' }, prompt: 'x' },
+      {
+        id: 'a',
+        model: 'claude-haiku-4-5',
+        file: { data: Buffer.from('PK\x03\x04\x14\x00', 'latin1'), name: 'a.docx' },
+        prompt: 'x',
+      },
       'unsupported_file_type',
     );
     refuse(
       {
         id: 'a',
         model: 'claude-haiku-4-5',
-        file: { data: Buffer.from('x'), name: 'a.png' },
+        file: { data: makePng(2, 2), name: 'a.png' },
         prompt: 'x',
         enableCitations: true,
       },

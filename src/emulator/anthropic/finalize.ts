@@ -2,6 +2,7 @@ import { anthropicBilled, type BillingRecord } from '../billing.js';
 import { randomId, unitHash } from '../random.js';
 import { anthropicParamsError, anthropicResult } from '../respond/anthropic-message.js';
 import { compose } from '../respond/compose.js';
+import { anthropicFileError } from '../respond/file-rules.js';
 import { anthropicView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
 import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
@@ -26,8 +27,11 @@ export async function finalizeAnthropicBatch(
     if (index >= doneCount) {
       result = { type: phase.outcomeOfUnrun };
     } else {
+      const view = anthropicView(params);
       const paramsError =
-        anthropicParamsError(params, record.apiVersion ?? '2023-06-01') ?? outputSchemaError(params);
+        anthropicParamsError(params, record.apiVersion ?? '2023-06-01') ??
+        outputSchemaError(params) ??
+        (await anthropicFileError(view));
       if (paramsError) {
         result = errored('invalid_request_error', paramsError);
       } else if (unitHash(`${record.id}/${customId}`) < record.erroredShare) {
@@ -39,7 +43,7 @@ export async function finalizeAnthropicBatch(
           customId,
           body: params,
         });
-        result = anthropicResult(await compose(anthropicView(params), scripted), String(params.model));
+        result = anthropicResult(await compose(view, scripted), String(params.model));
       }
     }
     const tokens = anthropicBilled(result);

@@ -1,6 +1,7 @@
 import { type BillingRecord, openaiBilled } from '../billing.js';
 import { randomId, unitHash } from '../random.js';
 import { compose } from '../respond/compose.js';
+import { openaiFileError } from '../respond/file-rules.js';
 import { openaiBodyError, openaiResponse } from '../respond/openai-completion.js';
 import { openaiView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
@@ -48,14 +49,17 @@ export async function finalizeOpenAIBatch(
         );
         continue;
       }
-      const bodyError = openaiBodyError(body) ?? strictSchemaError(body);
+      const view = openaiView(body);
+      const bodyError = openaiBodyError(body) ?? strictSchemaError(body) ?? (await openaiFileError(view));
       let response: ReturnType<typeof openaiResponse>;
       if (bodyError) {
         response = openaiResponse(
           { kind: 'error', statusCode: 400, type: 'invalid_request_error', message: bodyError.message },
           String(body.model),
         );
-        (response.body.error as Record<string, unknown>).param = bodyError.param;
+        const error = response.body.error as Record<string, unknown>;
+        error.param = bodyError.param;
+        if ('code' in bodyError) error.code = bodyError.code;
       } else if (unitHash(`${record.id}/${customId}`) < record.erroredShare) {
         response = openaiResponse(
           {
@@ -73,7 +77,7 @@ export async function finalizeOpenAIBatch(
           customId,
           body,
         });
-        response = openaiResponse(await compose(openaiView(body), scripted), String(body.model));
+        response = openaiResponse(await compose(view, scripted), String(body.model));
       }
       const bodyUsage = response.body.usage as
         | { prompt_tokens: number; completion_tokens: number }

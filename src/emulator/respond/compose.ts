@@ -1,17 +1,17 @@
 import type { EmulatedAnswer } from './answer.js';
 import { citedJsonBlocks } from './cited-json.js';
-import { pdfText } from './document-text.js';
+import { readDocuments } from './document-text.js';
 import { embeddedSchema } from './embedded-schema.js';
+import { anthropicImageTokens, openaiImageTokens, PAGE_PIXELS_PER_POINT } from './image-tokens.js';
+import { imageDimensions } from './media.js';
 import type { DocumentView, RequestView } from './request-view.js';
 import { schemaInstance } from './schema-instance.js';
 import {
   ANTHROPIC_PER_MESSAGE,
   ANTHROPIC_PER_REQUEST,
-  IMAGE_TOKENS,
   OPENAI_PER_MESSAGE,
   OPENAI_PER_NAME,
   OPENAI_REPLY_PRIMING,
-  PDF_PAGE_TOKENS,
   type TextCounter,
   textCounter,
 } from './tokens.js';
@@ -69,7 +69,7 @@ const MAX_CITED_PASSAGES = 8;
  * count_tokens endpoint answers for the same request.
  */
 export async function countInputTokens(view: RequestView): Promise<number> {
-  await readPdfs(view.documents);
+  await readDocuments(view.documents);
   return inputTokensOf(view, await textCounter(view.provider, view.model));
 }
 
@@ -156,17 +156,10 @@ function thinkingOfView(view: RequestView): ComposedThinking | null {
   };
 }
 
-async function readPdfs(documents: DocumentView[]): Promise<void> {
-  for (const document of documents) {
-    if (document.kind === 'pdf' && document.data && !document.text) {
-      const { pages } = await pdfText(document.data);
-      document.pages = pages;
-      document.text = pages.join('\n');
-    }
-  }
-}
-
-/** Input tokens by the rules of tokens.ts: texts, the chat format's per-message tokens, images, PDF pages, schema. */
+/**
+ * Input tokens by the rules of tokens.ts and image-tokens.ts: texts, the chat format's per-message tokens, each image
+ * by its provider's rule, each PDF page as its text plus an image of the page, the schema.
+ */
 function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
   let tokens = textTokens(view.system) + view.texts.reduce((sum, t) => sum + textTokens(t), 0);
   if (view.provider === 'openai') {
@@ -178,11 +171,24 @@ function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
   } else {
     tokens += ANTHROPIC_PER_REQUEST + ANTHROPIC_PER_MESSAGE * view.messages.length;
   }
-  tokens += view.imageCount * IMAGE_TOKENS;
+  const imageTokens = (width: number, height: number, detail: string | null) =>
+    view.provider === 'openai'
+      ? openaiImageTokens(width, height, view.model, detail ?? 'auto')
+      : anthropicImageTokens(width, height, view.model);
+  for (const image of view.images) {
+    // An image the emulator cannot see (a URL, a file id) costs the most an image can: 8000 × 3000 fills OpenAI's
+    // 2048 × 768 (8 tiles, 1,536 patches); a square fills Anthropic's 1.15 megapixels within its 1,568-px edge.
+    const largest =
+      view.provider === 'openai' ? { width: 8_000, height: 3_000 } : { width: 8_000, height: 8_000 };
+    const size = (image.data && imageDimensions(image.data)) ?? largest;
+    tokens += imageTokens(size.width, size.height, image.detail);
+  }
   for (const document of view.documents) {
-    tokens +=
-      textTokens(document.text) +
-      (document.kind === 'pdf' ? (document.pages?.length ?? 1) * PDF_PAGE_TOKENS : 0);
+    tokens += textTokens(document.text);
+    // Chat Completions' file parts take no `detail`: each page is billed as a high-detail image.
+    for (const { widthPt, heightPt } of document.pageSizes ?? []) {
+      tokens += imageTokens(widthPt * PAGE_PIXELS_PER_POINT, heightPt * PAGE_PIXELS_PER_POINT, 'high');
+    }
   }
   // Tool definitions are read as input (a forced tool's schema among them); other schemas count on their own.
   if (view.toolsText) tokens += textTokens(view.toolsText);

@@ -11,7 +11,26 @@ export interface DocumentView {
   data: Buffer | null;
   /** PDFs: the text of each page, once read. */
   pages?: string[];
+  /** PDFs that cannot be read: why (the service refuses them). */
+  problem?: 'encrypted' | 'unreadable';
+  /** PDFs: each page's size in points, once read. */
+  pageSizes?: { widthPt: number; heightPt: number }[];
   citations: boolean;
+  /** Where the block is in the request, as the provider names it in errors (`messages.0.content.1`). */
+  path: string;
+}
+
+export interface ImageView {
+  /**
+   * The decoded bytes of a base64 source (Anthropic) or data URL (OpenAI); null for a URL or a file id, which the
+   * emulator cannot fetch: such an image is not checked and is billed as the largest image.
+   */
+  data: Buffer | null;
+  /** The media type the request declares. */
+  mediaType: string | null;
+  /** OpenAI `image_url.detail`; null on Anthropic. */
+  detail: string | null;
+  path: string;
 }
 
 export interface SchemaView {
@@ -30,7 +49,7 @@ export interface RequestView {
   texts: string[];
   lastUserText: string;
   documents: DocumentView[];
-  imageCount: number;
+  images: ImageView[];
   schema: SchemaView | null;
   /** Anthropic `tools` as sent (JSON): tool definitions are input the model reads. */
   toolsText: string;
@@ -51,7 +70,7 @@ function emptyView(provider: RequestView['provider'], model: unknown): RequestVi
     texts: [],
     lastUserText: '',
     documents: [],
-    imageCount: 0,
+    images: [],
     schema: null,
     toolsText: '',
     maxTokens: null,
@@ -71,18 +90,28 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
   if (typeof params.system === 'string') view.system = params.system;
   else if (Array.isArray(params.system)) view.system = params.system.map(blockText).join('\n');
 
-  for (const message of Array.isArray(params.messages) ? params.messages : []) {
+  for (const [m, message] of (Array.isArray(params.messages) ? params.messages : []).entries()) {
     if (!isRecord(message)) continue;
     view.messages.push({ role: String(message.role ?? ''), name: null });
     const blocks =
       typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
-    for (const block of Array.isArray(blocks) ? blocks : []) {
+    for (const [b, block] of (Array.isArray(blocks) ? blocks : []).entries()) {
       if (!isRecord(block)) continue;
+      const path = `messages.${m}.content.${b}`;
       if (block.type === 'text' && typeof block.text === 'string') {
         view.texts.push(block.text);
         if (message.role === 'user') view.lastUserText = block.text;
       } else if (block.type === 'image') {
-        view.imageCount++;
+        const source = isRecord(block.source) ? block.source : {};
+        view.images.push({
+          data:
+            source.type === 'base64'
+              ? Buffer.from(typeof source.data === 'string' ? source.data : '', 'base64')
+              : null,
+          mediaType: typeof source.media_type === 'string' ? source.media_type : null,
+          detail: null,
+          path,
+        });
       } else if (block.type === 'document' && isRecord(block.source)) {
         const citations = isRecord(block.citations) && block.citations.enabled === true;
         const title = typeof block.title === 'string' ? block.title : null;
@@ -96,6 +125,7 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
             text: '',
             data,
             citations,
+            path,
           });
         } else if (source.type === 'text' && typeof source.data === 'string') {
           view.documents.push({
@@ -105,6 +135,7 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
             text: source.data,
             data: null,
             citations,
+            path,
           });
         }
       }
@@ -135,7 +166,7 @@ export function openaiView(body: Record<string, unknown>): RequestView {
     if (view.maxTokens !== null) view.maxTokens -= view.reasoningTokens;
   }
 
-  for (const message of Array.isArray(body.messages) ? body.messages : []) {
+  for (const [m, message] of (Array.isArray(body.messages) ? body.messages : []).entries()) {
     if (!isRecord(message)) continue;
     view.messages.push({
       role: String(message.role ?? ''),
@@ -144,14 +175,22 @@ export function openaiView(body: Record<string, unknown>): RequestView {
     const isSystem = message.role === 'system' || message.role === 'developer';
     const parts =
       typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
-    for (const part of Array.isArray(parts) ? parts : []) {
+    for (const [p, part] of (Array.isArray(parts) ? parts : []).entries()) {
       if (!isRecord(part)) continue;
+      const path = `messages[${m}].content[${p}]`;
       if (part.type === 'text' && typeof part.text === 'string') {
         if (isSystem) view.system += (view.system ? '\n' : '') + part.text;
         else view.texts.push(part.text);
         if (message.role === 'user') view.lastUserText = part.text;
       } else if (part.type === 'image_url') {
-        view.imageCount++;
+        const image = isRecord(part.image_url) ? part.image_url : {};
+        const url = typeof image.url === 'string' ? image.url : '';
+        view.images.push({
+          data: url.startsWith('data:') ? (decodeDataUrl(url) ?? Buffer.alloc(0)) : null,
+          mediaType: /^data:([^;,]*)/.exec(url)?.[1] ?? null,
+          detail: typeof image.detail === 'string' ? image.detail : 'auto',
+          path,
+        });
       } else if (part.type === 'file' && isRecord(part.file) && typeof part.file.file_data === 'string') {
         const data = decodeDataUrl(part.file.file_data);
         const title = typeof part.file.filename === 'string' ? part.file.filename : null;
@@ -163,6 +202,7 @@ export function openaiView(body: Record<string, unknown>): RequestView {
             text: '',
             data,
             citations: false,
+            path,
           });
       }
     }

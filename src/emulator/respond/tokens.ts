@@ -10,13 +10,10 @@ import { getEncodingNameForModel, Tiktoken, type TiktokenModel } from 'js-tiktok
  *   Anthropic's last published tokenizer counts within a few percent of cl100k_base, and Anthropic documents that
  *   newer Claude tokenizers use up to 1.35× the tokens of the previous ones; 1.5 leaves room above that, and a
  *   byte-level BPE never gives more tokens than bytes — plus 4 a message and 3 a request.
- * - Each image 1,600; each PDF page 1,500 plus its text; a JSON schema its serialised text; Anthropic `tools` their
- *   serialised definitions.
+ * - Images and PDF pages by image-tokens.ts (each provider's documented image rule; a PDF page is its text plus an
+ *   image of the page); a JSON schema its serialised text; Anthropic `tools` their serialised definitions.
  * Deterministic: the same request always costs the same.
  */
-export const IMAGE_TOKENS = 1_600;
-export const PDF_PAGE_TOKENS = 1_500;
-
 export const OPENAI_PER_MESSAGE = 3;
 export const OPENAI_PER_NAME = 1;
 export const OPENAI_REPLY_PRIMING = 3;

@@ -1,0 +1,186 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { imageSize } from 'image-size';
+import {
+  describeBytes,
+  type FileType,
+  isText,
+  SUPPORTED_EXTENSIONS,
+  sniffType,
+  typeByMediaType,
+  typeByName,
+  typeName,
+} from './file-type.js';
+
+/** What `addJob` learns from a file's bytes. */
+export interface InspectedFile {
+  /** The type by the bytes; the name and a `mediaType` only choose among text types. */
+  type: FileType;
+  size: number;
+  /** Images: their pixel size, from the header. */
+  image?: { width: number; height: number };
+  /** Set when the file's extension claims another type than its bytes: said as a warning, the bytes win. */
+  warning?: string;
+}
+
+export interface FileProblem {
+  code:
+    | 'empty_file'
+    | 'unsupported_file_type'
+    | 'file_type_mismatch'
+    | 'corrupt_image'
+    | 'corrupt_pdf'
+    | 'encrypted_pdf';
+  message: string;
+}
+
+/** Where the bytes are: a file read in parts (only the head, tail or header needed), or bytes in memory. */
+export type ByteSource = { path: string } | { data: Uint8Array };
+
+const TEXT_READ_LIMIT = 32 * 1024 * 1024;
+const IMAGE_HEADER_BYTES = 256 * 1024;
+/** Readers look for `%%EOF` in the last 1,024 bytes (ISO 32000-1, 7.5.5, implementation note); a cut file has none. */
+const PDF_TAIL_BYTES = 1_024;
+/**
+ * Where a PDF's trailer dictionary (or cross-reference stream dictionary) is: near the end, and for a linearized file
+ * also near the start. Neither is ever encrypted, so its `/Encrypt` entry can be seen without parsing.
+ */
+const PDF_TRAILER_BYTES = 64 * 1024;
+const ENCRYPT_ENTRY = /\/Encrypt\s*(\d+\s+\d+\s+R|<<)/;
+
+/**
+ * Finds a file's type from its bytes (magic numbers; text = valid UTF-8 without NUL bytes) and refuses what no
+ * provider takes: empty files, unsupported bytes, a `mediaType` the bytes contradict, images whose size cannot be
+ * read, PDFs cut short, PDFs whose trailer names an encryption dictionary. A contradicting extension is not an error: extensions of downloads and scans often lie, so
+ * the bytes win and the caller logs {@link InspectedFile.warning}. Synchronous (it runs in `addJob`) and reads only
+ * what it needs: the head, a PDF's tail, an image's header, a text file whole.
+ */
+export function inspectFile(
+  source: ByteSource,
+  name: string,
+  mediaType?: string,
+): InspectedFile | FileProblem {
+  const bytes = byteReader(source);
+  try {
+    const size = bytes.size();
+    if (size === 0) {
+      return { code: 'empty_file', message: `${name} is empty (0 bytes). Give a file with content.` };
+    }
+    const head = bytes.read(0, Math.min(size, 4_096));
+    let type = sniffType(head);
+    const declared = mediaType === undefined ? undefined : typeByMediaType(mediaType);
+    if (mediaType !== undefined && !declared) {
+      return {
+        code: 'unsupported_file_type',
+        message: `mediaType ${JSON.stringify(mediaType)} is not a supported type. Supported: application/pdf, image/png, image/jpeg, image/gif, image/webp and text types (${SUPPORTED_EXTENSIONS.join(' ')}).`,
+      };
+    }
+    const named = typeByName(name);
+    if (!type) {
+      if (size > TEXT_READ_LIMIT || !isText(bytes.read(0, size))) {
+        return {
+          code: 'unsupported_file_type',
+          message: `${name} is ${describeBytes(head)} by its bytes, not a supported type. Supported: PDF, PNG, JPEG, GIF, WebP, and UTF-8 text (${SUPPORTED_EXTENSIONS.join(' ')}).`,
+        };
+      }
+      // Text: the declared or named text type (CSV, JSON…) is kept; else plain text.
+      type =
+        declared?.kind === 'text'
+          ? declared
+          : named?.kind === 'text'
+            ? named
+            : { kind: 'text', mediaType: 'text/plain' };
+    }
+    if (
+      declared &&
+      (declared.kind !== type.kind || (type.kind !== 'text' && declared.mediaType !== type.mediaType))
+    ) {
+      return {
+        code: 'file_type_mismatch',
+        message: `mediaType says ${declared.mediaType}, but the bytes of ${name} are ${type.kind === 'text' ? 'text' : describeBytes(head)}. Pass mediaType: '${type.mediaType}', or leave mediaType out (the type is read from the bytes).`,
+      };
+    }
+    const warning =
+      named &&
+      !declared &&
+      (named.kind !== type.kind || (type.kind === 'image' && named.mediaType !== type.mediaType))
+        ? `${name} is named as ${typeName(named)} but its bytes are ${typeName(type)}: it is sent as ${typeName(type)}. Rename the file to silence this warning.`
+        : undefined;
+    const inspected: InspectedFile = { type, size, ...(warning && { warning }) };
+
+    if (type.kind === 'image') {
+      const image =
+        imageDimensions(bytes.read(0, Math.min(size, IMAGE_HEADER_BYTES))) ??
+        (size > IMAGE_HEADER_BYTES ? imageDimensions(bytes.read(0, size)) : undefined);
+      if (!image) {
+        return {
+          code: 'corrupt_image',
+          message: `${name} starts like ${typeName(type)} but its pixel size cannot be read: the file is damaged or cut short. Re-export it.`,
+        };
+      }
+      inspected.image = image;
+    }
+    if (type.kind === 'pdf') {
+      const tail = Buffer.from(bytes.read(Math.max(0, size - PDF_TAIL_BYTES), size)).toString('latin1');
+      if (!tail.includes('%%EOF')) {
+        return {
+          code: 'corrupt_pdf',
+          message: `${name} is not a complete PDF: it has no %%EOF end marker in its last ${PDF_TAIL_BYTES} bytes (cut short, e.g. by a failed download). Download or export it again.`,
+        };
+      }
+      const trailer = Buffer.from(bytes.read(Math.max(0, size - PDF_TRAILER_BYTES), size)).toString('latin1');
+      if (ENCRYPT_ENTRY.test(trailer) || ENCRYPT_ENTRY.test(Buffer.from(head).toString('latin1'))) {
+        return { code: 'encrypted_pdf', message: encryptedPdfMessage(name) };
+      }
+    }
+    return inspected;
+  } finally {
+    bytes.close();
+  }
+}
+
+/** The refusal of an encrypted PDF, here and when the PDF is parsed before sending. */
+export function encryptedPdfMessage(name: string): string {
+  return `${name} is encrypted (a password or permission restrictions). Providers take only standard PDFs without passwords or encryption: save an unencrypted copy (e.g. print to PDF, or qpdf --decrypt).`;
+}
+
+export function isFileProblem(value: InspectedFile | FileProblem): value is FileProblem {
+  return 'code' in value;
+}
+
+function imageDimensions(data: Uint8Array): { width: number; height: number } | undefined {
+  try {
+    const { width, height } = imageSize(data);
+    return width && height ? { width, height } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ByteReader {
+  size(): number;
+  /** Bytes `[from, to)`. */
+  read(from: number, to: number): Uint8Array;
+  close(): void;
+}
+
+function byteReader(source: ByteSource): ByteReader {
+  if ('data' in source) {
+    const { data } = source;
+    return { size: () => data.length, read: (from, to) => data.subarray(from, to), close: () => {} };
+  }
+  const fd = openSync(source.path, 'r');
+  return {
+    size: () => fstatSync(fd).size,
+    read: (from, to) => {
+      const buffer = Buffer.alloc(to - from);
+      let done = 0;
+      while (done < buffer.length) {
+        const n = readSync(fd, buffer, done, buffer.length - done, from + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return buffer.subarray(0, done);
+    },
+    close: () => closeSync(fd),
+  };
+}

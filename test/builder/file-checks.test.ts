@@ -1,0 +1,214 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type Batch, type BatchwiseError, JobValidationError } from '../../src/index.js';
+import type { Logger } from '../../src/log/logger.js';
+import { batchFor } from '../helpers/batch.js';
+import { makeGifHeader, makePng } from '../helpers/image.js';
+import { makeEncryptedPdf, makeImageOnlyPdf, makePagesPdf, makePdf } from '../helpers/pdf.js';
+
+let emulator: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-files-'));
+});
+afterAll(() => emulator.close());
+
+function logged(): { logger: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const ignore = () => {};
+  return { warnings, logger: { debug: ignore, info: ignore, warn: (m) => warnings.push(m), error: ignore } };
+}
+
+const haiku = (): Batch => batchFor(emulator).defaults({ model: 'claude-haiku-4-5' });
+
+function refusedAt(act: () => unknown, code: string, ...mentions: string[]): void {
+  let thrown: unknown;
+  try {
+    act();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(JobValidationError);
+  expect((thrown as BatchwiseError).code).toBe(code);
+  for (const mention of mentions) expect((thrown as Error).message).toContain(mention);
+}
+
+async function refusedBeforeSending(batch: Batch, code: string, ...mentions: string[]): Promise<void> {
+  for (const act of [() => batch.dryRun(), () => batch.run()]) {
+    const error = (await act().catch((e: unknown) => e)) as BatchwiseError;
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.code).toBe(code);
+    for (const mention of mentions) expect(error.message).toContain(mention);
+  }
+  expect(emulator.stats().calls).toEqual({});
+}
+
+/** The first content block of the job's request as dryRun() shows it. */
+async function firstBlock(batch: Batch): Promise<Record<string, unknown>> {
+  const { jobs } = await batch.dryRun();
+  const params = jobs[0]!.request.params as { messages: { content: Record<string, unknown>[] }[] };
+  return params.messages[0]!.content[0]!;
+}
+
+describe('.addJob() types a file by its bytes', () => {
+  it('PNG bytes named .pdf go out as a PNG image, with a warning naming the job and the file', async () => {
+    const path = join(dir, 'scan.pdf');
+    await writeFile(path, makePng(40, 30));
+    const { logger, warnings } = logged();
+    const batch = haiku().setVerbosity(logger).addJob({ id: 'scan', file: path, prompt: 'Describe' });
+    expect(warnings).toEqual([
+      'Job "scan": scan.pdf is named as PDF but its bytes are PNG image: it is sent as PNG image. Rename the file to silence this warning.',
+    ]);
+    expect(await firstBlock(batch)).toMatchObject({ type: 'image', source: { media_type: 'image/png' } });
+  });
+
+  it('a text file named .pdf goes out as a text document, not as a PDF', async () => {
+    const { logger, warnings } = logged();
+    const batch = haiku()
+      .setVerbosity(logger)
+      .addJob({
+        id: 'notes',
+        file: { data: Buffer.from('Total: 12.50\n'), name: 'notes.pdf' },
+        prompt: 'Total?',
+      });
+    expect(warnings[0]).toContain('notes.pdf is named as PDF but its bytes are text');
+    expect(await firstBlock(batch)).toMatchObject({
+      type: 'document',
+      source: { type: 'text', data: 'Total: 12.50\n' },
+    });
+  });
+
+  it('GIF bytes named .png are sent with the GIF media type', async () => {
+    const batch = haiku().addJob({
+      id: 'g',
+      file: { data: makeGifHeader(20, 10), name: 'a.png' },
+      prompt: 'p',
+    });
+    expect(await firstBlock(batch)).toMatchObject({ type: 'image', source: { media_type: 'image/gif' } });
+  });
+
+  it('an explicit mediaType the bytes contradict is refused, naming what the bytes are and the fix', () => {
+    refusedAt(
+      () =>
+        haiku().addJob({
+          id: 'm',
+          file: { data: makePng(4, 4), name: 'x.bin', mediaType: 'application/pdf' },
+          prompt: 'p',
+        }),
+      'file_type_mismatch',
+      'Job "m"',
+      'a PNG image',
+      "mediaType: 'image/png'",
+    );
+  });
+
+  it('empty files, unsupported bytes, unreadable images, PDFs cut short or encrypted are refused at addJob', async () => {
+    const empty = join(dir, 'empty.pdf');
+    await writeFile(empty, '');
+    refusedAt(
+      () => haiku().addJob({ id: 'e', file: empty, prompt: 'p' }),
+      'empty_file',
+      'empty.pdf',
+      '0 bytes',
+    );
+    refusedAt(
+      () =>
+        haiku().addJob({ id: 'b', file: { data: Buffer.from([1, 0, 2, 0]), name: 'a.txt' }, prompt: 'p' }),
+      'unsupported_file_type',
+      'binary data',
+    );
+    refusedAt(
+      () =>
+        haiku().addJob({
+          id: 'i',
+          file: { data: makePng(4, 4).subarray(0, 12), name: 'a.png' },
+          prompt: 'p',
+        }),
+      'corrupt_image',
+      'a.png',
+    );
+    const whole = await makePdf([['Page one']]);
+    refusedAt(
+      () =>
+        haiku().addJob({
+          id: 'cut',
+          file: { data: whole.subarray(0, whole.length - 200), name: 'cut.pdf' },
+          prompt: 'p',
+        }),
+      'corrupt_pdf',
+      'Job "cut"',
+      '%%EOF',
+    );
+    refusedAt(
+      () =>
+        haiku().addJob({ id: 'enc', file: { data: makeEncryptedPdf(), name: 'locked.pdf' }, prompt: 'p' }),
+      'encrypted_pdf',
+      'Job "enc"',
+      'locked.pdf is encrypted',
+    );
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('images past Anthropic’s 8000 px are refused for Claude, accepted for OpenAI (which scales them)', () => {
+    const wide = { data: makePng(8001, 8), name: 'wide.png' };
+    refusedAt(
+      () => haiku().addJob({ id: 'w', file: wide, prompt: 'p' }),
+      'image_too_large',
+      '8001×8',
+      '8000×8000',
+    );
+    expect(() => haiku().addJob({ id: 'w', file: wide, prompt: 'p', model: 'gpt-4o' })).not.toThrow();
+  });
+});
+
+describe('PDFs are parsed before anything is sent (run() and dryRun())', () => {
+  it('an encrypted PDF whose trailer addJob could not read as such', async () => {
+    const batch = haiku().addJob({
+      id: 'enc',
+      file: { data: makeEncryptedPdf({ commented: true }), name: 'locked.pdf' },
+      prompt: 'p',
+    });
+    await refusedBeforeSending(batch, 'encrypted_pdf', 'Job "enc"', 'locked.pdf', 'unencrypted copy');
+  });
+
+  it('a PDF no reader can parse', async () => {
+    const broken = Buffer.from('%PDF-1.7\nnot a PDF body at all\n%%EOF\n');
+    const batch = haiku().addJob({ id: 'bad', file: { data: broken, name: 'bad.pdf' }, prompt: 'p' });
+    await refusedBeforeSending(batch, 'corrupt_pdf', 'bad.pdf');
+  });
+
+  it('page limits by provider and model: 100 on Haiku 4.5 and OpenAI, 600 on 1M-context Claude', async () => {
+    const data = await makePagesPdf(101);
+    const file = { data, name: 'long.pdf' };
+    await refusedBeforeSending(
+      haiku().addJob({ id: 'long', file, prompt: 'p' }),
+      'too_many_pages',
+      '101 pages',
+      'at most 100',
+    );
+    await refusedBeforeSending(
+      haiku().addJob({ id: 'long', file, prompt: 'p', model: 'gpt-4o-mini' }),
+      'too_many_pages',
+      'at most 100',
+    );
+    const report = await haiku()
+      .addJob({ id: 'long', file, prompt: 'p', model: 'claude-sonnet-4-6' })
+      .dryRun();
+    expect(report.jobs[0]!.estimatedInputTokens).toBeGreaterThan(101 * 1_500);
+  }, 30_000);
+
+  it('citations on an image-only PDF', async () => {
+    const batch = haiku().addJob({
+      id: 'scan',
+      file: { data: await makeImageOnlyPdf(), name: 'scan.pdf' },
+      prompt: 'p',
+      enableCitations: true,
+    });
+    await refusedBeforeSending(batch, 'citations_need_text_pdf', 'scan.pdf');
+  });
+});
