@@ -1,0 +1,114 @@
+/**
+ * batchwise against the script a user would write on the official SDKs (bench/raw-sdk-script.ts), side by side and
+ * alternating, through the same emulator (its own process), at growing job counts for both providers. Each run is a
+ * process of its own; it reports its wall time and its peak RSS (getrusage's maxRSS). Prints the figures and the
+ * ratios batchwise / script. Timing goals live here, never in tests.
+ *
+ *   npm run bench                      10,000, 50,000 and 100,000 jobs, both providers, 2 rounds
+ *   npm run bench -- --quick           10,000 jobs, one round
+ *   BENCH_SIZES=20000 BENCH_ROUNDS=3 BENCH_PROVIDERS=openai npm run bench
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { BenchProvider, ChildConfig, ChildReport } from './workload.js';
+
+const quick = process.argv.includes('--quick');
+const sizes = (process.env.BENCH_SIZES ?? (quick ? '10000' : '10000,50000,100000')).split(',').map(Number);
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 2));
+const providers = (process.env.BENCH_PROVIDERS ?? 'anthropic,openai').split(',') as BenchProvider[];
+const here = import.meta.dirname;
+
+/** Starts a child with tsx and resolves with the line it prints after `tag`. */
+function child(script: string, env: Record<string, string>, tag: string, stdin = false) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, script)], {
+    env: { ...process.env, ...env },
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'],
+  });
+  const line = new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on('line', (text) => {
+      if (text.startsWith(`${tag} `)) resolve(text.slice(tag.length + 1));
+    });
+    proc.on('exit', (code) => reject(new Error(`${script} exited with ${code} before reporting`)));
+  });
+  return { proc, line };
+}
+
+async function measure(script: string, config: ChildConfig): Promise<ChildReport> {
+  const { line } = child(script, { BENCH_CONFIG: JSON.stringify(config) }, 'BENCH');
+  const report = JSON.parse(await line) as ChildReport;
+  if (report.results !== config.jobs)
+    throw new Error(`${script}: ${report.results} results for ${config.jobs} jobs`);
+  return report;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+interface Row {
+  provider: BenchProvider;
+  jobs: number;
+  raw: ChildReport[];
+  ours: ChildReport[];
+}
+const rows: Row[] = [];
+
+for (const jobs of sizes) {
+  for (const provider of providers) {
+    // A fresh emulator per size and provider: what earlier runs left in its memory does not slow the next.
+    const emulator = child('emulator-process.ts', {}, 'EMULATOR', true);
+    const urls = JSON.parse(await emulator.line) as Record<BenchProvider, string>;
+    const row: Row = { provider, jobs, raw: [], ours: [] };
+    for (let round = 0; round < rounds; round++) {
+      // Alternating, and the order flips each round: neither side always runs on a warmer machine.
+      const order = round % 2 === 0 ? (['raw', 'ours'] as const) : (['ours', 'raw'] as const);
+      for (const side of order) {
+        const dir = await mkdtemp(join(tmpdir(), `batchwise-bench-${side}-`));
+        const config: ChildConfig = {
+          provider,
+          jobs,
+          batchSize: 10_000,
+          concurrency: 4,
+          pollMs: 100,
+          baseURL: urls[provider],
+          dir,
+        };
+        const report = await measure(side === 'raw' ? 'raw-sdk-script.ts' : 'batchwise-script.ts', config);
+        row[side].push(report);
+        await rm(dir, { recursive: true, force: true });
+        console.error(
+          `  ${provider} ${jobs} ${side}: ${(report.wallMs / 1000).toFixed(1)} s, ${report.peakRssMb.toFixed(0)} MB`,
+        );
+      }
+    }
+    emulator.proc.stdin!.end();
+    rows.push(row);
+  }
+}
+
+console.log(
+  '\nprovider    jobs     script s  batchwise s  wall ratio  script MB  batchwise MB  RSS ratio  state bytes  bytes/job',
+);
+for (const { provider, jobs, raw, ours } of rows) {
+  const rawWall = median(raw.map((r) => r.wallMs)) / 1000;
+  const ourWall = median(ours.map((r) => r.wallMs)) / 1000;
+  const rawRss = median(raw.map((r) => r.peakRssMb));
+  const ourRss = median(ours.map((r) => r.peakRssMb));
+  const state = median(ours.map((r) => r.stateBytes));
+  console.log(
+    [
+      provider.padEnd(10),
+      String(jobs).padStart(6),
+      rawWall.toFixed(1).padStart(10),
+      ourWall.toFixed(1).padStart(12),
+      `${(ourWall / rawWall).toFixed(2)}x`.padStart(11),
+      rawRss.toFixed(0).padStart(10),
+      ourRss.toFixed(0).padStart(13),
+      `${(ourRss / rawRss).toFixed(2)}x`.padStart(10),
+      String(state).padStart(12),
+      (state / jobs).toFixed(1).padStart(10),
+    ].join(' '),
+  );
+}
