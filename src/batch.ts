@@ -130,6 +130,7 @@ export class Batch<T = never> {
   private timeLimitMs: number | undefined;
   private graceMs = 60_000;
   private logger: Logger = consoleLogger('warn');
+  private readonly modelWarnings = new Set<string>();
   /** Set synchronously by `run()`: a second call, even one made before the first has awaited anything, is refused. */
   private started = false;
   /** What `dryRun({ sample })` already ran (paid for): reused by `run()`, and counted against the cost limit. */
@@ -221,6 +222,12 @@ export class Batch<T = never> {
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
     if (normalized.content.kind === 'file' && normalized.content.file.warning) {
       this.logger.warn(`Job "${normalized.id}": ${normalized.content.file.warning}`);
+    }
+    // Model warnings are the same for every job of a model: said once per Batch, not once per job.
+    for (const warning of normalized.warnings ?? []) {
+      if (this.modelWarnings.has(warning)) continue;
+      this.modelWarnings.add(warning);
+      this.logger.warn(warning);
     }
     this.jobs.push(normalized);
     this.jobIds.add(normalized.id);

@@ -1,5 +1,10 @@
-import type { MessageCreateParamsNonStreaming, OutputConfig } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  Model as AnthropicModel,
+  MessageCreateParamsNonStreaming,
+  OutputConfig,
+} from '@anthropic-ai/sdk/resources/messages';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatModel } from 'openai/resources/shared';
 import type { ErrorInfo } from './errors.js';
 import type { ProviderName } from './models/registry.js';
 import type { ResponseSchema } from './structured/schema.js';
@@ -26,7 +31,17 @@ export type FileInput =
 
 /** Settings a job may take from `defaults()` or set itself. */
 export interface JobSettings<S extends ResponseSchema | undefined = ResponseSchema | undefined> {
-  model?: string;
+  /**
+   * Any model name of either provider: a name the family table covers (docs/models.md) is checked against its rules;
+   * another one is accepted when its provider is known by its pattern (`claude-…`, `gpt-…`, `ft:…`) or given as
+   * `provider`, and what batchwise does not know about it is assumed, with a warning. Retired models are refused.
+   */
+  model?: ModelName;
+  /**
+   * The provider serving `model`, for names no pattern recognises (a private deployment); must agree with the
+   * pattern when there is one. @default from the model's name
+   */
+  provider?: ProviderName;
   /**
    * Within the model's range (GPT 0–2). Reasoning models and Claude take none (Anthropic's API version 2026-10-21,
    * which @anthropic-ai/sdk 1.x sends, removed it): a default temperature is dropped for them, a job's own refused.
@@ -118,8 +133,14 @@ export type OpenAIRequestOptions = Omit<
   | 'n'
 >;
 
-/** The `reasoning_effort` values OpenAI's reasoning models take. */
-export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
+/**
+ * The `reasoning_effort` values of OpenAI's reasoning models; which ones a model takes depends on its generation
+ * (docs/models.md): o-series `low`–`high`, gpt-5 `minimal`–`high`, gpt-5.1 `none`–`high`, gpt-5.2 `none`–`xhigh`.
+ */
+/** Model names: the SDKs' lists for completion, any other string accepted. */
+export type ModelName = AnthropicModel | ChatModel | (string & {});
+
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 /** One request: either `messages`, or a `file` with a `prompt`. */
 export interface JobInput<S extends ResponseSchema | undefined = ResponseSchema | undefined>

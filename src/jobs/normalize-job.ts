@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { FILE_LIMITS, IMAGE_MAX_PIXELS, wireBytes } from '../content/file-limits.js';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
-import { type ModelInfo, requireModel } from '../models/registry.js';
+import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
 import { checkJobId, generatedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
@@ -17,7 +17,15 @@ export const DEFAULT_MAX_TOKENS = 1024;
  * reserving at least 25,000 tokens for reasoning and output when starting with these models (docs/openai.md).
  */
 export const DEFAULT_REASONING_MAX_TOKENS = 25_000;
-export const REASONING_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = [
+  'none',
+  'minimal',
+  'low',
+  'medium',
+  'high',
+  'xhigh',
+  'max',
+];
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 /**
@@ -37,7 +45,20 @@ export function normalizeJob(
 
   const modelName = input.model ?? defaults.model;
   if (!modelName) fail('missing_model', 'no model. Pass `model` to addJob() or to defaults().');
-  const model = requireModel(modelName!, id);
+  // A default `provider` is for the default model, or for names no pattern recognises: a job naming a model of the
+  // other provider is not a mismatch with it.
+  const explicitProvider =
+    input.provider ??
+    (input.model === undefined || patternProvider(input.model) === undefined ? defaults.provider : undefined);
+  const { model, warnings } = requireModel(modelName!, id, explicitProvider);
+  /** A fact the family table leaves open, which this job relies on: assumed, and said so once per model. */
+  const assume = (fact: AssumedFact, what: string) => {
+    if (model.assumed.includes(fact)) {
+      warnings.push(
+        `batchwise does not know whether ${model.name} ${what}; assuming it does (the provider refuses the request if not). docs/models.md lists what is known.`,
+      );
+    }
+  };
 
   const hasMessages = input.messages !== undefined;
   const hasFile = input.file !== undefined;
@@ -56,27 +77,34 @@ export function normalizeJob(
   }
 
   const temperature = checkTemperature(input, defaults, model, fail);
+  if (temperature !== undefined) assume('temperature', 'takes a temperature from 0 to 2');
   const maxTokens =
     input.maxTokens ??
     defaults.maxTokens ??
-    (model.reasoning ? Math.min(DEFAULT_REASONING_MAX_TOKENS, model.maxOutputTokens) : DEFAULT_MAX_TOKENS);
+    (model.reasoning
+      ? Math.min(DEFAULT_REASONING_MAX_TOKENS, model.maxOutputTokens ?? DEFAULT_REASONING_MAX_TOKENS)
+      : DEFAULT_MAX_TOKENS);
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
     fail('invalid_max_tokens', `maxTokens must be a positive integer, got ${String(maxTokens)}.`);
   }
-  if (maxTokens > model.maxOutputTokens) {
+  if (model.maxOutputTokens !== null && maxTokens > model.maxOutputTokens) {
     fail(
       'invalid_max_tokens',
       `maxTokens ${maxTokens} is above ${model.name}'s maximum of ${model.maxOutputTokens}.`,
     );
   }
+  if (input.maxTokens !== undefined || defaults.maxTokens !== undefined)
+    assume('maxOutputTokens', `writes ${maxTokens} output tokens (its maximum is unknown)`);
 
   const reasoningEffort = checkReasoningEffort(input, defaults, model, fail);
+  if (reasoningEffort !== undefined) assume('reasoningEfforts', `takes reasoningEffort "${reasoningEffort}"`);
   const providerOptions = checkProviderOptions(
     input.providerOptions,
     defaults.providerOptions,
     model.provider,
     maxTokens,
     fail,
+    { model: model.name, rejects: model.rejects },
   );
 
   const expectedOutputTokens = input.expectedOutputTokens ?? defaults.expectedOutputTokens;
@@ -94,14 +122,14 @@ export function normalizeJob(
     ? { kind: 'messages' as const, messages: checkMessages(input.messages, fail) }
     : { kind: 'file' as const, file: checkFile(input.file!, fail), prompt: checkPrompt(input.prompt, fail) };
 
-  if (
-    content.kind === 'file' &&
-    !model.capabilities[content.file.kind === 'image' ? 'images' : 'pdf'] &&
-    content.file.kind !== 'text'
-  ) {
-    fail('unsupported_file_type', `${model.name} does not accept ${content.file.kind} files.`);
+  if (content.kind === 'file' && content.file.kind !== 'text') {
+    const capability = content.file.kind === 'image' ? 'images' : 'pdf';
+    if (!model.capabilities[capability])
+      fail('unsupported_file_type', `${model.name} does not accept ${content.file.kind} files.`);
+    assume(capability, `reads ${content.file.kind} files`);
   }
   if (enableCitations) {
+    assume('citations', 'cites documents');
     if (!model.capabilities.citations) {
       fail(
         'citations_unsupported',
@@ -147,8 +175,13 @@ export function normalizeJob(
   if (responseModel !== undefined && responseModel !== null) {
     const spec = outputSpecFor(responseModel);
     if (typeof spec === 'string') fail('invalid_response_model', `${spec}.`);
-    if (!model.capabilities.structured)
-      fail('structured_unsupported', `${model.name} has no structured output; drop responseModel.`);
+    if (!model.capabilities.structured) {
+      fail(
+        'structured_unsupported',
+        `${model.name} has no structured output (docs/models.md); use a model that has, or drop responseModel.`,
+      );
+    }
+    assume('structured', 'has structured output');
     output = spec as Exclude<typeof spec, string>;
     // With citations the Anthropic schema goes into the prompt, not output_config, so its rules do not apply.
     const problem =
@@ -182,6 +215,7 @@ export function normalizeJob(
     retryInvalid,
     attempt: 1,
     resubmits: 0,
+    ...(warnings.length > 0 && { warnings }),
   };
 }
 
@@ -235,10 +269,11 @@ function checkReasoningEffort(
   const own = input.reasoningEffort;
   const effort = own ?? defaults.reasoningEffort;
   if (effort === undefined) return undefined;
-  if (!REASONING_EFFORTS.includes(effort)) {
+  const allowed = model.reasoningEfforts ?? REASONING_EFFORTS;
+  if (!REASONING_EFFORTS.includes(effort) || (model.reasoning && !allowed.includes(effort))) {
     fail(
       'invalid_reasoning_effort',
-      `reasoningEffort must be one of ${REASONING_EFFORTS.map((e) => `"${e}"`).join(', ')}, got ${JSON.stringify(effort)}.`,
+      `reasoningEffort must be one of ${allowed.map((e) => `"${e}"`).join(', ')}${model.reasoningEfforts ? ` for ${model.name}` : ''}, got ${JSON.stringify(effort)}.`,
     );
   }
   if (!model.reasoning) {

@@ -46,6 +46,8 @@ export interface NormalizedJob {
   attempt: number;
   /** Times the job was resubmitted after its provider batch expired or was cancelled. */
   resubmits: number;
+  /** What `addJob` warns about: a model's shutdown ahead, a capability assumed for a model the table leaves open. */
+  warnings?: string[];
 }
 
 /** A job's `responseModel`, with its JSON Schema in the shapes each provider takes. */

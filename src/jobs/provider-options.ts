@@ -65,6 +65,7 @@ export function checkProviderOptions(
   provider: ProviderName,
   maxTokens: number,
   fail: Fail,
+  model: { model: string; rejects: readonly string[] } = { model: '', rejects: [] },
 ): JsonObject | undefined {
   checkShape(defaults, 'defaults().providerOptions', fail);
   checkShape(own, 'providerOptions', fail);
@@ -78,6 +79,12 @@ export function checkProviderOptions(
     if (owned) fail('owned_provider_option', `${where(key)} is set by batchwise: ${owned}.`);
     const refused = REFUSED[provider]?.[key];
     if (refused) fail('unsupported_provider_option', `${where(key)} cannot be sent: ${refused}.`);
+    if (model.rejects.includes(key)) {
+      fail(
+        'unsupported_provider_option',
+        `${where(key)} cannot be sent: ${model.model} refuses it (docs/models.md); remove it.`,
+      );
+    }
     const problem = jsonProblem(value, where(key));
     if (problem) fail('invalid_provider_option', `${problem}; provider options must be plain JSON.`);
   }

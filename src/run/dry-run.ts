@@ -55,6 +55,11 @@ export interface DryRunReport {
   costLimitUsd: number | null;
   /** Jobs a cost limit would stop if every job cost its estimate (results that cost less free budget for them). */
   stoppedByCostLimit: string[];
+  /**
+   * What `addJob` warned about, once each: models shutting down soon (with their replacement), capabilities assumed
+   * for models the family table leaves open (docs/models.md).
+   */
+  warnings: string[];
   /** Present with `dryRun({ sample })`: a real run of a few jobs, and the total extrapolated from their actual usage. */
   sample?: {
     jobIds: string[];
@@ -181,6 +186,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     },
     costLimitUsd: input.costLimitUsd ?? null,
     stoppedByCostLimit: jobs.filter((job) => job.stoppedByCostLimit).map((job) => job.jobId),
+    warnings: [...new Set(input.jobs.flatMap((job) => job.warnings ?? []))],
   };
 }
 

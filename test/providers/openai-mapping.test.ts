@@ -80,10 +80,30 @@ describe('toOpenAIRequest and toJsonlLine', () => {
     ).toThrow(/Job "p": gpt-4o-mini is not a reasoning model and takes no reasoningEffort/);
     expect(() =>
       job(
-        { id: 'q', reasoningEffort: 'max' as 'high', messages: [{ role: 'user', content: 'x' }] },
+        { id: 'q', reasoningEffort: 'extreme' as 'high', messages: [{ role: 'user', content: 'x' }] },
         { model: 'o3' },
       ),
-    ).toThrow(/reasoningEffort must be one of "minimal", "low", "medium", "high", got "max"/);
+    ).toThrow(/reasoningEffort must be one of "low", "medium", "high" for o3, got "extreme"/);
+    // Each generation takes its own values: gpt-5.1 added "none" and dropped "minimal".
+    expect(() =>
+      job({
+        id: 'm',
+        model: 'gpt-5.1',
+        reasoningEffort: 'minimal',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).toThrow(/"none", "low", "medium", "high" for gpt-5.1, got "minimal"/);
+    expect(
+      toOpenAIRequest(
+        job({
+          id: 'n',
+          model: 'gpt-5.1',
+          reasoningEffort: 'none',
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+        null,
+      ).body.reasoning_effort,
+    ).toBe('none');
   });
 
   it('adds provider options after its own fields, and only the openai ones', () => {
@@ -110,7 +130,7 @@ describe('toOpenAIRequest and toJsonlLine', () => {
   });
 
   it('gives reasoning models max_completion_tokens and no temperature', () => {
-    for (const model of ['gpt-5', 'gpt-5-mini', 'o3', 'o4-mini']) {
+    for (const model of ['gpt-5', 'gpt-5-mini', 'gpt-5.1', 'o3', 'ft:gpt-5.1:acme::B1xq9']) {
       const request = toOpenAIRequest(
         job(
           { id: 'r', messages: [{ role: 'user', content: 'x' }] },
