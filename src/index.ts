@@ -25,7 +25,7 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { Logger, Verbosity } from './log/logger.js';
-export type { ModelInfo, ProviderName } from './models/registry.js';
+export type { AssumedFact, ModelInfo, ModelRegistration, ProviderName } from './models/registry.js';
 export { findModel, knownModelNames, registerModel } from './models/registry.js';
 export type { ModelPrice, PriceTable, TokenUsage } from './pricing/prices.js';
 export { BATCH_DISCOUNT, batchCost, hasPrice } from './pricing/prices.js';
@@ -47,6 +47,7 @@ export type {
   JobStatus,
   MappedCitation,
   Message,
+  ModelName,
   OpenAIRequestOptions,
   Progress,
   ProviderOptions,

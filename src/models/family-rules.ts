@@ -177,13 +177,14 @@ export const FAMILY_RULES: readonly FamilyRule[] = [
     structured: true,
     source: 'anthropic-models',
   },
-  // Deprecated: still served until its shutdown day.
+  // Deprecated: still served until its shutdown day. The date is the one recorded from Anthropic's deprecations page
+  // for issue 12; the copies of that page found (model-eol's feed, August 2026) predate the announcement.
   retired('claude-sonnet-4-5*', 'anthropic', '2026-11-30', 'claude-sonnet-4-6', {
     ...claude200k,
     maxOutputTokens: 64_000,
     structured: true,
   }),
-  // --- Anthropic: retired ----------------------------------------------------------------------------------------
+  // --- Anthropic: retired (dates from the deprecations page, as copied by the model-eol feed, July 2026) -----------
   // Structured outputs came with the 4.5 generation: the 4.0 and 4.1 models never had them.
   retired('claude-opus-4-1*', 'anthropic', '2026-08-05', 'claude-opus-4-8', {
     ...claude200k,
@@ -218,6 +219,10 @@ export const FAMILY_RULES: readonly FamilyRule[] = [
   retired('claude-instant-*', 'anthropic', '2024-11-06', 'claude-haiku-4-5', { structured: false }),
   { pattern: 'claude-*', provider: 'anthropic', source: 'provider' },
 
+  // --- OpenAI ------------------------------------------------------------------------------------------------------
+  // Shutdown dates and replacements: OpenAI's deprecations page, as copied in full by dev.to/importstatic (2026-10-15)
+  // and dev.to/max_bob (2026-10-28, checked against GET /v1/models' shutdown_date); the official page itself could
+  // only be read in part. Fine-tuned models follow their base model's schedule (same page).
   // --- OpenAI: gpt-5 family (reasoning models: max_completion_tokens, no temperature) ------------------------------
   retired('gpt-5-chat-latest', 'openai', '2026-07-23', 'gpt-5.6-sol'),
   retired('gpt-5-codex*', 'openai', '2026-07-23', 'gpt-5.6-sol'),

@@ -118,7 +118,7 @@ export function patternProvider(name: string): ProviderName | undefined {
   return registered.get(name)?.provider ?? familyRule(name)?.provider;
 }
 
-/** Registered names and the names of the SDKs' model lists the table covers, for messages and docs. */
+/** The names registered with {@link registerModel} (the table's patterns are in docs/models.md). */
 export function knownModelNames(): string[] {
   return [...registered.keys()].sort();
 }
