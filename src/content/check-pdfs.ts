@@ -1,15 +1,16 @@
 import { JobValidationError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
-import { maxPdfPages } from './file-limits.js';
+import { maxPdfPages, tooManyPages } from './file-limits.js';
 import { encryptedPdfMessage } from './inspect-file.js';
 import { loadFile } from './load-file.js';
 import { isPdfProblem, readPdf } from './read-pdf.js';
 
 /**
- * The PDF rules that need the whole document parsed, checked before anything is sent or estimated (`run()`,
- * `dryRun()`): `addJob` is synchronous and reads only a PDF's head and tail. Refuses encrypted PDFs that `addJob`
- * could not see as such (`encrypted_pdf`), PDFs no reader can parse (`corrupt_pdf`), more pages than the job's provider and model take
- * (`too_many_pages`), and an image-only PDF under citations (`citations_need_text_pdf`).
+ * The PDF rules that need the whole document parsed by pdf.js, checked before anything is sent or estimated (`run()`,
+ * `dryRun()`): `addJob` is synchronous and reads only a PDF's structure (pdf-page-count.ts). Refuses an image-only PDF
+ * under citations (`citations_need_text_pdf`), and is the backstop for what `addJob` could not decide for sure
+ * (a damaged cross-reference, an unusual filter): encrypted PDFs (`encrypted_pdf`), PDFs pdf.js cannot parse
+ * (`corrupt_pdf`), more pages than the job's provider and model take (`too_many_pages`).
  */
 export async function checkPdfs(jobs: readonly NormalizedJob[]): Promise<void> {
   for (const job of jobs) {
@@ -29,12 +30,8 @@ export async function checkPdfs(jobs: readonly NormalizedJob[]): Promise<void> {
       );
     }
     const pages = (read as Exclude<typeof read, { kind: string }>).pages;
-    const limit = maxPdfPages(job.provider, job.modelInfo.name);
-    if (pages.length > limit) {
-      fail(
-        'too_many_pages',
-        `${file.name} has ${pages.length} pages; ${job.modelInfo.name} takes at most ${limit} PDF pages per request. Split the PDF into parts of at most ${limit} pages, one job each.`,
-      );
+    if (pages.length > maxPdfPages(job.provider, job.modelInfo.name)) {
+      fail('too_many_pages', tooManyPages(file.name, pages.length, job.modelInfo));
     }
     if (job.enableCitations && !pages.some((page) => page.text.trim().length > 0)) {
       fail(

@@ -32,5 +32,27 @@ export const IMAGE_MAX_PIXELS: Record<ProviderName, number | null> = { anthropic
  */
 export function maxPdfPages(provider: ProviderName, model: string): number {
   if (provider === 'openai') return 100;
-  return /^claude-(opus|sonnet)-(4-[6-9]|[5-9])/.test(model) ? 600 : 100;
+  return /^claude-(opus|sonnet)-(4-[6-9]|[5-9])/.test(model) ? ANTHROPIC_LONG_CONTEXT_PAGES : 100;
+}
+
+/** Pages a PDF may have on the 1M-context Claude models. */
+const ANTHROPIC_LONG_CONTEXT_PAGES = 600;
+
+/**
+ * The refusal of a PDF with more pages than the job's model takes, naming the count, the limit, the model and the
+ * fixes: split the PDF; on a 200k-context Claude model, or a 1M-context one.
+ */
+export function tooManyPages(
+  fileName: string,
+  pages: number,
+  model: { name: string; provider: ProviderName },
+): string {
+  const limit = maxPdfPages(model.provider, model.name);
+  const longer =
+    model.provider === 'anthropic' &&
+    limit < ANTHROPIC_LONG_CONTEXT_PAGES &&
+    pages <= ANTHROPIC_LONG_CONTEXT_PAGES
+      ? `, or use a Claude model with a 1M-token context window (Opus or Sonnet 4.6 and later), which takes ${ANTHROPIC_LONG_CONTEXT_PAGES} pages`
+      : '';
+  return `${fileName} has ${pages} pages; ${model.name} takes at most ${limit} PDF pages per request. Split the PDF into parts of at most ${limit} pages, one job each${longer}.`;
 }

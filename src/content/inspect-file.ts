@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { imageSize } from 'image-size';
+import { type ByteReader, type ByteSource, byteReader } from './byte-reader.js';
 import {
   describeBytes,
   type FileType,
@@ -10,6 +10,7 @@ import {
   typeByName,
   typeName,
 } from './file-type.js';
+import { type PdfStructure, readPdfStructure } from './pdf-page-count.js';
 
 /** What `addJob` learns from a file's bytes. */
 export interface InspectedFile {
@@ -18,6 +19,11 @@ export interface InspectedFile {
   size: number;
   /** Images: their pixel size, from the header. */
   image?: { width: number; height: number };
+  /**
+   * PDFs: the page count, read from the page tree at `addJob`; absent when the structure could not be followed for
+   * sure (pdf.js counts at `run()`/`dryRun()`).
+   */
+  pages?: number;
   /** Set when the file's extension claims another type than its bytes: said as a warning, the bytes win. */
   warning?: string;
 }
@@ -33,9 +39,6 @@ export interface FileProblem {
   message: string;
 }
 
-/** Where the bytes are: a file read in parts (only the head, tail or header needed), or bytes in memory. */
-export type ByteSource = { path: string } | { data: Uint8Array };
-
 const TEXT_READ_LIMIT = 32 * 1024 * 1024;
 const IMAGE_HEADER_BYTES = 256 * 1024;
 /** Readers look for `%%EOF` in the last 1,024 bytes (ISO 32000-1, 7.5.5, implementation note); a cut file has none. */
@@ -50,9 +53,11 @@ const ENCRYPT_ENTRY = /\/Encrypt\s*(\d+\s+\d+\s+R|<<)/;
 /**
  * Finds a file's type from its bytes (magic numbers; text = valid UTF-8 without NUL bytes) and refuses what no
  * provider takes: empty files, unsupported bytes, a `mediaType` the bytes contradict, images whose size cannot be
- * read, PDFs cut short, PDFs whose trailer names an encryption dictionary. A contradicting extension is not an error: extensions of downloads and scans often lie, so
- * the bytes win and the caller logs {@link InspectedFile.warning}. Synchronous (it runs in `addJob`) and reads only
- * what it needs: the head, a PDF's tail, an image's header, a text file whole.
+ * read, PDFs cut short, encrypted PDFs (an `/Encrypt` entry in the trailer), PDFs without objects or a document
+ * catalog; and counts a PDF's pages (pdf-page-count.ts). A contradicting extension is not an error: extensions of
+ * downloads and scans often lie, so the bytes win and the caller logs {@link InspectedFile.warning}. Synchronous (it
+ * runs in `addJob`) and reads only what it needs: the head, a PDF's tail and the few objects leading to its page
+ * count (the whole PDF only when its cross-reference does not match it), an image's header, a text file whole.
  */
 export function inspectFile(
   source: ByteSource,
@@ -131,6 +136,16 @@ export function inspectFile(
       if (ENCRYPT_ENTRY.test(trailer) || ENCRYPT_ENTRY.test(Buffer.from(head).toString('latin1'))) {
         return { code: 'encrypted_pdf', message: encryptedPdfMessage(name) };
       }
+      const structure = pdfStructure(bytes);
+      if (structure.kind === 'encrypted')
+        return { code: 'encrypted_pdf', message: encryptedPdfMessage(name) };
+      if (structure.kind === 'corrupt') {
+        return {
+          code: 'corrupt_pdf',
+          message: `${name} is not a readable PDF: ${structure.reason}. Open and save it again, or export it anew.`,
+        };
+      }
+      if (structure.kind === 'pages') inspected.pages = structure.pages;
     }
     return inspected;
   } finally {
@@ -156,31 +171,14 @@ function imageDimensions(data: Uint8Array): { width: number; height: number } | 
   }
 }
 
-interface ByteReader {
-  size(): number;
-  /** Bytes `[from, to)`. */
-  read(from: number, to: number): Uint8Array;
-  close(): void;
-}
-
-function byteReader(source: ByteSource): ByteReader {
-  if ('data' in source) {
-    const { data } = source;
-    return { size: () => data.length, read: (from, to) => data.subarray(from, to), close: () => {} };
+/**
+ * The PDF's page count or problem, as far as it can be known without pdf.js. A fault in this reader must not make
+ * `addJob` throw something untyped: it only means "not sure", and pdf.js checks the PDF before sending.
+ */
+function pdfStructure(bytes: ByteReader): PdfStructure {
+  try {
+    return readPdfStructure(bytes);
+  } catch (error) {
+    return { kind: 'unsure', reason: error instanceof Error ? error.message : String(error) };
   }
-  const fd = openSync(source.path, 'r');
-  return {
-    size: () => fstatSync(fd).size,
-    read: (from, to) => {
-      const buffer = Buffer.alloc(to - from);
-      let done = 0;
-      while (done < buffer.length) {
-        const n = readSync(fd, buffer, done, buffer.length - done, from + done);
-        if (n === 0) break;
-        done += n;
-      }
-      return buffer.subarray(0, done);
-    },
-    close: () => closeSync(fd),
-  };
 }

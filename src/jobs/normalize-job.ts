@@ -1,6 +1,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { FILE_LIMITS, IMAGE_MAX_PIXELS, wireBytes } from '../content/file-limits.js';
+import {
+  FILE_LIMITS,
+  IMAGE_MAX_PIXELS,
+  maxPdfPages,
+  tooManyPages,
+  wireBytes,
+} from '../content/file-limits.js';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
@@ -160,6 +166,9 @@ export function normalizeJob(
         'image_too_large',
         `${file.name} is ${file.image.width}×${file.image.height} px; ${model.provider} refuses images larger than ${maxPixels}×${maxPixels} px. Scale it down (Claude reads at most 1568 px on the long edge anyway).`,
       );
+    }
+    if (file.pages !== undefined && file.pages > maxPdfPages(model.provider, model.name)) {
+      fail('too_many_pages', tooManyPages(file.name, file.pages, model));
     }
     if (wireBytes(file.kind, file.size) > perRequest) {
       fail(
@@ -331,6 +340,7 @@ function checkFile(file: FileInput, fail: (code: string, message: string) => nev
       data: file.data,
       size: file.data.length,
       ...(inspected.image && { image: inspected.image }),
+      ...(inspected.pages !== undefined && { pages: inspected.pages }),
       ...(inspected.warning && { warning: inspected.warning }),
     };
   }
@@ -366,6 +376,7 @@ function checkFile(file: FileInput, fail: (code: string, message: string) => nev
     data: null,
     size: checked.size,
     ...(checked.image && { image: checked.image }),
+    ...(checked.pages !== undefined && { pages: checked.pages }),
     ...(checked.warning && { warning: checked.warning }),
   };
 }

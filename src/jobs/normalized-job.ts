@@ -16,6 +16,8 @@ export interface NormalizedFile {
   size: number;
   /** Images: the pixel size read from the header at `addJob`. */
   image?: { width: number; height: number };
+  /** PDFs: the page count read at `addJob`; absent when only pdf.js, at `run()`/`dryRun()`, could count. */
+  pages?: number;
   /** The file's name claimed another type than its bytes (which win); logged as a warning by `addJob`. */
   warning?: string;
 }

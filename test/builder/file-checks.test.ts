@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,14 @@ import { type Batch, type BatchwiseError, JobValidationError } from '../../src/i
 import type { Logger } from '../../src/log/logger.js';
 import { batchFor } from '../helpers/batch.js';
 import { makeGifHeader, makePng } from '../helpers/image.js';
-import { makeEncryptedPdf, makeImageOnlyPdf, makePagesPdf, makePdf } from '../helpers/pdf.js';
+import {
+  makeEncryptedPdf,
+  makeImageOnlyPdf,
+  makeObjectStreamPdf,
+  makePagesPdf,
+  makePdf,
+  updatePageTree,
+} from '../helpers/pdf.js';
 
 let emulator: Emulator;
 let dir: string;
@@ -26,7 +34,7 @@ function logged(): { logger: Logger; warnings: string[] } {
 
 const haiku = (): Batch => batchFor(emulator).defaults({ model: 'claude-haiku-4-5' });
 
-function refusedAt(act: () => unknown, code: string, ...mentions: string[]): void {
+function refusedAt(act: () => unknown, code: string, ...mentions: string[]): BatchwiseError {
   let thrown: unknown;
   try {
     act();
@@ -36,6 +44,7 @@ function refusedAt(act: () => unknown, code: string, ...mentions: string[]): voi
   expect(thrown).toBeInstanceOf(JobValidationError);
   expect((thrown as BatchwiseError).code).toBe(code);
   for (const mention of mentions) expect((thrown as Error).message).toContain(mention);
+  return thrown as BatchwiseError;
 }
 
 async function refusedBeforeSending(batch: Batch, code: string, ...mentions: string[]): Promise<void> {
@@ -166,41 +175,83 @@ describe('.addJob() types a file by its bytes', () => {
   });
 });
 
-describe('PDFs are parsed before anything is sent (run() and dryRun())', () => {
-  it('an encrypted PDF whose trailer addJob could not read as such', async () => {
-    const batch = haiku().addJob({
-      id: 'enc',
-      file: { data: makeEncryptedPdf({ commented: true }), name: 'locked.pdf' },
-      prompt: 'p',
-    });
-    await refusedBeforeSending(batch, 'encrypted_pdf', 'Job "enc"', 'locked.pdf', 'unencrypted copy');
+describe('.addJob() reads a PDF’s structure: page limits per provider and model, corrupt and encrypted PDFs', () => {
+  it('101 pages are refused for Claude Haiku 4.5 and OpenAI, naming the count, the limit, the model and the fixes', async () => {
+    const file = { data: await makePagesPdf(101), name: 'long.pdf' };
+    refusedAt(
+      () => haiku().addJob({ id: 'long', file, prompt: 'p' }),
+      'too_many_pages',
+      'Job "long"',
+      'long.pdf has 101 pages',
+      'claude-haiku-4-5 takes at most 100 PDF pages',
+      'Split the PDF into parts of at most 100 pages',
+      '1M-token context window',
+    );
+    refusedAt(
+      () => haiku().addJob({ id: 'long', file, prompt: 'p', model: 'gpt-4o-mini' }),
+      'too_many_pages',
+      'gpt-4o-mini takes at most 100 PDF pages',
+    );
+    expect(emulator.stats().calls).toEqual({});
   });
 
-  it('a PDF no reader can parse', async () => {
+  it('100 pages pass everywhere; 101 pass on 1M-context Claude, 601 do not; a path is read like bytes', async () => {
+    const path = join(dir, 'hundred.pdf');
+    await writeFile(path, await makePagesPdf(100));
+    expect(() => haiku().addJob({ id: 'a', file: path, prompt: 'p' })).not.toThrow();
+    expect(() => haiku().addJob({ id: 'a', file: path, prompt: 'p', model: 'gpt-4o' })).not.toThrow();
+    const long = join(dir, 'long.pdf');
+    await writeFile(long, await updatePageTree(await readFile(path), 101, { xrefStream: true }));
+    refusedAt(() => haiku().addJob({ id: 'p', file: long, prompt: 'p' }), 'too_many_pages', '101 pages');
+    expect(() =>
+      haiku().addJob({ id: 'p', file: long, prompt: 'p', model: 'claude-sonnet-4-6' }),
+    ).not.toThrow();
+    const book = { data: makeObjectStreamPdf(601, 'FlateDecode'), name: 'book.pdf' };
+    const error = refusedAt(
+      () => haiku().addJob({ id: 'book', file: book, prompt: 'p', model: 'claude-sonnet-4-6' }),
+      'too_many_pages',
+      'book.pdf has 601 pages',
+      'claude-sonnet-4-6 takes at most 600 PDF pages',
+    );
+    expect(error.message).not.toContain('1M-token');
+  });
+
+  it('a PDF with no objects, and an encrypted one whose trailer has a comment, are refused at addJob', () => {
     const broken = Buffer.from('%PDF-1.7\nnot a PDF body at all\n%%EOF\n');
-    const batch = haiku().addJob({ id: 'bad', file: { data: broken, name: 'bad.pdf' }, prompt: 'p' });
-    await refusedBeforeSending(batch, 'corrupt_pdf', 'bad.pdf');
+    refusedAt(
+      () => haiku().addJob({ id: 'bad', file: { data: broken, name: 'bad.pdf' }, prompt: 'p' }),
+      'corrupt_pdf',
+      'Job "bad"',
+      'bad.pdf is not a readable PDF: it has no objects',
+    );
+    refusedAt(
+      () =>
+        haiku().addJob({
+          id: 'enc',
+          file: { data: makeEncryptedPdf({ commented: true }), name: 'locked.pdf' },
+          prompt: 'p',
+        }),
+      'encrypted_pdf',
+      'locked.pdf is encrypted',
+      'unencrypted copy',
+    );
+  });
+});
+
+describe('PDFs addJob cannot read for sure are parsed before anything is sent (run() and dryRun())', () => {
+  it('too many pages behind a filter addJob does not decode', async () => {
+    const hidden = { data: makeObjectStreamPdf(101, 'ASCIIHexDecode'), name: 'hex.pdf' };
+    const batch = haiku().addJob({ id: 'hex', file: hidden, prompt: 'p' });
+    await refusedBeforeSending(batch, 'too_many_pages', 'Job "hex"', 'hex.pdf has 101 pages', 'at most 100');
   });
 
-  it('page limits by provider and model: 100 on Haiku 4.5 and OpenAI, 600 on 1M-context Claude', async () => {
-    const data = await makePagesPdf(101);
-    const file = { data, name: 'long.pdf' };
-    await refusedBeforeSending(
-      haiku().addJob({ id: 'long', file, prompt: 'p' }),
-      'too_many_pages',
-      '101 pages',
-      'at most 100',
-    );
-    await refusedBeforeSending(
-      haiku().addJob({ id: 'long', file, prompt: 'p', model: 'gpt-4o-mini' }),
-      'too_many_pages',
-      'at most 100',
-    );
-    const report = await haiku()
-      .addJob({ id: 'long', file, prompt: 'p', model: 'claude-sonnet-4-6' })
-      .dryRun();
-    expect(report.jobs[0]!.estimatedInputTokens).toBeGreaterThan(101 * 1_500);
-  }, 30_000);
+  it('a PDF pdf.js cannot parse whose page count addJob could read', async () => {
+    // A linearized PDF has its page tree near the start: cut short and given an end marker, its pages are lost.
+    const pdf = readFileSync(join(import.meta.dirname, '../fixtures/pdf/linearized-3-pages.pdf'));
+    const damaged = Buffer.concat([pdf.subarray(0, 1_700), Buffer.from('\n%%EOF\n')]);
+    const batch = haiku().addJob({ id: 'bad', file: { data: damaged, name: 'bad.pdf' }, prompt: 'p' });
+    await refusedBeforeSending(batch, 'corrupt_pdf', 'Job "bad"', 'bad.pdf cannot be read as a PDF');
+  });
 
   it('citations on an image-only PDF', async () => {
     const batch = haiku().addJob({

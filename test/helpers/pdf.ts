@@ -1,4 +1,5 @@
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { deflateSync } from 'node:zlib';
+import { PDFDocument, PDFName, type PDFRef, StandardFonts } from 'pdf-lib';
 
 /** A text PDF with one page per entry, each page's lines drawn top-down. */
 export async function makePdf(pages: string[][]): Promise<Buffer> {
@@ -53,5 +54,103 @@ export function makeEncryptedPdf(options: { commented?: boolean } = {}): Buffer 
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt ${options.commented ? '% the key\n' : ''}4 0 R /ID [<${'ab'.repeat(16)}> <${'ab'.repeat(16)}>] >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
+}
+
+/**
+ * Appends an incremental update (ISO 32000-1, 7.5.6) to a PDF made by pdf-lib whose page tree is flat: a new page
+ * tree root of `pages` pages (the first of the old ones, then blank new ones) under the same object number, and a
+ * cross-reference section — a table, or a stream when `xrefStream` — whose /Prev is the old one. Readers then see
+ * `pages` pages; the old /Count is still in the file.
+ */
+export async function updatePageTree(
+  pdf: Buffer,
+  pages: number,
+  options: { xrefStream?: boolean } = {},
+): Promise<Buffer> {
+  const document = await PDFDocument.load(pdf);
+  const root = (document.catalog.get(PDFName.of('Pages')) as PDFRef).objectNumber;
+  const old = document.getPages().map((page) => page.ref.objectNumber);
+  const text = pdf.toString('latin1');
+  const prev = Number([...text.matchAll(/startxref\s+(\d+)/g)].at(-1)![1]);
+  const catalog = [...text.matchAll(/\/Root\s+(\d+)\s+0\s+R/g)].at(-1)![1];
+  let size = Number([...text.matchAll(/\/Size\s+(\d+)/g)].at(-1)![1]);
+  const objects = new Map<number, string>();
+  const kids = old.slice(0, pages);
+  while (kids.length < pages) {
+    kids.push(size);
+    objects.set(size++, `<< /Type /Page /Parent ${root} 0 R /MediaBox [0 0 612 792] >>`);
+  }
+  objects.set(
+    root,
+    `<< /Type /Pages /Kids [${kids.map((kid) => `${kid} 0 R`).join(' ')}] /Count ${pages} >>`,
+  );
+  let body = pdf.toString('latin1');
+  if (!body.endsWith('\n')) body += '\n';
+  const offsets = new Map<number, number>();
+  for (const [num, object] of objects) {
+    offsets.set(num, body.length);
+    body += `${num} 0 obj\n${object}\nendobj\n`;
+  }
+  const xrefAt = body.length;
+  if (options.xrefStream) {
+    const self = size++;
+    offsets.set(self, xrefAt);
+    const nums = [...offsets.keys()].sort((a, b) => a - b);
+    const rows = Buffer.alloc(nums.length * 7);
+    nums.forEach((num, row) => {
+      rows.writeUInt8(1, row * 7);
+      rows.writeUInt32BE(offsets.get(num)!, row * 7 + 1);
+    });
+    body += `${self} 0 obj\n<< /Type /XRef /Size ${size} /Root ${catalog} 0 R /Prev ${prev} /W [1 4 2] /Index [${nums.map((num) => `${num} 1`).join(' ')}] /Length ${rows.length} >>\nstream\n${rows.toString('latin1')}\nendstream\nendobj\n`;
+  } else {
+    body += 'xref\n';
+    for (const [num, offset] of [...offsets].sort(([a], [b]) => a - b)) {
+      body += `${num} 1\n${String(offset).padStart(10, '0')} 00000 n \n`;
+    }
+    body += `trailer\n<< /Size ${size} /Root ${catalog} 0 R /Prev ${prev} >>\n`;
+  }
+  body += `startxref\n${xrefAt}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
+}
+
+/**
+ * A PDF written by hand whose page tree root is inside an object stream (7.5.7) encoded with `filter`, found through
+ * an uncompressed cross-reference stream: pdf-lib writes object streams only with Flate, and pdf.js also reads
+ * ASCIIHexDecode there, which batchwise's own reader does not.
+ */
+export function makeObjectStreamPdf(pages: number, filter: 'FlateDecode' | 'ASCIIHexDecode'): Buffer {
+  const streamNum = pages + 3;
+  const xrefNum = pages + 4;
+  const tree = `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${i + 3} 0 R`).join(' ')}] /Count ${pages} >>`;
+  const header = '2 0 ';
+  const plain = Buffer.from(header + tree, 'latin1');
+  const encoded =
+    filter === 'FlateDecode' ? deflateSync(plain) : Buffer.from(`${plain.toString('hex')}>`, 'latin1');
+  let body = '%PDF-1.5\n';
+  const offsets = new Map<number, number>();
+  const add = (num: number, object: string) => {
+    offsets.set(num, body.length);
+    body += `${num} 0 obj\n${object}\nendobj\n`;
+  };
+  add(1, '<< /Type /Catalog /Pages 2 0 R >>');
+  for (let i = 0; i < pages; i++) add(i + 3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>');
+  add(
+    streamNum,
+    `<< /Type /ObjStm /N 1 /First ${header.length} /Filter /${filter} /Length ${encoded.length} >>\nstream\n${encoded.toString('latin1')}\nendstream`,
+  );
+  offsets.set(xrefNum, body.length);
+  const rows = Buffer.alloc((xrefNum + 1) * 7);
+  for (let num = 0; num <= xrefNum; num++) {
+    if (num === 2) {
+      rows.writeUInt8(2, num * 7);
+      rows.writeUInt32BE(streamNum, num * 7 + 1);
+    } else if (num > 0) {
+      rows.writeUInt8(1, num * 7);
+      rows.writeUInt32BE(offsets.get(num)!, num * 7 + 1);
+    }
+  }
+  const xrefAt = body.length;
+  body += `${xrefNum} 0 obj\n<< /Type /XRef /Size ${xrefNum + 1} /Root 1 0 R /W [1 4 2] /Length ${rows.length} >>\nstream\n${rows.toString('latin1')}\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
 }
