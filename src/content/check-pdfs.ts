@@ -1,6 +1,6 @@
 import { JobValidationError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
-import { maxPdfPages, tooManyPages } from './file-limits.js';
+import { tooManyPages } from './file-limits.js';
 import { encryptedPdfMessage } from './inspect-file.js';
 import { loadFile } from './load-file.js';
 import { isPdfProblem, readPdf } from './read-pdf.js';
@@ -30,7 +30,7 @@ export async function checkPdfs(jobs: readonly NormalizedJob[]): Promise<void> {
       );
     }
     const pages = (read as Exclude<typeof read, { kind: string }>).pages;
-    if (pages.length > maxPdfPages(job.provider, job.modelInfo.name)) {
+    if (pages.length > job.modelInfo.pdfPages) {
       fail('too_many_pages', tooManyPages(file.name, pages.length, job.modelInfo));
     }
     if (job.enableCitations && !pages.some((page) => page.text.trim().length > 0)) {

@@ -26,16 +26,7 @@ export function wireBytes(kind: FileKind, size: number): number {
  */
 export const IMAGE_MAX_PIXELS: Record<ProviderName, number | null> = { anthropic: 8_000, openai: null };
 
-/**
- * PDF pages per request. Anthropic: 100 on models with a 200k-token context window, 600 on the 1M-context ones
- * (Claude Opus and Sonnet 4.6 and later); OpenAI: 100 (with 32 MB of file content).
- */
-export function maxPdfPages(provider: ProviderName, model: string): number {
-  if (provider === 'openai') return 100;
-  return /^claude-(opus|sonnet)-(4-[6-9]|[5-9])/.test(model) ? ANTHROPIC_LONG_CONTEXT_PAGES : 100;
-}
-
-/** Pages a PDF may have on the 1M-context Claude models. */
+/** PDF pages per request on the 1M-context Claude models (the models' own limits: `ModelInfo.pdfPages`). */
 const ANTHROPIC_LONG_CONTEXT_PAGES = 600;
 
 /**
@@ -45,9 +36,9 @@ const ANTHROPIC_LONG_CONTEXT_PAGES = 600;
 export function tooManyPages(
   fileName: string,
   pages: number,
-  model: { name: string; provider: ProviderName },
+  model: { name: string; provider: ProviderName; pdfPages: number },
 ): string {
-  const limit = maxPdfPages(model.provider, model.name);
+  const limit = model.pdfPages;
   const longer =
     model.provider === 'anthropic' &&
     limit < ANTHROPIC_LONG_CONTEXT_PAGES &&

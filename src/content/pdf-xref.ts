@@ -31,21 +31,23 @@ export function readXref(file: PdfFile): Xref {
   const start = Number(/^startxref\s+(\d+)/.exec(tail.slice(at))?.[1] ?? NaN);
   const xref: Xref = { entries: new Map(), trailer: new Map() };
   const seen = new Set<number>();
-  const pending = [start];
+  const pending: { offset: number; hybrid: boolean }[] = [{ offset: start, hybrid: false }];
   while (pending.length > 0) {
-    const offset = pending.shift()!;
+    const { offset, hybrid } = pending.shift()!;
     if (seen.has(offset)) continue;
     if (seen.size >= MAX_SECTIONS) throw new PdfSyntaxError('too many cross-reference sections');
     seen.add(offset);
     const trailer = /^\s*xref/.test(file.text(offset, offset + 64))
       ? file.parseAt(offset, (lexer) => readTable(lexer, xref), file.size)
-      : readStreamSection(file, offset, xref);
-    for (const [key, value] of trailer) if (!xref.trailer.has(key)) xref.trailer.set(key, value);
-    // A hybrid file's stream holds objects the table leaves out; it comes before the older sections (7.5.8.4).
-    const next = [trailer.get('XRefStm'), trailer.get('Prev')].filter(
-      (value): value is number => typeof value === 'number',
-    );
-    pending.unshift(...next);
+      : readStreamSection(file, offset, xref, hybrid);
+    if (!hybrid) for (const [key, value] of trailer) if (!xref.trailer.has(key)) xref.trailer.set(key, value);
+    // A hybrid file's stream holds the objects its table leaves out or marks free for older readers; it comes
+    // before the older sections (7.5.8.4).
+    const next = [
+      { offset: trailer.get('XRefStm'), hybrid: true },
+      { offset: trailer.get('Prev'), hybrid: false },
+    ].filter((section): section is { offset: number; hybrid: boolean } => typeof section.offset === 'number');
+    pending.unshift(...(hybrid ? [] : next));
   }
   return xref;
 }
@@ -71,7 +73,7 @@ function readTable(lexer: PdfLexer, xref: Xref): PdfDict {
 }
 
 /** A cross-reference stream (7.5.8): its dictionary is the trailer; its rows are `type field2 field3` by `/W`. */
-function readStreamSection(file: PdfFile, offset: number, xref: Xref): PdfDict {
+function readStreamSection(file: PdfFile, offset: number, xref: Xref, hybrid: boolean): PdfDict {
   const object = file.objectAt(offset);
   const dict = object.value;
   if (!isDict(dict) || nameOf(dict.get('Type')) !== 'XRef' || object.streamStart === undefined) {
@@ -99,6 +101,7 @@ function readStreamSection(file: PdfFile, offset: number, xref: Xref): PdfDict {
       const type = field(0, widths[0]!, 1);
       const second = field(widths[0]!, widths[1]!, 0);
       const third = field(widths[0]! + widths[1]!, widths[2]!, 0);
+      if (hybrid && xref.entries.get(num)?.kind === 'free') xref.entries.delete(num);
       if (type === 0) set(xref, num, { kind: 'free' });
       else if (type === 1) set(xref, num, { kind: 'offset', offset: second });
       else if (type === 2) set(xref, num, { kind: 'compressed', stream: second, index: third });

@@ -1,12 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import {
-  FILE_LIMITS,
-  IMAGE_MAX_PIXELS,
-  maxPdfPages,
-  tooManyPages,
-  wireBytes,
-} from '../content/file-limits.js';
+import { FILE_LIMITS, IMAGE_MAX_PIXELS, tooManyPages, wireBytes } from '../content/file-limits.js';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
@@ -167,7 +161,7 @@ export function normalizeJob(
         `${file.name} is ${file.image.width}×${file.image.height} px; ${model.provider} refuses images larger than ${maxPixels}×${maxPixels} px. Scale it down (Claude reads at most 1568 px on the long edge anyway).`,
       );
     }
-    if (file.pages !== undefined && file.pages > maxPdfPages(model.provider, model.name)) {
+    if (file.pages !== undefined && file.pages > model.pdfPages) {
       fail('too_many_pages', tooManyPages(file.name, file.pages, model));
     }
     if (wireBytes(file.kind, file.size) > perRequest) {

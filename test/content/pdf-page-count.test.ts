@@ -52,8 +52,13 @@ describe('readPdfStructure counts pages synchronously, as pdf.js does', () => {
     await countedLikePdfJs(fixture('object-streams-120-pages.pdf'), 120);
   });
 
-  it('a page tree inside a Flate object stream; another filter there is left to pdf.js', async () => {
+  it('a page tree in a Flate object stream, found by a cross-reference stream or a hybrid table; another filter is left to pdf.js', async () => {
     await countedLikePdfJs(makeObjectStreamPdf(101, 'FlateDecode'), 101);
+    await countedLikePdfJs(makeObjectStreamPdf(101, 'FlateDecode', { hybrid: 'omits' }), 101);
+    // A hybrid table that marks the compressed object free: the stream has it (7.5.8.4, as qpdf reads it); pdf.js
+    // takes the free entry and refuses the file at run()/dryRun().
+    const markedFree = makeObjectStreamPdf(101, 'FlateDecode', { hybrid: 'marks-free' });
+    expect(structure(markedFree)).toEqual({ kind: 'pages', pages: 101, via: 'xref' });
     const hex = makeObjectStreamPdf(101, 'ASCIIHexDecode');
     expect(structure(hex)).toMatchObject({
       kind: 'unsure',

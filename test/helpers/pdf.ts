@@ -115,11 +115,17 @@ export async function updatePageTree(
 }
 
 /**
- * A PDF written by hand whose page tree root is inside an object stream (7.5.7) encoded with `filter`, found through
- * an uncompressed cross-reference stream: pdf-lib writes object streams only with Flate, and pdf.js also reads
- * ASCIIHexDecode there, which batchwise's own reader does not.
+ * A PDF written by hand whose page tree root is inside an object stream (7.5.7) encoded with `filter`: pdf-lib writes
+ * object streams only with Flate, and pdf.js also reads ASCIIHexDecode there, which batchwise's own reader does not.
+ * The objects are found through an uncompressed cross-reference stream, or, with `hybrid`, through a classic table
+ * whose trailer names that stream by `/XRefStm` (7.5.8.4) and that either omits the compressed object or marks it
+ * free (for readers older than PDF 1.5; pdf.js then takes it as free, qpdf reads it from the stream).
  */
-export function makeObjectStreamPdf(pages: number, filter: 'FlateDecode' | 'ASCIIHexDecode'): Buffer {
+export function makeObjectStreamPdf(
+  pages: number,
+  filter: 'FlateDecode' | 'ASCIIHexDecode',
+  options: { hybrid?: 'omits' | 'marks-free' } = {},
+): Buffer {
   const streamNum = pages + 3;
   const xrefNum = pages + 4;
   const tree = `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${i + 3} 0 R`).join(' ')}] /Count ${pages} >>`;
@@ -140,17 +146,35 @@ export function makeObjectStreamPdf(pages: number, filter: 'FlateDecode' | 'ASCI
     `<< /Type /ObjStm /N 1 /First ${header.length} /Filter /${filter} /Length ${encoded.length} >>\nstream\n${encoded.toString('latin1')}\nendstream`,
   );
   offsets.set(xrefNum, body.length);
-  const rows = Buffer.alloc((xrefNum + 1) * 7);
-  for (let num = 0; num <= xrefNum; num++) {
-    if (num === 2) {
-      rows.writeUInt8(2, num * 7);
-      rows.writeUInt32BE(streamNum, num * 7 + 1);
-    } else if (num > 0) {
-      rows.writeUInt8(1, num * 7);
-      rows.writeUInt32BE(offsets.get(num)!, num * 7 + 1);
-    }
+  // Rows of /W [1 4 2]: type, offset or object stream number, generation or index.
+  const row = (type: number, field: number) => {
+    const bytes = Buffer.alloc(7);
+    bytes.writeUInt8(type, 0);
+    bytes.writeUInt32BE(field, 1);
+    return bytes;
+  };
+  const streamAt = body.length;
+  if (options.hybrid) {
+    const rows = row(2, streamNum);
+    body += `${xrefNum} 0 obj\n<< /Type /XRef /Size ${xrefNum + 1} /Index [2 1] /W [1 4 2] /Length ${rows.length} >>\nstream\n${rows.toString('latin1')}\nendstream\nendobj\n`;
+    const tableAt = body.length;
+    const entry = (num: number) =>
+      num === 0 || num === 2
+        ? '0000000000 65535 f \n'
+        : `${String(offsets.get(num)).padStart(10, '0')} 00000 n \n`;
+    const table = Array.from({ length: xrefNum + 1 }, (_, num) => entry(num));
+    body +=
+      options.hybrid === 'omits'
+        ? `xref\n0 2\n${table.slice(0, 2).join('')}3 ${xrefNum - 2}\n${table.slice(3).join('')}`
+        : `xref\n0 ${xrefNum + 1}\n${table.join('')}`;
+    body += `trailer\n<< /Size ${xrefNum + 1} /Root 1 0 R /XRefStm ${streamAt} >>\nstartxref\n${tableAt}\n%%EOF\n`;
+    return Buffer.from(body, 'latin1');
   }
-  const xrefAt = body.length;
-  body += `${xrefNum} 0 obj\n<< /Type /XRef /Size ${xrefNum + 1} /Root 1 0 R /W [1 4 2] /Length ${rows.length} >>\nstream\n${rows.toString('latin1')}\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`;
+  const rows = Buffer.concat(
+    Array.from({ length: xrefNum + 1 }, (_, num) =>
+      num === 0 ? row(0, 0) : num === 2 ? row(2, streamNum) : row(1, offsets.get(num)!),
+    ),
+  );
+  body += `${xrefNum} 0 obj\n<< /Type /XRef /Size ${xrefNum + 1} /Root 1 0 R /W [1 4 2] /Length ${rows.length} >>\nstream\n${rows.toString('latin1')}\nendstream\nendobj\nstartxref\n${streamAt}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
 }
