@@ -88,8 +88,11 @@ export type JobOutcome =
 export interface BatchProvider {
   readonly name: ProviderName;
   readonly limits: { maxRequests: number; maxBytes: number };
-  /** Pure: the request for a job, given the bytes of its file (if any). */
-  toRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest;
+  /**
+   * Pure: the request for a job, given the bytes of its file (if any). A `Buffer` in practice, typed as its base
+   * class so that the published types need no `@types/node`.
+   */
+  toRequest(job: NormalizedJob, file: Uint8Array | null): ProviderRequest;
   /** Pure: the request exactly as it goes on the wire (Anthropic: `{custom_id, params}`; OpenAI: the JSONL line). */
   toWire(request: ProviderRequest): Record<string, unknown>;
   /**

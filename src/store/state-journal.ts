@@ -14,7 +14,7 @@ export class StateFileError extends ConfigurationError {}
  */
 export interface JournalSink {
   /** Writes all of `data` at byte `position`, or throws (possibly after writing part of it). */
-  write(data: Buffer, position: number): Promise<void>;
+  write(data: Uint8Array, position: number): Promise<void>;
   /** Makes what was written durable (fdatasync). */
   sync(): Promise<void>;
   /** Cuts the file back to `length` bytes. */

@@ -1,25 +1,174 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
+import { publint } from 'publint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+// The package as npm would publish it: a copy of the sources without `dist/` is packed with `npm pack` (so its
+// `prepack` must build), and the tarball is unpacked into a consumer directory outside this repository whose
+// node_modules holds only the production dependencies. Nothing below reads the repository's own `dist/`.
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
+const require = createRequire(import.meta.url);
+const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+  files: string[];
+  peerDependencies: Record<string, string>;
+  scripts: Record<string, string>;
+};
 let scratch: string;
+let consumer: string;
+let tarball: string;
+let packed: string[];
+
+/** Top-level production packages of the lockfile (what `npm install batchwise` would bring, hoisted). */
+async function productionPackages(): Promise<string[]> {
+  const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+  };
+  return Object.entries(lock.packages)
+    .filter(
+      ([path, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) && !entry.dev && !entry.devOptional,
+    )
+    .map(([path]) => path)
+    .filter((path) => existsSync(join(root, path)));
+}
 
 beforeAll(async () => {
-  await run(process.execPath, [join(root, 'node_modules/tsup/dist/cli-default.js')], { cwd: root });
-  // Inside the package root, so that `batchwise` resolves to this package through its own `exports` map.
-  await mkdir(join(root, '.tmp'), { recursive: true });
-  scratch = await mkdtemp(join(root, '.tmp', 'import-'));
-}, 120_000);
-afterAll(() => rm(scratch, { recursive: true, force: true }));
+  scratch = await mkdtemp(join(tmpdir(), 'batchwise-pack-'));
+  const source = join(scratch, 'source');
+  await mkdir(source);
+  const inputs = ['package.json', 'tsconfig.json', 'tsup.config.ts', 'src', ...manifest.files];
+  for (const entry of new Set(inputs)) {
+    if (entry === 'dist' || !existsSync(join(root, entry))) continue;
+    await cp(join(root, entry), join(source, entry), { recursive: true });
+  }
+  await symlink(join(root, 'node_modules'), join(source, 'node_modules'), 'dir');
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+    cwd: source,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  // `prepack`'s build prints first; npm's JSON report is the array after it.
+  const [info] = JSON.parse(stdout.slice(stdout.search(/^\[\s*$/m))) as [
+    { filename: string; files: { path: string }[] },
+  ];
+  tarball = join(scratch, info.filename);
+  packed = info.files.map((file) => file.path);
 
-describe('the built package', () => {
+  consumer = join(scratch, 'consumer');
+  const installed = join(consumer, 'node_modules/batchwise');
+  await mkdir(installed, { recursive: true });
+  await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+  for (const path of await productionPackages()) {
+    await mkdir(dirname(join(consumer, path)), { recursive: true });
+    await symlink(join(root, path), join(consumer, path), 'dir');
+  }
+  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+}, 240_000);
+afterAll(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
+
+describe('the packed package', () => {
+  it('ships what `prepack` built, the emulator stub, LICENSE, README and docs, and no sources or tests', () => {
+    expect(manifest.scripts.prepack).toContain('build');
+    for (const file of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/emulator/index.js',
+      'dist/emulator/index.d.cts',
+      'dist/cli/main.js',
+      'emulator/package.json',
+      'LICENSE',
+      'README.md',
+      'docs/batch.md',
+    ]) {
+      expect(packed).toContain(file);
+    }
+    expect(packed.filter((path) => /^(src|test|examples|bench)\//.test(path))).toEqual([]);
+  });
+
+  it('is clean under publint, suggestions included', async () => {
+    const bytes = await readFile(tarball);
+    const { messages } = await publint({
+      pack: {
+        tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      },
+      level: 'suggestion',
+      strict: true,
+    });
+    expect(messages).toEqual([]);
+  });
+
+  it('has no problem under are-the-types-wrong, node10 resolution included', async () => {
+    const cli = join(dirname(require.resolve('@arethetypeswrong/cli/package.json')), 'dist/index.js');
+    const { stdout } = await run(process.execPath, [cli, tarball, '--format', 'json'], {
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((error: { stdout: string }) => error);
+    const report = JSON.parse(stdout) as {
+      problems: Record<string, unknown>;
+      analysis: {
+        entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName: string } }> }>;
+      };
+    };
+    expect(report.problems).toEqual({});
+    expect(report.analysis.entrypoints['./emulator']?.resolutions.node10?.resolution?.fileName).toMatch(
+      /dist\/emulator\/index\.d\.cts$/,
+    );
+  });
+
+  it('type-checks in a project without @types/node (lib dom for the SDKs’ fetch types)', async () => {
+    await writeFile(
+      join(consumer, 'probe.ts'),
+      `import { Batch, BatchwiseError, type JobResult } from 'batchwise';
+import { startEmulator, type Emulator } from 'batchwise/emulator';
+const batch = new Batch<{ total: number }>({}).defaults({ model: 'claude-haiku-4-5', maxTokens: 64 });
+const result: JobResult<{ total: number }> | undefined = undefined;
+const emulator: Promise<Emulator> = startEmulator();
+export { batch, result, emulator, BatchwiseError };
+`,
+    );
+    await writeFile(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: [],
+          noEmit: true,
+          skipLibCheck: false,
+          // The dependencies are symlinks into this repository; resolve from here, where no @types/node is.
+          preserveSymlinks: true,
+        },
+        files: ['probe.ts'],
+      }),
+    );
+    const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin/tsc');
+    const { stdout } = await run(process.execPath, [tsc, '-p', '.', '--listFiles'], { cwd: consumer }).catch(
+      (error: { stdout: string }) => error,
+    );
+    const errors = stdout.split('\n').filter((line) => line.includes('error TS'));
+    expect(errors).toEqual([]);
+    expect(stdout).not.toContain('@types/node');
+  });
+
+  it('asks for a zod that zod-to-json-schema accepts', async () => {
+    const semver = require('semver') as { subset(range: string, of: string): boolean };
+    const peer = JSON.parse(
+      await readFile(join(root, 'node_modules/zod-to-json-schema/package.json'), 'utf8'),
+    ) as { peerDependencies: { zod: string } };
+    expect(semver.subset(manifest.peerDependencies.zod!, peer.peerDependencies.zod)).toBe(true);
+  });
+
   it('imports from ESM', async () => {
-    const file = join(scratch, 'probe.mjs');
+    const file = join(consumer, 'probe.mjs');
     await writeFile(
       file,
       `import { BatchwiseError } from 'batchwise';
@@ -29,12 +178,12 @@ const error = new BatchwiseError('demo', 'x');
 console.log(JSON.stringify({ code: error.code, isError: BatchwiseError.isInstance(error), url: emulator.url.startsWith('http://127.0.0.1:') }));
 await emulator.close();`,
     );
-    const { stdout } = await run(process.execPath, [file], { cwd: scratch });
+    const { stdout } = await run(process.execPath, [file], { cwd: consumer });
     expect(JSON.parse(stdout)).toEqual({ code: 'demo', isError: true, url: true });
   });
 
   it('requires from CommonJS', async () => {
-    const file = join(scratch, 'probe.cjs');
+    const file = join(consumer, 'probe.cjs');
     await writeFile(
       file,
       `const { BatchwiseError } = require('batchwise');
@@ -44,13 +193,13 @@ startEmulator().then(async (emulator) => {
   await emulator.close();
 });`,
     );
-    const { stdout } = await run(process.execPath, [file], { cwd: scratch });
+    const { stdout } = await run(process.execPath, [file], { cwd: consumer });
     expect(JSON.parse(stdout)).toEqual({ name: 'BatchwiseError', port: true });
   });
 
   it('runs `batchwise emulator --port 0` as a server the SDK can reach', async () => {
     const child = spawn(process.execPath, [
-      join(root, 'dist/cli/main.js'),
+      join(consumer, 'node_modules/batchwise/dist/cli/main.js'),
       'emulator',
       '--port',
       '0',
