@@ -161,19 +161,33 @@ export type JobStatus = 'succeeded' | 'failed' | 'invalid' | 'cancelled' | 'expi
 
 /** A passage of a document the provider cited. */
 export interface Citation {
-  /** The quoted text of the document. */
+  /** The quoted text of the document, as the provider gives it (`\r\n`, hyphenation marks and all). */
   text: string;
-  /** The document's title (its file name). */
+  /** The title of the document it quotes (its file name), by the citation's `document_index`. */
   source: string | null;
   /** 1-based page for PDFs (`page_location`), else null. */
   page: number | null;
-  /** `type`, `documentIndex`, `startPage`/`endPage` or `startChar`/`endChar`, and `context` (the answer text it backs). */
+  /**
+   * `type`; `documentIndex` (which of the job's files, in the order given); `startPage`/`endPage` (1-based, both
+   * inclusive: Anthropic's exclusive `end_page_number` less one) or `startChar`/`endChar` (end exclusive) or
+   * `startBlock`/`endBlock`; and `context` (the answer text the citation is attached to).
+   */
   metadata: Record<string, unknown>;
 }
 
-/** A citation mapped to a field of the parsed response, with how sure the mapping is and why. */
+/**
+ * A citation mapped to a field of the parsed response: the passage supports the field's value. See
+ * docs/citations.md for how values and passages are matched, and what the mapping cannot know.
+ */
 export interface MappedCitation extends Citation {
+  /**
+   * How sure the mapping is. `high`: the passage has the value (in some spelling) and the answer wrote the value in
+   * the block citing it, or the field's name or a sibling's value stands near it. `medium`: the passage has the value
+   * and nothing else points elsewhere, or the only block writing the value cites it. `low`: the value appears in
+   * several passages and nothing says which one it came from.
+   */
   confidence: 'high' | 'medium' | 'low';
+  /** Why, in words: what was found where (`the passage has the number "1,250.00", with the field's name near it`). */
   matchReason: string;
 }
 

@@ -1,4 +1,5 @@
 import type { Citation } from '../types.js';
+import { stripCiteTags } from './cite-tags.js';
 
 /** A text block of an answer with the citations attached to it, as Anthropic returns them. */
 export interface CitedBlock {
@@ -19,31 +20,41 @@ interface WireCitation {
   end_block_index?: number;
 }
 
-/** The answer's text blocks with their citations in batchwise's shape. Pure; unknown block types are skipped. */
-export function citedBlocks(content: unknown[]): CitedBlock[] {
+/**
+ * The answer's text blocks with their citations in batchwise's shape, `<cite>` tags stripped from the text. Pure;
+ * unknown block types are skipped. `titles` (the job's file names, by document index) name a citation whose wire
+ * `document_title` is missing.
+ */
+export function citedBlocks(content: unknown[], titles: readonly string[] = []): CitedBlock[] {
   const blocks: CitedBlock[] = [];
   for (const block of content) {
     const { type, text, citations } = (block ?? {}) as { type?: string; text?: unknown; citations?: unknown };
     if (type !== 'text' || typeof text !== 'string') continue;
     const list = Array.isArray(citations) ? (citations as WireCitation[]) : [];
-    blocks.push({ text, citations: list.map((c) => toCitation(c, text)) });
+    const clean = stripCiteTags(text);
+    blocks.push({ text: clean, citations: list.map((c) => toCitation(c, clean, titles)) });
   }
   return blocks;
 }
 
-export function extractCitations(content: unknown[]): Citation[] {
-  return citedBlocks(content).flatMap((block) => block.citations);
+export function extractCitations(content: unknown[], titles: readonly string[] = []): Citation[] {
+  return citedBlocks(content, titles).flatMap((block) => block.citations);
 }
 
-function toCitation(wire: WireCitation, context: string): Citation {
+function toCitation(wire: WireCitation, context: string, titles: readonly string[]): Citation {
+  const documentIndex = wire.document_index ?? 0;
   const metadata: Record<string, unknown> = {
     type: wire.type ?? 'unknown',
-    documentIndex: wire.document_index ?? 0,
+    documentIndex,
     context,
   };
   if (wire.type === 'page_location') {
     metadata.startPage = wire.start_page_number;
-    metadata.endPage = wire.end_page_number;
+    // Anthropic's end_page_number is exclusive (a passage on page 3 alone is 3..4); endPage is the last page cited.
+    metadata.endPage =
+      typeof wire.end_page_number === 'number'
+        ? Math.max(wire.end_page_number - 1, wire.start_page_number ?? 1)
+        : wire.end_page_number;
   } else if (wire.type === 'char_location') {
     metadata.startChar = wire.start_char_index;
     metadata.endChar = wire.end_char_index;
@@ -53,7 +64,7 @@ function toCitation(wire: WireCitation, context: string): Citation {
   }
   return {
     text: wire.cited_text ?? '',
-    source: wire.document_title ?? null,
+    source: wire.document_title ?? titles[documentIndex] ?? null,
     page:
       wire.type === 'page_location' && typeof wire.start_page_number === 'number'
         ? wire.start_page_number

@@ -1,3 +1,4 @@
+import { stripCiteTags } from '../citations/cite-tags.js';
 import { citedBlocks } from '../citations/extract-citations.js';
 import { mapCitations } from '../citations/map-citations.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
@@ -37,12 +38,14 @@ export async function buildResult(
     costUsd,
   };
   if (outcome.status !== 'succeeded') return result;
-  const blocks = citedBlocks(outcome.content);
+  const titles = job.content.kind === 'file' ? [job.content.file.name] : [];
+  const blocks = citedBlocks(outcome.content, titles);
   const citations = blocks.flatMap((block) => block.citations);
   if (!job.output) return { ...result, citations };
 
+  // `<cite>` tags Claude wrote into its text are markup, never part of a value (anthropic-sdk-python #1060).
   const parsed = await parseOutput(
-    outcome.text,
+    job.enableCitations ? stripCiteTags(outcome.text) : outcome.text,
     job.output.schema,
     job.provider === 'openai' ? job.output.nullableOptional : [],
   );
