@@ -145,7 +145,7 @@ export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | '
 /** One request: either `messages`, or a `file` with a `prompt`. */
 export interface JobInput<S extends ResponseSchema | undefined = ResponseSchema | undefined>
   extends JobSettings<S> {
-  /** Letters, digits, `_` and `-`, at most 64 characters; generated (`job-00001`, …) when absent. */
+  /** Letters, digits, `_` and `-`, at most 48 characters; generated (`job-00001`, …) when absent. */
   id?: string;
   messages?: Message[];
   file?: FileInput;
