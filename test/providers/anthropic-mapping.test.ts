@@ -6,6 +6,7 @@ import { parseAnthropicResult } from '../../src/providers/anthropic/parse-result
 import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
 import type { JobInput } from '../../src/types.js';
 import { makePng } from '../helpers/image.js';
+import { makeObjectStreamPdf } from '../helpers/pdf.js';
 
 const lines = JSON.parse(
   readFileSync(join(import.meta.dirname, '../fixtures/anthropic/result-lines.json'), 'utf8'),
@@ -63,7 +64,7 @@ describe('toAnthropicRequest', () => {
   });
 
   it('maps a PDF to a base64 document block titled with the file name, with citations when asked', () => {
-    const data = Buffer.from('%PDF-1.4 x\n%%EOF\n');
+    const data = makeObjectStreamPdf(1, 'FlateDecode');
     const request = toAnthropicRequest(
       job({ id: 'p', file: { data, name: 'invoice.pdf' }, prompt: 'Extract', enableCitations: true }),
       data,

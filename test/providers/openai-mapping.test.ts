@@ -6,6 +6,7 @@ import { parseOpenAIResult } from '../../src/providers/openai/parse-result.js';
 import { toJsonlLine, toOpenAIRequest } from '../../src/providers/openai/to-request.js';
 import type { JobInput, JobSettings } from '../../src/types.js';
 import { makeJpegHeader } from '../helpers/image.js';
+import { makeObjectStreamPdf } from '../helpers/pdf.js';
 
 const lines = JSON.parse(
   readFileSync(join(import.meta.dirname, '../fixtures/openai-result-lines.json'), 'utf8'),
@@ -147,7 +148,7 @@ describe('toOpenAIRequest and toJsonlLine', () => {
   });
 
   it('sends a PDF as a file part with a base64 data URL and its file name', () => {
-    const data = Buffer.from('%PDF-1.7 x\n%%EOF\n');
+    const data = makeObjectStreamPdf(1, 'FlateDecode');
     const request = toOpenAIRequest(
       job({ id: 'p', file: { data, name: 'invoice.pdf' }, prompt: 'Extract' }),
       data,
