@@ -12,7 +12,7 @@
  *   .run({ wait: true });
  * console.log(run.results());
  * ```
- * @module
+ * @module batchwise
  */
 export type { BatchOptions, RunOptions } from './batch.js';
 export { Batch } from './batch.js';
@@ -35,8 +35,9 @@ export type { PollOptions, RetryOptions, StatusReport } from './run/batch-run.js
 export { BatchRun } from './run/batch-run.js';
 export type { DryRunBatch, DryRunJob, DryRunReport } from './run/dry-run.js';
 export type { BatchRunEvents, ProviderBatchInfo, ProviderBatchStatus } from './run/events.js';
+export type { BatchPhase } from './run/machine/batch-phase.js';
 export { StateFileError } from './store/state-journal.js';
-export type { InferOutput, ResponseSchema } from './structured/schema.js';
+export type { InferOutput, ResponseSchema, StandardResult } from './structured/schema.js';
 export type {
   AnthropicRequestOptions,
   Citation,

@@ -12,10 +12,11 @@
  * // ... client.messages.batches.create(...)
  * await emulator.close();
  * ```
- * @module
+ * @module batchwise/emulator
  */
 
 export type { BilledRequest, BilledTokens, BilledTotals, EmulatorBilling } from './billing.js';
+export type { Provider } from './http.js';
 export type { BatchLimits, EmulatorOptions, FaultKind, FaultRule, LineValidator } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { EmulatedAnswer, EmulatedRequest, RespondHook, TokenUsage } from './respond/answer.js';

@@ -14,7 +14,8 @@ export interface ResponseSchema<Output = unknown> {
   };
 }
 
-type StandardResult<Output> =
+/** What a Standard Schema's `validate` returns: the value, or the issues found. */
+export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | {
       readonly issues: ReadonlyArray<{
