@@ -7,6 +7,12 @@ import type { NormalizedJob } from './jobs/normalized-job.js';
 import { mergeProviderOptions } from './jobs/provider-options.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
 import type { ProviderName } from './models/registry.js';
+import { checkBatchOptions } from './options/check-batch-options.js';
+import { checkLogger } from './options/check-logger.js';
+import { checkDryRunOptions, checkRunOptions } from './options/check-run-options.js';
+import { plainObject, positiveNumber } from './options/check-values.js';
+import { COST_LIMIT_KEYS, JOB_SETTING_KEYS, TIME_LIMIT_KEYS } from './options/option-keys.js';
+import { refuseUnknownKeys } from './options/unknown-keys.js';
 import { hasPrice, type PriceTable, sumCosts } from './pricing/prices.js';
 import {
   type AnthropicProviderOptions,
@@ -86,26 +92,6 @@ export interface RunOptions {
 const DEFAULT_COUNT_CONCURRENCY = 4;
 const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(
-      'invalid_option',
-      `Expected \`${name}\` to be a positive integer, got \`${String(value)}\`.`,
-    );
-  }
-  return value;
-}
-
-function positiveNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(
-      'invalid_limit',
-      `Expected \`${name}\` to be a positive number, got \`${String(value)}\`.`,
-    );
-  }
-  return value;
-}
-
 /**
  * The builder: options, defaults, limits and jobs, checked as they are added, then `run()`.
  *
@@ -142,18 +128,9 @@ export class Batch<T = never> {
   private runStarted = false;
 
   constructor(options: BatchOptions = {}) {
-    this.options = options;
-    this.maxConcurrent = positiveInteger('maxConcurrent', options.maxConcurrent ?? 10);
-    this.itemsPerBatch = positiveInteger('itemsPerBatch', options.itemsPerBatch ?? 1000);
-    if (
-      options.maxRetries !== undefined &&
-      (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)
-    ) {
-      throw new ConfigurationError(
-        'invalid_option',
-        `Expected \`maxRetries\` to be a whole number from 0 up, got \`${String(options.maxRetries)}\`.`,
-      );
-    }
+    this.options = checkBatchOptions(options);
+    this.maxConcurrent = options.maxConcurrent ?? 10;
+    this.itemsPerBatch = options.itemsPerBatch ?? 1000;
   }
 
   /**
@@ -163,6 +140,7 @@ export class Batch<T = never> {
   defaults<S extends ResponseSchema | undefined = undefined>(
     settings: JobSettings<S>,
   ): Batch<T | InferOutput<S>> {
+    refuseUnknownKeys('defaults()', plainObject('settings of defaults()', settings), JOB_SETTING_KEYS);
     const providerOptions = mergeProviderOptions(this.settings.providerOptions, settings.providerOptions);
     this.settings = {
       ...this.settings,
@@ -174,7 +152,8 @@ export class Batch<T = never> {
 
   /** Caps what the run may spend, in US dollars. */
   addCostLimit(limit: { usd: number }): this {
-    this.costLimitUsd = positiveNumber('usd', limit?.usd);
+    refuseUnknownKeys('addCostLimit()', plainObject('limit of addCostLimit()', limit), COST_LIMIT_KEYS);
+    this.costLimitUsd = positiveNumber('usd', limit.usd, 'invalid_limit');
     return this;
   }
 
@@ -184,8 +163,11 @@ export class Batch<T = never> {
    * run ends whatever the provider does — jobs still out end `time_limit` and a resume collects them.
    */
   addTimeLimit(limit: { seconds?: number; minutes?: number; hours?: number; graceSeconds?: number }): this {
-    const { graceSeconds, ...rest } = limit ?? {};
-    if (graceSeconds !== undefined) this.graceMs = positiveNumber('graceSeconds', graceSeconds) * 1_000;
+    refuseUnknownKeys('addTimeLimit()', plainObject('limit of addTimeLimit()', limit), TIME_LIMIT_KEYS);
+    const { graceSeconds, ...rest } = limit;
+    if (graceSeconds !== undefined) {
+      this.graceMs = positiveNumber('graceSeconds', graceSeconds, 'invalid_limit') * 1_000;
+    }
     const parts = Object.entries(rest).filter(([, value]) => value !== undefined);
     if (parts.length === 0) {
       throw new ConfigurationError('invalid_limit', 'addTimeLimit needs `seconds`, `minutes` or `hours`.');
@@ -193,9 +175,7 @@ export class Batch<T = never> {
     const scale: Record<string, number> = { seconds: 1_000, minutes: 60_000, hours: 3_600_000 };
     let ms = 0;
     for (const [unit, value] of parts) {
-      if (!(unit in scale))
-        throw new ConfigurationError('invalid_limit', `addTimeLimit: unknown unit \`${unit}\`.`);
-      ms += positiveNumber(unit, value) * scale[unit]!;
+      ms += positiveNumber(unit, value, 'invalid_limit') * scale[unit]!;
     }
     this.timeLimitMs = ms;
     return this;
@@ -212,7 +192,7 @@ export class Batch<T = never> {
       }
       this.logger = consoleLogger(level);
     } else {
-      this.logger = level;
+      this.logger = checkLogger(level);
     }
     return this;
   }
@@ -239,6 +219,7 @@ export class Batch<T = never> {
    * with `wait: true`, once every job has a result.
    */
   async run(options: RunOptions = {}): Promise<BatchRun<T>> {
+    checkRunOptions(options);
     if (this.jobs.length === 0)
       throw new ConfigurationError('no_jobs', 'run() needs at least one job: call addJob() first.');
     if (this.started)
@@ -283,17 +264,11 @@ export class Batch<T = never> {
   ): Promise<DryRunReport> {
     if (this.jobs.length === 0)
       throw new ConfigurationError('no_jobs', 'dryRun() needs at least one job: call addJob() first.');
-    const sample = options.sample;
-    if (sample !== undefined && !(sample > 0 && sample <= 1)) {
-      throw new ConfigurationError(
-        'invalid_option',
-        `Expected \`sample\` to be a share above 0 and at most 1, got \`${String(sample)}\`.`,
-      );
-    }
+    const { sample } = checkDryRunOptions(options);
     const counting = options.countTokens;
     const concurrency =
       typeof counting === 'object' && counting !== null
-        ? positiveInteger('countTokens.concurrency', counting.concurrency ?? DEFAULT_COUNT_CONCURRENCY)
+        ? (counting.concurrency ?? DEFAULT_COUNT_CONCURRENCY)
         : DEFAULT_COUNT_CONCURRENCY;
     const providers = await this.preflight(sample !== undefined, Boolean(counting));
     const report = await dryRun({

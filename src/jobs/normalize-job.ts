@@ -4,6 +4,8 @@ import { FILE_LIMITS, IMAGE_MAX_PIXELS, tooManyPages, wireBytes } from '../conte
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
+import { JOB_INPUT_KEYS } from '../options/option-keys.js';
+import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
 import { checkJobId, generatedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
@@ -42,6 +44,7 @@ export function normalizeJob(
   const fail = (code: string, message: string): never => {
     throw new JobValidationError(code, `Job "${id}": ${message}`, { jobId: id });
   };
+  refuseUnknownKeys('addJob()', input, JOB_INPUT_KEYS, { id });
 
   const modelName = input.model ?? defaults.model;
   if (!modelName) fail('missing_model', 'no model. Pass `model` to addJob() or to defaults().');

@@ -1,5 +1,6 @@
 import { findProvider } from '@pydantic/genai-prices';
 import { JobValidationError } from '../errors.js';
+import { checkModelInfo } from '../options/check-model-info.js';
 import type { ReasoningEffort } from '../types.js';
 import {
   FAMILY_RULES,
@@ -79,6 +80,7 @@ const registered = new Map<string, ModelRegistration>();
  *   temperature: null, capabilities: { pdf: true, images: true, citations: true, structured: true } });
  */
 export function registerModel(model: ModelRegistration): void {
+  checkModelInfo(model);
   for (const name of [model.name, ...(model.aliases ?? [])]) registered.set(name, model);
 }
 

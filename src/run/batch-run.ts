@@ -1,10 +1,12 @@
 import { BatchwiseError, WaitTimeoutError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
+import { checkWaitOptions } from '../options/check-run-options.js';
 import type { JobResult, Progress } from '../types.js';
 import type { BatchRunEvents, ProviderBatchInfo } from './events.js';
 import { formatStatus } from './format-status.js';
 import { JobLedger } from './job-ledger.js';
+import { type LongTimer, setLongTimeout } from './long-timer.js';
 import type { BatchPhase } from './machine/batch-phase.js';
 import type { BatchPort } from './machine/batch-port.js';
 import type { ProviderBatch } from './machine/provider-batch.js';
@@ -24,7 +26,6 @@ export interface StatusReport {
 }
 
 /** The longest a timer can wait (about 24.8 days); longer waits would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A running batch: provider batches are submitted (at most `maxConcurrent` in flight), polled with backoff, and
@@ -43,7 +44,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   private readonly startedAt = Date.now();
   private finished: Promise<void> | undefined;
   private finishing: Promise<void> | undefined;
-  private timeLimitTimer: NodeJS.Timeout | undefined;
+  private timeLimitTimer: LongTimer | undefined;
 
   /** @internal Created by `Batch.run()`. */
   constructor(config: RunConfig) {
@@ -153,7 +154,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
         );
       })
       .finally(async () => {
-        clearTimeout(this.timeLimitTimer);
+        this.timeLimitTimer?.clear();
         this.stopSignal.dispose();
         try {
           await this.finish();
@@ -169,13 +170,12 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       });
   }
 
-  /** A timer waits at most about 24.8 days; a longer limit is waited out in steps, never fired at once. */
+  /** A limit of weeks is waited out in steps (a plain timer would fire at once past about 24.8 days). */
   private armTimeLimit(remainingMs: number): void {
-    const step = Math.min(remainingMs, MAX_TIMER_MS);
-    this.timeLimitTimer = setTimeout(() => {
-      if (remainingMs > step) this.armTimeLimit(remainingMs - step);
-      else this.stop({ kind: 'time_limit', cancelActive: true });
-    }, step);
+    this.timeLimitTimer = setLongTimeout(
+      () => this.stop({ kind: 'time_limit', cancelActive: true }),
+      remainingMs,
+    );
   }
 
   /** Every result so far, by job id, in the order the jobs were added (partial while running). */
@@ -190,19 +190,20 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
 
   /** Resolves with every result once every job has one; rejects with {@link WaitTimeoutError} after `timeoutMs`. */
   async wait(options: { timeoutMs?: number } = {}): Promise<Record<string, JobResult<T>>> {
+    const { timeoutMs } = checkWaitOptions(options);
     const finished = this.finished ?? Promise.resolve();
-    if (options.timeoutMs === undefined || options.timeoutMs >= MAX_TIMER_MS) {
+    if (timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY) {
       await finished;
       return this.results();
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WaitTimeoutError(options.timeoutMs!)), options.timeoutMs);
+      timer = setLongTimeout(() => reject(new WaitTimeoutError(timeoutMs)), timeoutMs);
     });
     try {
       await Promise.race([finished, timeout]);
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
     return this.results();
   }

@@ -1,3 +1,4 @@
+import { type LongTimer, setLongTimeout } from './long-timer.js';
 import type { StopReason } from './run-config.js';
 
 /**
@@ -9,7 +10,7 @@ import type { StopReason } from './run-config.js';
 export class StopSignal {
   private current: { reason: StopReason; graceEndsAt: number | null } | null = null;
   private readonly wakers = new Set<() => void>();
-  private graceTimer: NodeJS.Timeout | undefined;
+  private graceTimer: LongTimer | undefined;
   private readonly aborter = new AbortController();
 
   constructor(private readonly graceMs: number) {}
@@ -24,8 +25,8 @@ export class StopSignal {
     const graceEndsAt = reason.cancelActive ? Date.now() + this.graceMs : null;
     this.current = { reason, graceEndsAt };
     if (graceEndsAt !== null) {
-      clearTimeout(this.graceTimer);
-      this.graceTimer = setTimeout(() => {
+      this.graceTimer?.clear();
+      this.graceTimer = setLongTimeout(() => {
         this.aborter.abort(new Error('the stop grace period is over'));
         this.wake();
       }, this.graceMs);
@@ -50,17 +51,17 @@ export class StopSignal {
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.clear();
         this.wakers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setLongTimeout(done, ms);
       this.wakers.add(done);
     });
   }
 
   dispose(): void {
-    clearTimeout(this.graceTimer);
+    this.graceTimer?.clear();
     this.wake();
   }
 

@@ -1,0 +1,125 @@
+import type { BatchOptions } from '../batch.js';
+import {
+  booleanOption,
+  nonEmptyString,
+  nonNegativeNumber,
+  plainObject,
+  positiveInteger,
+  positiveNumber,
+  refuse,
+  wholeNumber,
+} from './check-values.js';
+import {
+  ANTHROPIC_OPTION_KEYS,
+  BATCH_OPTION_KEYS,
+  LIMITS_KEYS,
+  OPENAI_OPTION_KEYS,
+  type OptionKeys,
+  POLL_OPTION_KEYS,
+  PRICE_KEYS,
+  RETRY_OPTION_KEYS,
+} from './option-keys.js';
+import { refuseUnknownKeys } from './unknown-keys.js';
+
+/**
+ * Checks every option of `new Batch()` at runtime, before anything else happens: unknown keys, empty paths, numbers
+ * that are strings, NaN, infinite or negative. An option set to `undefined` counts as not given.
+ */
+export function checkBatchOptions(input: unknown): BatchOptions {
+  const options = plainObject('options of new Batch()', input ?? {});
+  refuseUnknownKeys('new Batch()', options, BATCH_OPTION_KEYS);
+  const given = (key: string) => options[key] !== undefined;
+  for (const key of ['resultsDir', 'stateFile']) if (given(key)) nonEmptyString(key, options[key]);
+  for (const key of ['maxConcurrent', 'itemsPerBatch']) if (given(key)) positiveInteger(key, options[key]);
+  for (const key of ['saveRawResponses', 'reuseState']) if (given(key)) booleanOption(key, options[key]);
+  if (given('maxRetries')) wholeNumber('maxRetries', options.maxRetries);
+  if (given('anthropic')) checkClient('anthropic', options.anthropic, ANTHROPIC_OPTION_KEYS);
+  if (given('openai')) checkClient('openai', options.openai, OPENAI_OPTION_KEYS);
+  if (given('poll')) checkPoll(options.poll);
+  if (given('retry')) checkRetry(options.retry);
+  if (given('prices')) checkPrices(options.prices);
+  if (given('enqueuedTokenLimit')) {
+    const limits = plainObject('enqueuedTokenLimit', options.enqueuedTokenLimit);
+    for (const [model, limit] of Object.entries(limits))
+      positiveInteger(`enqueuedTokenLimit['${model}']`, limit);
+  }
+  return options as BatchOptions;
+}
+
+function checkClient(name: string, value: unknown, keys: OptionKeys): void {
+  const client = plainObject(name, value);
+  refuseUnknownKeys(name, client, keys);
+  // The key itself is never shown: a wrong value is described by its type only.
+  if (client.apiKey !== undefined && (typeof client.apiKey !== 'string' || client.apiKey.trim() === '')) {
+    refuse(
+      'invalid_option',
+      `${name}.apiKey`,
+      'a non-empty string',
+      typeof client.apiKey === 'string' ? '' : client.apiKey,
+    );
+  }
+  if (client.baseURL !== undefined) {
+    const url = nonEmptyString(`${name}.baseURL`, client.baseURL);
+    if (!isHttpUrl(url))
+      refuse('invalid_option', `${name}.baseURL`, 'an absolute URL (http://… or https://…)', url);
+  }
+  if (client.maxRetries !== undefined) wholeNumber(`${name}.maxRetries`, client.maxRetries);
+  if (client.deleteInputFile !== undefined) booleanOption(`${name}.deleteInputFile`, client.deleteInputFile);
+  if (client.limits !== undefined) {
+    const limits = plainObject(`${name}.limits`, client.limits);
+    refuseUnknownKeys(`${name}.limits`, limits, LIMITS_KEYS);
+    for (const key of Object.keys(LIMITS_KEYS)) {
+      if (limits[key] !== undefined) positiveInteger(`${name}.limits.${key}`, limits[key]);
+    }
+  }
+}
+
+/** A poll interval of 0 would poll in a tight loop; a factor below 1 would poll ever faster. */
+function checkPoll(value: unknown): void {
+  const poll = plainObject('poll', value);
+  refuseUnknownKeys('poll', poll, POLL_OPTION_KEYS);
+  const initial = poll.initialMs === undefined ? undefined : positiveNumber('poll.initialMs', poll.initialMs);
+  const max = poll.maxMs === undefined ? undefined : positiveNumber('poll.maxMs', poll.maxMs);
+  if (initial !== undefined && max !== undefined && max < initial) {
+    refuse('invalid_option', 'poll.maxMs', `at least poll.initialMs (${initial})`, max);
+  }
+  if (poll.factor !== undefined) {
+    const factor = poll.factor;
+    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
+      refuse('invalid_option', 'poll.factor', 'a finite number from 1 up', factor);
+    }
+  }
+}
+
+/** A NaN or infinite attempt count would retry forever. */
+function checkRetry(value: unknown): void {
+  const retry = plainObject('retry', value);
+  refuseUnknownKeys('retry', retry, RETRY_OPTION_KEYS);
+  if (retry.attempts !== undefined) positiveInteger('retry.attempts', retry.attempts);
+  if (retry.initialDelayMs !== undefined) nonNegativeNumber('retry.initialDelayMs', retry.initialDelayMs);
+  if (retry.maxDelayMs !== undefined) nonNegativeNumber('retry.maxDelayMs', retry.maxDelayMs);
+}
+
+/** A negative or NaN price would make a cost limit meaningless (a negative cost never reaches it). */
+function checkPrices(value: unknown): void {
+  const prices = plainObject('prices', value);
+  for (const [model, entry] of Object.entries(prices)) {
+    const price = plainObject(`prices['${model}']`, entry);
+    refuseUnknownKeys(`prices['${model}']`, price, PRICE_KEYS);
+    for (const key of ['inputPerMTok', 'outputPerMTok']) {
+      if (price[key] === undefined)
+        refuse('invalid_option', `prices['${model}'].${key}`, 'a price in USD per million tokens', undefined);
+    }
+    for (const key of Object.keys(PRICE_KEYS)) {
+      if (price[key] !== undefined) nonNegativeNumber(`prices['${model}'].${key}`, price[key]);
+    }
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}

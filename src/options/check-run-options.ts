@@ -1,0 +1,53 @@
+import type { RunOptions } from '../batch.js';
+import { booleanOption, plainObject, positiveInteger, positiveNumber, refuse } from './check-values.js';
+import { COUNT_TOKENS_KEYS, DRY_RUN_OPTION_KEYS, RUN_OPTION_KEYS, WAIT_OPTION_KEYS } from './option-keys.js';
+import { refuseUnknownKeys } from './unknown-keys.js';
+
+export function checkRunOptions(input: unknown): RunOptions {
+  const options = plainObject('options of run()', input ?? {});
+  refuseUnknownKeys('run()', options, RUN_OPTION_KEYS);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    refuse('invalid_option', 'onProgress', 'a function', options.onProgress);
+  }
+  if (options.progressIntervalMs !== undefined)
+    positiveNumber('progressIntervalMs', options.progressIntervalMs);
+  if (options.wait !== undefined) booleanOption('wait', options.wait);
+  return options as RunOptions;
+}
+
+export function checkDryRunOptions(input: unknown): {
+  sample?: number;
+  countTokens?: boolean | { concurrency?: number };
+} {
+  const options = plainObject('options of dryRun()', input ?? {});
+  refuseUnknownKeys('dryRun()', options, DRY_RUN_OPTION_KEYS);
+  const { sample, countTokens } = options;
+  if (sample !== undefined && !(typeof sample === 'number' && sample > 0 && sample <= 1)) {
+    refuse('invalid_option', 'sample', 'a share above 0 and at most 1 (0.01 is 1%)', sample);
+  }
+  if (countTokens !== undefined && typeof countTokens !== 'boolean') {
+    const counting = plainObject('countTokens', countTokens);
+    refuseUnknownKeys('countTokens', counting, COUNT_TOKENS_KEYS);
+    if (counting.concurrency !== undefined) positiveInteger('countTokens.concurrency', counting.concurrency);
+  }
+  return options as { sample?: number; countTokens?: boolean | { concurrency?: number } };
+}
+
+/** `timeoutMs: Infinity` means no timeout; NaN or a negative number is refused rather than firing at once. */
+export function checkWaitOptions(input: unknown): { timeoutMs?: number } {
+  const options = plainObject('options of wait()', input ?? {});
+  refuseUnknownKeys('wait()', options, WAIT_OPTION_KEYS);
+  const { timeoutMs } = options;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0)
+  ) {
+    refuse(
+      'invalid_option',
+      'timeoutMs',
+      'a number of milliseconds from 0 up (Infinity: no timeout)',
+      timeoutMs,
+    );
+  }
+  return options as { timeoutMs?: number };
+}

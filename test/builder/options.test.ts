@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import {
+  Batch,
+  BatchwiseError,
+  ConfigurationError,
+  JobValidationError,
+  registerModel,
+} from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+
+/** Options a JavaScript caller may pass: no type check stops them. */
+const loose = (options: Record<string, unknown>) => options as never;
+
+function refusal(act: () => unknown): BatchwiseError {
+  try {
+    act();
+  } catch (error) {
+    if (BatchwiseError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('not refused');
+}
+
+describe('options are checked at runtime, before anything is sent', () => {
+  it.each([
+    ['maxConcurent', 'maxConcurrent'],
+    ['statefile', 'stateFile'],
+    ['resultDir', 'resultsDir'],
+    ['itemPerBatch', 'itemsPerBatch'],
+  ])('new Batch({ %s }) is refused and points to `%s`', (typo, meant) => {
+    const error = refusal(() => new Batch(loose({ [typo]: 4 })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.code).toBe('unknown_option');
+    expect(error.message).toContain(`\`${typo}\``);
+    expect(error.message).toContain(`Did you mean \`${meant}\`?`);
+  });
+
+  it('a key far from every known one gets no guess, only the list', () => {
+    const error = refusal(() => new Batch(loose({ colour: 'blue' })));
+    expect(error.code).toBe('unknown_option');
+    expect(error.message).not.toContain('Did you mean');
+    expect(error.message).toContain('stateFile');
+  });
+
+  it('unknown keys in nested options are refused too', () => {
+    expect(refusal(() => new Batch(loose({ retry: { attempt: 3 } }))).message).toContain('`attempts`');
+    expect(refusal(() => new Batch(loose({ poll: { initalMs: 5 } }))).message).toContain('`initialMs`');
+    expect(refusal(() => new Batch(loose({ openai: { apikey: 'x' } }))).message).toContain('`apiKey`');
+    expect(
+      refusal(() => new Batch(loose({ prices: { m: { inputPerMTok: 1, outputPerMtok: 2 } } }))).message,
+    ).toContain('`outputPerMTok`');
+  });
+
+  it('a typo in a job or in defaults() is refused, naming the job', () => {
+    const job = refusal(() =>
+      batchFor(emulator).addJob(
+        loose({ id: 'typo-1', model: 'claude-haiku-4-5', messages: userMessage('x'), temprature: 0.2 }),
+      ),
+    );
+    expect(job).toBeInstanceOf(JobValidationError);
+    expect(job.code).toBe('unknown_option');
+    expect(job.jobId).toBe('typo-1');
+    expect(job.message).toContain('Did you mean `temperature`?');
+    const defaults = refusal(() => batchFor(emulator).defaults(loose({ modle: 'claude-haiku-4-5' })));
+    expect(defaults.code).toBe('unknown_option');
+    expect(defaults.message).toContain('Did you mean `model`?');
+  });
+
+  it('a number given as a string is shown as a string', () => {
+    const error = refusal(() => new Batch(loose({ maxConcurrent: '4' })));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain("got the string '4'");
+    expect(refusal(() => new Batch(loose({ itemsPerBatch: 2.5 }))).message).toContain('got the number 2.5');
+  });
+
+  it.each([
+    ['stateFile', ''],
+    ['resultsDir', ''],
+    ['stateFile', '   '],
+  ])('an empty path (%s: %j) is refused, not taken for "no file"', (key, value) => {
+    const error = refusal(() => new Batch(loose({ [key]: value })));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain(`\`${key}\``);
+    expect(error.message).toMatch(/empty string|the string/);
+  });
+
+  it.each([
+    [{ retry: { attempts: Number.NaN } }, 'retry.attempts', 'the number NaN'],
+    [{ retry: { attempts: Number.POSITIVE_INFINITY } }, 'retry.attempts', 'the number Infinity'],
+    [{ retry: { initialDelayMs: -1 } }, 'retry.initialDelayMs', 'the number -1'],
+    [{ poll: { initialMs: 0 } }, 'poll.initialMs', 'the number 0'],
+    [{ poll: { factor: 0.5 } }, 'poll.factor', 'the number 0.5'],
+    [{ poll: { initialMs: 100, maxMs: 10 } }, 'poll.maxMs', 'the number 10'],
+    [{ prices: { m: { inputPerMTok: -1, outputPerMTok: 1 } } }, "prices['m'].inputPerMTok", 'the number -1'],
+    [{ prices: { m: { inputPerMTok: 1, outputPerMTok: Number.NaN } } }, "prices['m'].outputPerMTok", 'NaN'],
+    [{ prices: { m: { inputPerMTok: 1 } } }, "prices['m'].outputPerMTok", 'undefined'],
+    [{ maxRetries: Number.NaN }, 'maxRetries', 'the number NaN'],
+    [{ enqueuedTokenLimit: { 'gpt-4o': '2000000' } }, "enqueuedTokenLimit['gpt-4o']", "the string '2000000'"],
+    [{ openai: { maxRetries: -2 } }, 'openai.maxRetries', 'the number -2'],
+    [{ anthropic: { baseURL: 'localhost:4000' } }, 'anthropic.baseURL', "the string 'localhost:4000'"],
+    [{ reuseState: 'false' }, 'reuseState', "the string 'false'"],
+  ])('new Batch(%j) is refused', (options, name, shown) => {
+    const error = refusal(() => new Batch(loose(options)));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain(`\`${name}\``);
+    expect(error.message).toContain(shown);
+  });
+
+  it('a wrong API key is described by its type, never shown', () => {
+    const error = refusal(() => new Batch(loose({ openai: { apiKey: 12345678901 } })));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain('the number');
+    expect(refusal(() => new Batch(loose({ anthropic: { apiKey: '' } }))).message).toContain(
+      '`anthropic.apiKey`',
+    );
+  });
+
+  it('a logger without a level is refused when it is set, not when a batch is already paid for', () => {
+    const error = refusal(() =>
+      batchFor(emulator).setVerbosity(loose({ warn: () => {}, error: () => {}, debug: () => {} })),
+    );
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain('without info');
+    expect(refusal(() => batchFor(emulator).setVerbosity(loose({}))).message).toContain(
+      'without debug, info, warn, error',
+    );
+  });
+
+  it('limits refuse unknown keys and non-finite numbers', () => {
+    const base = batchFor(emulator);
+    expect(refusal(() => base.addTimeLimit(loose({ hour: 1 }))).message).toContain('Did you mean `hours`?');
+    expect(refusal(() => base.addCostLimit(loose({ dollars: 5 }))).code).toBe('unknown_option');
+    const infinite = refusal(() => base.addCostLimit({ usd: Number.POSITIVE_INFINITY }));
+    expect(infinite.code).toBe('invalid_limit');
+    expect(infinite.message).toContain('the number Infinity');
+  });
+
+  it('run(), dryRun() and wait() check their options before anything is sent', async () => {
+    const batch = () => batchFor(emulator).addJob({ model: 'claude-haiku-4-5', messages: userMessage('x') });
+    await expect(batch().run(loose({ wiat: true }))).rejects.toMatchObject({
+      code: 'unknown_option',
+      message: expect.stringContaining('Did you mean `wait`?'),
+    });
+    await expect(batch().run(loose({ progressIntervalMs: 0 }))).rejects.toMatchObject({
+      code: 'invalid_option',
+    });
+    await expect(batch().dryRun(loose({ sample: '0.1' }))).rejects.toMatchObject({
+      message: expect.stringContaining("the string '0.1'"),
+    });
+    await expect(batch().dryRun(loose({ countTokens: { concurency: 2 } }))).rejects.toMatchObject({
+      code: 'unknown_option',
+    });
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it("registerModel({ provider: 'gemini' }) is refused at once with a typed error", () => {
+    const model = {
+      name: 'gemini-2.5-flash',
+      provider: 'gemini',
+      maxOutputTokens: 8_192,
+      temperature: { min: 0, max: 2 },
+      capabilities: { pdf: true, images: true, citations: false, structured: true },
+    };
+    const error = refusal(() => registerModel(loose(model)));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.code).toBe('invalid_provider');
+    expect(error.message).toContain("got the string 'gemini'");
+    // Nothing was registered: a job for it is an unknown model, not a TypeError.
+    const job = refusal(() =>
+      batchFor(emulator).addJob({ model: 'gemini-2.5-flash', messages: userMessage('x') }),
+    );
+    expect(job.code).toBe('unknown_model');
+    const missing = refusal(() =>
+      registerModel(loose({ ...model, provider: 'openai', maxOutputTokens: '8192' })),
+    );
+    expect(missing.code).toBe('invalid_model');
+    expect(missing.message).toContain("`maxOutputTokens` must be a positive integer, got the string '8192'");
+  });
+});
