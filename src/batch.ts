@@ -23,6 +23,10 @@ import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
 import { type DryRunReport, dryRun, sampleJobs } from './run/dry-run.js';
 import { RunJournal } from './run/run-journal.js';
+import { Secrets } from './secrets/redact.js';
+import { redactOptions } from './secrets/redact-options.js';
+import { redactingLogger } from './secrets/redacting-logger.js';
+import { withRedaction } from './secrets/redacting-provider.js';
 import { isFinalResult } from './store/final-result.js';
 import { openState } from './store/open-state.js';
 import { ResultsWriter } from './store/results-writer.js';
@@ -234,7 +238,7 @@ export class Batch<T = never> {
       providers = await this.preflight(true);
     } catch (error) {
       this.started = false;
-      throw error;
+      throw this.secrets().error(error);
     }
     let run: BatchRun<unknown>;
     try {
@@ -242,7 +246,7 @@ export class Batch<T = never> {
     } catch (error) {
       // Nothing started (the state was locked, or did not match): the Batch may be run again once that is fixed.
       if (!this.runStarted) this.started = false;
-      throw error;
+      throw this.secrets().error(error);
     }
     return run as BatchRun<T>;
   }
@@ -281,7 +285,7 @@ export class Batch<T = never> {
         countTokens: {
           concurrency,
           retry: { ...DEFAULT_RETRY, ...this.options.retry },
-          logger: this.logger,
+          logger: this.safeLogger(),
         },
       }),
     });
@@ -305,12 +309,7 @@ export class Batch<T = never> {
         }
       }
     }
-    return redact(report, [
-      this.options.anthropic?.apiKey,
-      this.options.openai?.apiKey,
-      process.env.ANTHROPIC_API_KEY,
-      process.env.OPENAI_API_KEY,
-    ]);
+    return this.secrets().value(report);
   }
 
   private async runSample(
@@ -385,7 +384,7 @@ export class Batch<T = never> {
             // reuseState: false starts fresh once: a run after this Batch's own sample continues that sample's state.
             reuseState: this.sampledDurably || (this.options.reuseState ?? true),
             jobs,
-            logger: this.logger,
+            logger: this.safeLogger(),
           })
         : undefined;
     // A sample's final results are this run's too: written where results go, and their jobs not sent again.
@@ -420,7 +419,7 @@ export class Batch<T = never> {
       maxConcurrent: this.maxConcurrent,
       itemsPerBatch: this.itemsPerBatch,
       resultsWriter,
-      logger: this.logger,
+      logger: this.safeLogger(),
       timeLimitMs: this.timeLimitMs,
       graceMs: this.graceMs,
       costLimitUsd,
@@ -430,6 +429,7 @@ export class Batch<T = never> {
       maxRetries: this.options.maxRetries ?? 1,
       ...(this.options.enqueuedTokenLimit && { enqueuedTokenLimit: this.options.enqueuedTokenLimit }),
       journal: new RunJournal(state?.journal),
+      secrets: this.secrets(),
       ...(state && {
         resume: {
           stateId: state.stateId,
@@ -445,6 +445,42 @@ export class Batch<T = never> {
     run.start();
     if (options.wait) await run.wait();
     return run;
+  }
+
+  /**
+   * The keys this batch may send, from its options and the environment: scrubbed from everything stored, logged,
+   * emitted or thrown. Read when needed, since the environment may change between addJob() and run().
+   */
+  private secrets(): Secrets {
+    return new Secrets([
+      this.options.anthropic?.apiKey,
+      this.options.openai?.apiKey,
+      process.env.ANTHROPIC_API_KEY,
+      process.env.OPENAI_API_KEY,
+    ]);
+  }
+
+  private safeLogger(): Logger {
+    return redactingLogger(this.logger, this.secrets());
+  }
+
+  /** The batch as `util.inspect` and `console.log` show it: options with API keys replaced, jobs counted. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    return `Batch ${inspect(this.toJSON(), options)}`;
+  }
+
+  /** The batch as `JSON.stringify` shows it: options with API keys replaced, jobs counted. Never a key. */
+  toJSON(): { options: BatchOptions; jobs: number; costLimitUsd: number | null; timeLimitMs: number | null } {
+    return {
+      options: redactOptions(this.options),
+      jobs: this.jobs.length,
+      costLimitUsd: this.costLimitUsd ?? null,
+      timeLimitMs: this.timeLimitMs ?? null,
+    };
   }
 
   /**
@@ -485,7 +521,10 @@ export class Batch<T = never> {
         sending || counting ? requireKey(given, 'ANTHROPIC_API_KEY', 'Anthropic', 'anthropic') : given;
       providers.set(
         'anthropic',
-        anthropicProvider({ ...this.options.anthropic, ...(apiKey !== undefined && { apiKey }) }),
+        withRedaction(
+          anthropicProvider({ ...this.options.anthropic, ...(apiKey !== undefined && { apiKey }) }),
+          this.secrets(),
+        ),
       );
     }
     if (needed.has('openai')) {
@@ -493,24 +532,14 @@ export class Batch<T = never> {
       const apiKey = sending ? requireKey(given, 'OPENAI_API_KEY', 'OpenAI', 'openai') : given;
       providers.set(
         'openai',
-        openaiProvider({ ...this.options.openai, ...(apiKey !== undefined && { apiKey }) }),
+        withRedaction(
+          openaiProvider({ ...this.options.openai, ...(apiKey !== undefined && { apiKey }) }),
+          this.secrets(),
+        ),
       );
     }
     return providers;
   }
-}
-
-/** The report with any API key replaced, should one have found its way into a request. */
-function redact<R>(report: R, keys: (string | undefined)[]): R {
-  let text = JSON.stringify(report);
-  let changed = false;
-  for (const key of keys) {
-    if (key && key.length >= 8 && text.includes(key)) {
-      text = text.split(key).join('[redacted]');
-      changed = true;
-    }
-  }
-  return changed ? (JSON.parse(text) as R) : report;
 }
 
 function requireKey(given: string | undefined, variable: string, provider: string, option: string): string {

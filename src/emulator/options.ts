@@ -34,6 +34,11 @@ export interface FaultRule {
   times?: number;
   /** Seconds sent in `retry-after` with a 429/529. Default 0. */
   retryAfterSeconds?: number;
+  /**
+   * The error's message quotes the request's headers, API key included, as a misconfigured proxy or a debugging
+   * gateway in front of a provider may do: a client must not store, log or rethrow such a body as it came.
+   */
+  echoHeaders?: boolean;
 }
 
 export interface EmulatorOptions {

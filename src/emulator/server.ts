@@ -137,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       if (fault && kind === 'status') {
         req.resume();
-        sendFault(res, fault, provider, requestId, idHeader);
+        sendFault(req, res, fault, provider, requestId, idHeader);
         return;
       }
       const handled = found.route.handle({
@@ -153,7 +153,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         await handled.catch(() => undefined);
         req.resume();
         if (kind === 'lost') req.socket.destroy();
-        else sendFault(res, fault, provider, requestId, idHeader);
+        else sendFault(req, res, fault, provider, requestId, idHeader);
         return;
       }
       const reply = await handled;
@@ -225,6 +225,7 @@ function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
 
 /** A fault's error answer in the provider's shape; 429/5xx carry `retry-after` so that SDK retries are fast. */
 function sendFault(
+  req: IncomingMessage,
   res: ServerResponse,
   fault: FaultRule,
   provider: Provider,
@@ -233,7 +234,8 @@ function sendFault(
 ): void {
   const status = fault.status ?? 500;
   const retryAfter = fault.retryAfterSeconds ?? 0;
-  const error = new HttpError(status, errorTypeFor(provider, status), faultMessage(status));
+  const echo = fault.echoHeaders ? ` Request headers: ${JSON.stringify(req.headers)}` : '';
+  const error = new HttpError(status, errorTypeFor(provider, status), `${faultMessage(status)}${echo}`);
   sendJson(res, status, errorBody(provider, error, requestId), {
     ...idHeader,
     'retry-after': String(retryAfter),

@@ -25,8 +25,6 @@ export interface StatusReport {
   batches: ProviderBatchInfo[];
 }
 
-/** The longest a timer can wait (about 24.8 days); longer waits would fire at once. */
-
 /**
  * A running batch: provider batches are submitted (at most `maxConcurrent` in flight), polled with backoff, and
  * their results streamed into exactly one {@link JobResult} per job. Get one from `Batch.run()`.
@@ -176,6 +174,11 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       () => this.stop({ kind: 'time_limit', cancelActive: true }),
       remainingMs,
     );
+  }
+
+  /** Every error the run reports (logged and emitted) is scrubbed of the batch's API keys first. */
+  protected override report(error: BatchwiseError): void {
+    super.report(this.config.secrets?.error(error) ?? error);
   }
 
   /** Every result so far, by job id, in the order the jobs were added (partial while running). */

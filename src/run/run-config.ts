@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
 import type { PriceTable } from '../pricing/prices.js';
 import type { BatchProvider } from '../providers/provider.js';
+import type { Secrets } from '../secrets/redact.js';
 import type { ResultsWriter } from '../store/results-writer.js';
 import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult } from '../types.js';
@@ -51,6 +52,8 @@ export interface RunConfig {
   /** Prompt tokens that may be enqueued per model at once (OpenAI), by model name. */
   enqueuedTokenLimit?: Record<string, number>;
   journal: RunJournal;
+  /** The batch's API keys: scrubbed from every error the run reports. */
+  secrets?: Secrets;
   resume?: ResumeState;
   /**
    * What `dryRun({ sample })` already ran: final results this run reuses (not on disk before it), and everything
