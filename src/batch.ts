@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { checkPdfs } from './content/check-pdfs.js';
 import { ConfigurationError } from './errors.js';
+import { JobIdSet } from './jobs/job-id.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { mergeProviderOptions } from './jobs/provider-options.js';
@@ -27,6 +28,7 @@ import { Secrets } from './secrets/redact.js';
 import { redactOptions } from './secrets/redact-options.js';
 import { redactingLogger } from './secrets/redacting-logger.js';
 import { withRedaction } from './secrets/redacting-provider.js';
+import { checkStoragePaths } from './store/check-paths.js';
 import { isFinalResult } from './store/final-result.js';
 import { openState } from './store/open-state.js';
 import { ResultsWriter } from './store/results-writer.js';
@@ -115,7 +117,7 @@ export class Batch<T = never> {
   private readonly itemsPerBatch: number;
   private settings: JobSettings = {};
   private readonly jobs: NormalizedJob[] = [];
-  private readonly jobIds = new Set<string>();
+  private readonly jobIds = new JobIdSet();
   private costLimitUsd: number | undefined;
   private timeLimitMs: number | undefined;
   private graceMs = 60_000;
@@ -490,6 +492,13 @@ export class Batch<T = never> {
   private async preflight(sending: boolean, counting = false): Promise<Map<ProviderName, BatchProvider>> {
     const providers = this.providers(sending, counting);
     this.checkPrices();
+    const { stateFile, resultsDir } = this.options;
+    await checkStoragePaths({
+      ...(stateFile !== undefined && { stateFile }),
+      ...((resultsDir ?? (stateFile && `${stateFile}.results`)) && {
+        resultsDir: resultsDir ?? `${stateFile}.results`,
+      }),
+    });
     await checkPdfs(this.jobs);
     return providers;
   }

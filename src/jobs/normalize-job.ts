@@ -7,7 +7,7 @@ import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from 
 import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
-import { checkJobId, generatedJobId } from './job-id.js';
+import { checkJobId, freeGeneratedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
 import { checkProviderOptions } from './provider-options.js';
@@ -40,7 +40,7 @@ export function normalizeJob(
   index: number,
   taken: ReadonlySet<string>,
 ): NormalizedJob {
-  const id = checkJobId(input.id ?? generatedJobId(index), taken);
+  const id = checkJobId(input.id ?? freeGeneratedJobId(index, taken), taken);
   const fail = (code: string, message: string): never => {
     throw new JobValidationError(code, `Job "${id}": ${message}`, { jobId: id });
   };

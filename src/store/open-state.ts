@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { Logger } from '../log/logger.js';
 import type { JobResult } from '../types.js';
@@ -99,8 +100,9 @@ export async function openState(options: {
           `deleted; the results in ${savedResultsDir} are left where they are).`,
       );
     }
-    const journal = await StateJournal.resume(stateFile, saved);
+    // Results first: a corrupt one is refused before the journal's file is opened (and could be left open).
     const { results, paidUsd, paidAttempts } = await readResults(resultsDir, jobs);
+    const journal = await StateJournal.resume(stateFile, saved);
     const done = new Set(results.map((r) => r.jobId));
     const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);
     const inFlight = new Set(submissions.flatMap((s) => s.intent.jobIds));
@@ -132,14 +134,16 @@ async function readResults(
   const paidUsd = new Map<string, number>();
   const paidAttempts = new Map<string, number>();
   for (const job of jobs) {
+    const path = join(resultsDir, `${job.id}.json`);
     let text: string;
     try {
-      text = await readFile(join(resultsDir, `${job.id}.json`), 'utf8');
-    } catch {
-      continue;
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw corruptResult(path, job.id, messageOf(error));
     }
-    // Result files are written atomically: one that exists is whole.
-    const result = JSON.parse(text) as JobResult;
+    // Result files are written atomically: one that is not whole was damaged by something else.
+    const result = parseResult(text, path, job.id);
     if (isFinalResult(result)) results.push(result);
     else if (result.costUsd) {
       paidUsd.set(result.jobId, result.costUsd);
@@ -147,6 +151,35 @@ async function readResults(
     }
   }
   return { results, paidUsd, paidAttempts };
+}
+
+function parseResult(text: string, path: string, jobId: string): JobResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw corruptResult(path, jobId, `not JSON: ${messageOf(error)}`);
+  }
+  const result = value as Partial<JobResult> | null;
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    result.jobId !== jobId ||
+    typeof result.status !== 'string'
+  ) {
+    throw corruptResult(path, jobId, `not a result of job "${jobId}"`);
+  }
+  return result as JobResult;
+}
+
+function corruptResult(path: string, jobId: string, why: string): StateFileError {
+  return new StateFileError(
+    'result_file_corrupt',
+    `Result file ${path} cannot be read (${why}). Nothing was sent. batchwise writes result files whole, so ` +
+      'something else changed it: restore it from a backup, or move it away to have the job sent again (and paid ' +
+      'again).',
+    { jobId },
+  );
 }
 
 async function existingResults(resultsDir: string, jobs: NormalizedJob[]): Promise<string[]> {

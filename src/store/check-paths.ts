@@ -1,0 +1,64 @@
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ConfigurationError } from '../errors.js';
+
+/**
+ * Checks where the state file and results will go before anything is sent: a state file in a directory that does not
+ * exist, a state file that is a directory, or a results directory that is a file would otherwise fail with a raw
+ * `ENOENT`/`EISDIR`/`EEXIST` — and the last only after the run had started paying.
+ */
+export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?: string }): Promise<void> {
+  const { stateFile, resultsDir } = paths;
+  if (stateFile !== undefined) {
+    const own = await kindOf(stateFile);
+    if (own === 'directory') {
+      refuse(
+        `stateFile ${stateFile} is a directory. Give the path of a file in it, e.g. '${stateFile}/state.jsonl'.`,
+      );
+    }
+    if (own === 'missing') {
+      const parent = dirname(resolve(stateFile));
+      const kind = await kindOf(parent);
+      if (kind === 'missing') {
+        refuse(
+          `the directory of stateFile ${stateFile} (${parent}) does not exist. Create it first (mkdir -p), or choose a ` +
+            'stateFile in a directory that exists.',
+        );
+      }
+      if (kind === 'other') refuse(`stateFile ${stateFile} is under ${parent}, which is not a directory.`);
+    }
+  }
+  if (resultsDir !== undefined) {
+    // The nearest part of the path that exists must be a directory: the rest is created.
+    let path = resolve(resultsDir);
+    for (;;) {
+      const kind = await kindOf(path);
+      if (kind === 'directory') break;
+      if (kind === 'other') {
+        refuse(
+          path === resolve(resultsDir)
+            ? `resultsDir ${resultsDir} is a file, not a directory. Choose a directory (it is created if missing).`
+            : `resultsDir ${resultsDir} cannot be created: ${path} is a file, not a directory.`,
+        );
+      }
+      const parent = dirname(path);
+      if (parent === path) break;
+      path = parent;
+    }
+  }
+}
+
+function refuse(message: string): never {
+  throw new ConfigurationError('invalid_path', `${message} Nothing was sent.`);
+}
+
+async function kindOf(path: string): Promise<'missing' | 'directory' | 'other'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'directory' : 'other';
+  } catch (error) {
+    // ENOTDIR: a part of the path is a file; the walk up finds it.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    throw error;
+  }
+}

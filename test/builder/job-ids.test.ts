@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { Batch, JobValidationError } from '../../src/index.js';
+import { userMessage } from '../helpers/batch.js';
+
+const base = () => new Batch().setVerbosity('silent').defaults({ model: 'claude-haiku-4-5' });
+
+function refusal(act: () => unknown): JobValidationError {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof JobValidationError) return error;
+    throw error;
+  }
+  throw new Error('not refused');
+}
+
+describe('job ids', () => {
+  it('a generated id never collides with an id the user gave (and never blames the user)', async () => {
+    const batch = base()
+      .addJob({ id: 'job-00002', messages: userMessage('named') })
+      .addJob({ messages: userMessage('unnamed 1') })
+      .addJob({ messages: userMessage('unnamed 2') });
+    const report = await batch.dryRun();
+    expect(report.jobs.map((job) => job.jobId)).toEqual(['job-00002', 'job-00003', 'job-00004']);
+  });
+
+  it('generated ids are the same for the same jobs in the same order (a resume finds them)', async () => {
+    const ids = async () =>
+      (
+        await base()
+          .addJob({ messages: userMessage('a') })
+          .addJob({ id: 'job-00003', messages: userMessage('b') })
+          .addJob({ messages: userMessage('c') })
+          .addJob({ messages: userMessage('d') })
+          .dryRun()
+      ).jobs.map((job) => job.jobId);
+    expect(await ids()).toEqual(['job-00001', 'job-00003', 'job-00004', 'job-00005']);
+    expect(await ids()).toEqual(await ids());
+  });
+
+  it('a user id that takes a generated one is a duplicate, and the message says where the other came from', () => {
+    const error = refusal(() =>
+      base()
+        .addJob({ messages: userMessage('unnamed') })
+        .addJob({ id: 'job-00001', messages: userMessage('named') }),
+    );
+    expect(error.code).toBe('duplicate_job_id');
+    expect(error.message).toContain('given to jobs added without an id');
+  });
+
+  it('ids that differ only by case are refused: they share one file on macOS and Windows', () => {
+    const error = refusal(() =>
+      base()
+        .addJob({ id: 'Invoice-1', messages: userMessage('a') })
+        .addJob({ id: 'invoice-1', messages: userMessage('b') }),
+    );
+    expect(error.code).toBe('job_id_case_conflict');
+    expect(error.jobId).toBe('invoice-1');
+    expect(error.message).toContain('"Invoice-1"');
+  });
+});

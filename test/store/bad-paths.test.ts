@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type BatchOptions, StateFileError } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+beforeAll(async () => {
+  emulator = await startEmulator({ processingMs: 20 });
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-paths-'));
+  emulator.resetStats();
+});
+
+function batch(options: BatchOptions, count = 2) {
+  const b = batchFor(emulator, options).defaults({ model: 'claude-haiku-4-5' });
+  for (let i = 0; i < count; i++) b.addJob({ id: `p${i}`, messages: userMessage(`q${i}`) });
+  return b;
+}
+
+describe('where the state and results go is checked before any request', () => {
+  it('a stateFile in a directory that does not exist', async () => {
+    const stateFile = join(dir, 'no-such-dir', 'state.jsonl');
+    for (const act of [() => batch({ stateFile }).run(), () => batch({ stateFile }).dryRun()]) {
+      await expect(act()).rejects.toMatchObject({
+        code: 'invalid_path',
+        message: expect.stringContaining(join(dir, 'no-such-dir')),
+      });
+    }
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('a stateFile that is a directory', async () => {
+    await expect(batch({ stateFile: dir }).run()).rejects.toMatchObject({
+      code: 'invalid_path',
+      message: expect.stringContaining('is a directory'),
+    });
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('a resultsDir that is a file, or is under one', async () => {
+    const file = join(dir, 'results.txt');
+    await writeFile(file, 'not a directory');
+    await expect(batch({ resultsDir: file }).run()).rejects.toMatchObject({
+      code: 'invalid_path',
+      message: expect.stringContaining('is a file'),
+    });
+    await expect(batch({ resultsDir: join(file, 'sub') }).run()).rejects.toMatchObject({
+      code: 'invalid_path',
+    });
+    await expect(
+      batch({ stateFile: join(dir, 'state.jsonl'), resultsDir: file }).run(),
+    ).rejects.toBeInstanceOf(Error);
+    expect(emulator.stats().calls).toEqual({});
+    expect(await readFile(file, 'utf8')).toBe('not a directory');
+  });
+
+  it('a resultsDir that does not exist yet is created', async () => {
+    const resultsDir = join(dir, 'a', 'b', 'results');
+    const run = await batch({ resultsDir }).run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.status === 'succeeded')).toBe(true);
+    expect(existsSync(join(resultsDir, 'p0.json'))).toBe(true);
+  });
+});
+
+describe('a damaged result file on resume', () => {
+  it.each([
+    ['not JSON', '{"jobId": "p1", "status": "succ'],
+    ['another job', JSON.stringify({ jobId: 'other', status: 'succeeded' })],
+  ])('(%s) is refused naming the file, before any request', async (_, content) => {
+    const stateFile = join(dir, 'state.jsonl');
+    await batch({ stateFile }).run({ wait: true });
+    const created = emulator.stats().batchesCreated.anthropic;
+    const path = join(`${stateFile}.results`, 'p1.json');
+    await writeFile(path, content);
+    let thrown: unknown;
+    try {
+      await batch({ stateFile }).run();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(StateFileError);
+    expect(thrown).toMatchObject({ code: 'result_file_corrupt', jobId: 'p1' });
+    expect((thrown as Error).message).toContain(path);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(created);
+    // The file was left as it was and the lock released: with the damaged file moved away, the run resumes.
+    expect(await readFile(path, 'utf8')).toBe(content);
+    await mkdir(join(dir, 'aside'));
+    await rename(path, join(dir, 'aside', 'p1.json'));
+    const again = await batch({ stateFile }).run({ wait: true });
+    expect(again.results().p1?.status).toBe('succeeded');
+  });
+});
