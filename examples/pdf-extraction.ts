@@ -105,7 +105,10 @@ for (const [id, result] of Object.entries(run.results())) {
     `  ${invoice.vendor} #${invoice.invoiceNumber}: ${invoice.total} due ${invoice.dueDate}, ${invoice.address.city}`,
   );
   for (const [path, citations] of Object.entries(result.citationMappings)) {
-    const where = citations.map((c) => `p.${c.page} "${c.text}" (${c.confidence})`).join('; ');
+    // A cited passage is a sentence chunk of the page (here the page's lines, kept with their \r\n): one line each.
+    const where = citations
+      .map((c) => `p.${c.page} "${c.text.replace(/\s+/g, ' ').trim()}" (${c.confidence})`)
+      .join('; ');
     console.log(`    ${path.padEnd(26)} <- ${where}`);
   }
 }

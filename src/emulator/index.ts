@@ -17,9 +17,17 @@
 
 export type { BilledRequest, BilledTokens, BilledTotals, EmulatorBilling } from './billing.js';
 export type { Provider } from './http.js';
-export type { BatchLimits, EmulatorOptions, FaultKind, FaultRule, LineValidator } from './options.js';
+export type {
+  BatchLimits,
+  CitedShape,
+  EmulatorOptions,
+  FaultKind,
+  FaultRule,
+  LineValidator,
+} from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { EmulatedAnswer, EmulatedRequest, RespondHook, TokenUsage } from './respond/answer.js';
+export { CITED_SHAPES } from './respond/cited-json.js';
 export { anthropicImageTokens, openaiImageTokens } from './respond/image-tokens.js';
 export type { TextCounter } from './respond/tokens.js';
 export { textCounter } from './respond/tokens.js';

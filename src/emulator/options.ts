@@ -1,4 +1,7 @@
 import type { RespondHook } from './respond/answer.js';
+import { CITED_SHAPES, type CitedShape } from './respond/cited-json.js';
+
+export type { CitedShape } from './respond/cited-json.js';
 
 /** Request-count and byte limits of one provider's batch endpoint. */
 export interface BatchLimits {
@@ -59,7 +62,13 @@ export interface EmulatorOptions {
   erroredShare?: number;
   /** Batches created while this is set expire once this share of their requests is done. */
   expire?: { completedShare: number } | null;
+  /** Seeds fault shares and the shape of each cited answer. Default 1. */
   seed?: number;
+  /**
+   * The shapes a JSON answer with citations may take, one chosen per request by the seed and its custom_id:
+   * `whole-json`, `fenced-recap`, `label-value`, `joiners` (docs/emulator.md). Default: all four.
+   */
+  citedShapes?: CitedShape[];
   /** Script the answer to any request; return undefined to get the default answer. */
   respond?: RespondHook;
   /**
@@ -83,6 +92,8 @@ export interface ResolvedOptions {
   expire: { completedShare: number } | null;
   respond: RespondHook | undefined;
   validateLine: LineValidator | undefined;
+  seed: number;
+  citedShapes: CitedShape[];
 }
 
 export const DEFAULT_LIMITS = {
@@ -103,5 +114,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     expire: options.expire ?? null,
     respond: options.respond,
     validateLine: options.validateLine,
+    seed: options.seed ?? 1,
+    citedShapes:
+      options.citedShapes && options.citedShapes.length > 0 ? options.citedShapes : [...CITED_SHAPES],
   };
 }

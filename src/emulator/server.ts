@@ -11,6 +11,7 @@ import { batchRoutes } from './openai/batches.js';
 import { fileRoutes } from './openai/files.js';
 import {
   type BatchLimits,
+  type CitedShape,
   type EmulatorOptions,
   type FaultRule,
   type LineValidator,
@@ -30,6 +31,7 @@ export interface EmulatorSettings {
   expire?: { completedShare: number } | null;
   respond?: RespondHook | undefined;
   validateLine?: LineValidator | undefined;
+  citedShapes?: CitedShape[];
   limits?: { openai?: Partial<BatchLimits>; anthropic?: Partial<BatchLimits> };
 }
 
@@ -220,6 +222,8 @@ function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
     expire: resolved.expire,
     respond: resolved.respond,
     validateLine: resolved.validateLine,
+    seed: resolved.seed,
+    citedShapes: resolved.citedShapes,
   };
 }
 

@@ -69,8 +69,9 @@ describe('citations', () => {
       if (citation.type !== 'page_location') continue;
       expect(citation.document_title).toBe('invoice.pdf');
       expect(citation.document_index).toBe(0);
+      // end_page_number is exclusive; a page of lines without sentence ends is one chunk, lines ending in \r\n.
       expect(citation.end_page_number).toBe(citation.start_page_number + 1);
-      expect(pages[citation.start_page_number - 1]).toContain(citation.cited_text);
+      expect(pages[citation.start_page_number - 1]!.join('\r\n')).toContain(citation.cited_text.trimEnd());
     }
     expect(new Set(citations.map((c) => (c.type === 'page_location' ? c.start_page_number : 0)))).toEqual(
       new Set([1, 2, 3]),
@@ -79,8 +80,8 @@ describe('citations', () => {
     expect(message.usage.input_tokens).toBeGreaterThan(3 * 1_500);
   });
 
-  it('cites a text document with char_location offsets that slice to the quoted text', async () => {
-    const text = 'Vendor: Acme Corp\n\n  Total: 1,250.00\nDue: 2025-03-01\n';
+  it('cites a text document sentence by sentence, with char_location offsets that slice to the quoted text', async () => {
+    const text = 'The vendor is Acme Corp. The total is 1,250.00.\n\n  Payment is due on 2025-03-01.\n';
     const message = await onlyMessage({
       type: 'document',
       source: { type: 'text', media_type: 'text/plain', data: text },
@@ -88,7 +89,12 @@ describe('citations', () => {
       citations: { enabled: true },
     });
     const citations = citationsOf(message);
-    expect(citations).toHaveLength(3);
+    // Whole sentences with the whitespace after them (a decimal point ends no sentence).
+    expect(citations.map((c) => c.cited_text)).toEqual([
+      'The vendor is Acme Corp. ',
+      'The total is 1,250.00.\n\n  ',
+      'Payment is due on 2025-03-01.\n',
+    ]);
     for (const citation of citations) {
       expect(citation.type).toBe('char_location');
       if (citation.type !== 'char_location') continue;

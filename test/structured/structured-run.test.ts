@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { CITED_SHAPES, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { Batch, JobValidationError, registerModel } from '../../src/index.js';
 import { batchFor } from '../helpers/batch.js';
 import { makePng } from '../helpers/image.js';
@@ -50,38 +50,52 @@ const expected = {
 };
 
 describe('structured extraction from a PDF, end to end', () => {
-  it('Anthropic with citations: a typed, validated object, citations with the right pages, and the field mapping', async () => {
-    const run = await batchFor(emulator)
-      .addJob({
-        id: 'inv',
-        model: 'claude-sonnet-4-5',
-        file: invoicePath,
-        prompt: 'Extract the invoice',
-        responseModel: Invoice,
-        enableCitations: true,
-      })
-      .run({ wait: true });
-    const result = run.results().inv!;
-    expectTypeOf(result.parsedResponse).toEqualTypeOf<z.infer<typeof Invoice> | null>();
-    expect(result.status).toBe('succeeded');
-    expect(result.parsedResponse).toEqual(expected);
-    const pageOf = (text: string) => result.citations.find((c) => c.text === text)?.page;
-    expect(pageOf('Vendor: Acme Corp')).toBe(1);
-    expect(pageOf('Amount: 300.00')).toBe(2);
-    expect(pageOf('Total: 1,250.00')).toBe(3);
-    for (const citation of result.citations) {
-      expect(citation.source).toBe('invoice.pdf');
-      expect(PAGES[citation.page! - 1]).toContain(citation.text);
-    }
-    const mapping = (path: string) =>
-      result.citationMappings[path]?.map((c) => [c.text, c.page, c.confidence]);
-    expect(mapping('vendor')).toEqual([['Vendor: Acme Corp', 1, 'high']]);
-    expect(mapping('total')).toEqual([['Total: 1,250.00', 3, 'high']]);
-    expect(mapping('dueDate')).toEqual([['Due date: 2025-03-01', 3, 'high']]);
-    expect(mapping('address.city')).toEqual([['City: Berlin', 1, 'high']]);
-    expect(mapping('lineItems[0].amount')).toEqual([['Amount: 300.00', 2, 'high']]);
-    expect(result.citationMappings.total![0]!.matchReason).toMatch(/cit/);
-  });
+  it.each(CITED_SHAPES)(
+    'Anthropic with citations answering in the %s shape: a typed, validated object, citations with the right pages, and the field mapping',
+    async (shape) => {
+      emulator.configure({ citedShapes: [shape] });
+      const run = await batchFor(emulator)
+        .addJob({
+          id: 'inv',
+          model: 'claude-sonnet-4-5',
+          file: invoicePath,
+          prompt: 'Extract the invoice',
+          responseModel: Invoice,
+          enableCitations: true,
+        })
+        .run({ wait: true });
+      const result = run.results().inv!;
+      expectTypeOf(result.parsedResponse).toEqualTypeOf<z.infer<typeof Invoice> | null>();
+      expect(result.status).toBe('succeeded');
+      expect(result.parsedResponse).toEqual(expected);
+      // Passages are sentence chunks: a page of lines without sentence ends is one passage, with \r\n line ends.
+      const pageText = (page: number) => PAGES[page - 1]!.join('\r\n');
+      expect(result.citations.length).toBeGreaterThan(0);
+      for (const citation of result.citations) {
+        expect(citation.source).toBe('invoice.pdf');
+        expect(pageText(citation.page!)).toContain(citation.text.trimEnd());
+        expect(citation.metadata).toMatchObject({
+          documentIndex: 0,
+          startPage: citation.page,
+          endPage: citation.page,
+        });
+      }
+      // Each field maps to the page its value stands on, and to nothing else.
+      const pages = (path: string) => result.citationMappings[path]?.map((c) => c.page);
+      expect(pages('vendor')).toEqual([1]);
+      expect(pages('invoiceNumber')).toEqual([1]);
+      expect(pages('address.city')).toEqual([1]);
+      expect(pages('lineItems[0].amount')).toEqual([2]);
+      expect(pages('total')).toEqual([3]);
+      expect(pages('dueDate')).toEqual([3]);
+      for (const list of Object.values(result.citationMappings)) {
+        for (const c of list) {
+          expect(['high', 'medium']).toContain(c.confidence);
+          expect(c.matchReason).toMatch(/passage/);
+        }
+      }
+    },
+  );
 
   it('Anthropic without citations uses output_config.format with closed objects', async () => {
     const bodies: Record<string, unknown>[] = [];

@@ -43,7 +43,9 @@ export async function finalizeAnthropicBatch(
           customId,
           body: params,
         });
-        result = anthropicResult(await compose(view, scripted), String(params.model));
+        const { seed, citedShapes } = context.options;
+        const shape = citedShapes[Math.floor(unitHash(`${seed}/${customId}`) * citedShapes.length)]!;
+        result = anthropicResult(await compose(view, scripted, shape), String(params.model));
       }
     }
     const tokens = anthropicBilled(result);

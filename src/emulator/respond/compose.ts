@@ -1,5 +1,6 @@
 import type { EmulatedAnswer } from './answer.js';
-import { citedJsonBlocks } from './cited-json.js';
+import { type CitedShape, citedJsonBlocks } from './cited-json.js';
+import { chunkCitation, documentChunks } from './document-chunks.js';
 import { readDocuments } from './document-text.js';
 import { embeddedSchema } from './embedded-schema.js';
 import { anthropicImageTokens, openaiImageTokens, PAGE_PIXELS_PER_POINT } from './image-tokens.js';
@@ -73,7 +74,15 @@ export async function countInputTokens(view: RequestView): Promise<number> {
   return inputTokensOf(view, await textCounter(view.provider, view.model));
 }
 
-export async function compose(view: RequestView, scripted: EmulatedAnswer | undefined): Promise<Composed> {
+/**
+ * The answer to one request. `citedShape` is how an answer that cites documents is laid out (cited-json.ts); the
+ * caller picks it per request from the emulator's seed.
+ */
+export async function compose(
+  view: RequestView,
+  scripted: EmulatedAnswer | undefined,
+  citedShape: CitedShape = 'whole-json',
+): Promise<Composed> {
   const textTokens = await textCounter(view.provider, view.model);
   const inputTokens = await countInputTokens(view);
 
@@ -122,7 +131,7 @@ export async function compose(view: RequestView, scripted: EmulatedAnswer | unde
   else if (promptSchema) {
     const instance = schemaInstance(promptSchema, corpus);
     blocks = citing
-      ? citedJsonBlocks(instance, view.documents)
+      ? citedJsonBlocks(instance, view.documents, citedShape)
       : [{ text: JSON.stringify(instance), citations: null }];
   } else if (citing) blocks = citedBlocks(view.documents);
   else blocks = [{ text: `Reply to: ${view.lastUserText.slice(0, 200)}`, citations: null }];
@@ -197,60 +206,21 @@ function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
 }
 
 /**
- * One text block per quoted passage, each citing where it stands: pages for PDFs, character offsets for text. The
- * quoted text is the document's own, so a client can check the location against the document.
+ * One text block per quoted passage (a sentence chunk), each citing where it stands: pages for PDFs, character
+ * offsets for text. The quoted text is the document's own, so a client can check the location against the document.
  */
 function citedBlocks(documents: DocumentView[]): TextBlock[] {
   const blocks: TextBlock[] = [{ text: 'The document states:', citations: null }];
-  for (const document of documents.filter((d) => d.citations)) {
-    if (document.kind === 'pdf') {
-      (document.pages ?? []).forEach((page, index) => {
-        for (const line of lines(page).slice(0, 2)) {
-          if (blocks.length > MAX_CITED_PASSAGES) return;
-          blocks.push({
-            text: ` ${line.text}`,
-            citations: [
-              {
-                type: 'page_location',
-                cited_text: line.text,
-                document_index: document.index,
-                document_title: document.title,
-                start_page_number: index + 1,
-                end_page_number: index + 2,
-              },
-            ],
-          });
-        }
-      });
-    } else {
-      for (const line of lines(document.text).slice(0, MAX_CITED_PASSAGES)) {
-        blocks.push({
-          text: ` ${line.text}`,
-          citations: [
-            {
-              type: 'char_location',
-              cited_text: line.text,
-              document_index: document.index,
-              document_title: document.title,
-              start_char_index: line.start,
-              end_char_index: line.start + line.text.length,
-            },
-          ],
-        });
-      }
-    }
+  const perPage = new Map<string, number>();
+  for (const chunk of documentChunks(documents)) {
+    if (blocks.length > MAX_CITED_PASSAGES) break;
+    // At most two passages of a page, so that every page of a short PDF is quoted.
+    const key = `${chunk.document.index}/${chunk.page}`;
+    if (chunk.page !== null && (perPage.get(key) ?? 0) >= 2) continue;
+    perPage.set(key, (perPage.get(key) ?? 0) + 1);
+    blocks.push({ text: ` ${chunk.text.trim()}`, citations: [chunkCitation(chunk)] });
   }
   return blocks;
-}
-
-function lines(text: string): { text: string; start: number }[] {
-  const result: { text: string; start: number }[] = [];
-  const pattern = /[^\n]+/g;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    const trimmed = match[0].trim();
-    if (trimmed) result.push({ text: trimmed, start: match.index + match[0].indexOf(trimmed) });
-  }
-  return result;
 }
 
 function truncateToTokens(text: string, tokens: number): string {
