@@ -1,0 +1,39 @@
+/** A command line that cannot be run as given: printed with the usage hint, exit code 1. */
+export class UsageError extends Error {}
+
+/**
+ * A numeric flag as cac hands it over: a number when it parsed, else the text as typed (`--processing-ms abc`). Both
+ * are checked here, so that a typo is refused instead of becoming NaN (and an emulator that ends batches at once).
+ */
+export function numberFlag(
+  flag: string,
+  value: unknown,
+  rule: { min: number; max?: number; integer?: boolean; what: string },
+): number {
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN;
+  const fits =
+    Number.isFinite(number) &&
+    number >= rule.min &&
+    (rule.max === undefined || number <= rule.max) &&
+    (!rule.integer || Number.isInteger(number));
+  if (!fits) {
+    const shown = Array.isArray(value) ? `${value.length} values (give it once)` : `'${String(value)}'`;
+    throw new UsageError(`--${flag} must be ${rule.what}, got ${shown}.`);
+  }
+  return number;
+}
+
+/** A text flag given once, not empty. */
+export function textFlag(flag: string, value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new UsageError(`--${flag} needs a value${Array.isArray(value) ? ', given once' : ''}.`);
+  }
+  const text = String(value);
+  if (text.trim() === '') throw new UsageError(`--${flag} needs a value.`);
+  return text;
+}
