@@ -24,6 +24,8 @@ export interface InspectedFile {
    * sure (pdf.js counts at `run()`/`dryRun()`).
    */
   pages?: number;
+  /** PDFs: why the pages could not be counted for sure. */
+  pagesUnsure?: string;
   /** Set when the file's extension claims another type than its bytes: said as a warning, the bytes win. */
   warning?: string;
 }
@@ -146,6 +148,7 @@ export function inspectFile(
         };
       }
       if (structure.kind === 'pages') inspected.pages = structure.pages;
+      if (structure.kind === 'unsure') inspected.pagesUnsure = structure.reason;
     }
     return inspected;
   } finally {

@@ -86,21 +86,22 @@ function readStreamSection(file: PdfFile, offset: number, xref: Xref, hybrid: bo
   const index = numbers(dict.get('Index') ?? [0, size]);
   const data = decodeStream(dict, file.streamData(dict, object.streamStart, dict.get('Length')));
   const rowBytes = widths[0]! + widths[1]! + widths[2]!;
+  /** A big-endian field of `width` bytes at `from`; a field of width 0 takes its default (7.5.8.2). */
+  const field = (from: number, width: number, fallback: number) => {
+    if (width === 0) return fallback;
+    let value = 0;
+    for (let b = 0; b < width; b++) value = value * 256 + data[from + b]!;
+    return value;
+  };
   let row = 0;
   for (let i = 0; i + 1 < index.length; i += 2) {
     for (let num = index[i]!; num < index[i]! + index[i + 1]!; num++, row++) {
       const at = row * rowBytes;
       if (at + rowBytes > data.length)
         throw new PdfSyntaxError('a cross-reference stream is shorter than its /Index');
-      const field = (from: number, width: number, fallback: number) => {
-        if (width === 0) return fallback;
-        let value = 0;
-        for (let b = 0; b < width; b++) value = value * 256 + data[at + from + b]!;
-        return value;
-      };
-      const type = field(0, widths[0]!, 1);
-      const second = field(widths[0]!, widths[1]!, 0);
-      const third = field(widths[0]! + widths[1]!, widths[2]!, 0);
+      const type = field(at, widths[0]!, 1);
+      const second = field(at + widths[0]!, widths[1]!, 0);
+      const third = field(at + widths[0]! + widths[1]!, widths[2]!, 0);
       if (hybrid && xref.entries.get(num)?.kind === 'free') xref.entries.delete(num);
       if (type === 0) set(xref, num, { kind: 'free' });
       else if (type === 1) set(xref, num, { kind: 'offset', offset: second });

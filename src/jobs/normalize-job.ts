@@ -1,12 +1,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { FILE_LIMITS, IMAGE_MAX_PIXELS, tooManyPages, wireBytes } from '../content/file-limits.js';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
 import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
+import { checkFileLimits } from './check-file-limits.js';
 import { checkJobId, freeGeneratedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
@@ -144,36 +144,7 @@ export function normalizeJob(
     }
   }
 
-  if (content.kind === 'file') {
-    const { perFile, perRequest } = FILE_LIMITS[model.provider];
-    const { file } = content;
-    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-    // Anthropic counts an image's 5 MB in base64 bytes (the size its refusal reports).
-    const counted =
-      file.kind === 'image' && model.provider === 'anthropic' ? wireBytes(file.kind, file.size) : file.size;
-    if (counted > perFile[file.kind]) {
-      fail(
-        'file_too_large',
-        `${file.name} is ${mb(counted)}${counted !== file.size ? ' in base64' : ''}; ${model.provider} takes ${file.kind} files up to ${mb(perFile[file.kind])}.`,
-      );
-    }
-    const maxPixels = IMAGE_MAX_PIXELS[model.provider];
-    if (file.image && maxPixels !== null && Math.max(file.image.width, file.image.height) > maxPixels) {
-      fail(
-        'image_too_large',
-        `${file.name} is ${file.image.width}×${file.image.height} px; ${model.provider} refuses images larger than ${maxPixels}×${maxPixels} px. Scale it down (Claude reads at most 1568 px on the long edge anyway).`,
-      );
-    }
-    if (file.pages !== undefined && file.pages > model.pdfPages) {
-      fail('too_many_pages', tooManyPages(file.name, file.pages, model));
-    }
-    if (wireBytes(file.kind, file.size) > perRequest) {
-      fail(
-        'file_too_large',
-        `${file.name} makes the request larger than ${model.provider}'s ${mb(perRequest)} per request.`,
-      );
-    }
-  }
+  if (content.kind === 'file') checkFileLimits(content.file, model, fail);
 
   // `null` on a job opts out of a schema set in defaults().
   const responseModel = input.responseModel !== undefined ? input.responseModel : defaults.responseModel;
@@ -338,6 +309,7 @@ function checkFile(file: FileInput, fail: (code: string, message: string) => nev
       size: file.data.length,
       ...(inspected.image && { image: inspected.image }),
       ...(inspected.pages !== undefined && { pages: inspected.pages }),
+      ...(inspected.pagesUnsure && { pagesUnsure: inspected.pagesUnsure }),
       ...(inspected.warning && { warning: inspected.warning }),
     };
   }
@@ -374,6 +346,7 @@ function checkFile(file: FileInput, fail: (code: string, message: string) => nev
     size: checked.size,
     ...(checked.image && { image: checked.image }),
     ...(checked.pages !== undefined && { pages: checked.pages }),
+    ...(checked.pagesUnsure && { pagesUnsure: checked.pagesUnsure }),
     ...(checked.warning && { warning: checked.warning }),
   };
 }

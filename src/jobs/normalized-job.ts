@@ -18,6 +18,8 @@ export interface NormalizedFile {
   image?: { width: number; height: number };
   /** PDFs: the page count read at `addJob`; absent when only pdf.js, at `run()`/`dryRun()`, could count. */
   pages?: number;
+  /** PDFs: why `addJob` could not count the pages for sure (logged at debug level). */
+  pagesUnsure?: string;
   /** The file's name claimed another type than its bytes (which win); logged as a warning by `addJob`. */
   warning?: string;
 }

@@ -26,10 +26,15 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-function logged(): { logger: Logger; warnings: string[] } {
+function logged(): { logger: Logger; warnings: string[]; debugs: string[] } {
   const warnings: string[] = [];
+  const debugs: string[] = [];
   const ignore = () => {};
-  return { warnings, logger: { debug: ignore, info: ignore, warn: (m) => warnings.push(m), error: ignore } };
+  return {
+    warnings,
+    debugs,
+    logger: { debug: (m) => debugs.push(m), info: ignore, warn: (m) => warnings.push(m), error: ignore },
+  };
 }
 
 const haiku = (): Batch => batchFor(emulator).defaults({ model: 'claude-haiku-4-5' });
@@ -241,7 +246,11 @@ describe('.addJob() reads a PDF’s structure: page limits per provider and mode
 describe('PDFs addJob cannot read for sure are parsed before anything is sent (run() and dryRun())', () => {
   it('too many pages behind a filter addJob does not decode', async () => {
     const hidden = { data: makeObjectStreamPdf(101, 'ASCIIHexDecode'), name: 'hex.pdf' };
-    const batch = haiku().addJob({ id: 'hex', file: hidden, prompt: 'p' });
+    const { logger, debugs } = logged();
+    const batch = haiku().setVerbosity(logger).addJob({ id: 'hex', file: hidden, prompt: 'p' });
+    expect(debugs).toEqual([
+      'Job "hex": hex.pdf\'s pages are counted by pdf.js at run()/dryRun(), not at addJob (filter ASCIIHexDecode is not read here).',
+    ]);
     await refusedBeforeSending(batch, 'too_many_pages', 'Job "hex"', 'hex.pdf has 101 pages', 'at most 100');
   });
 

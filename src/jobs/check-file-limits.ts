@@ -1,0 +1,41 @@
+import { FILE_LIMITS, IMAGE_MAX_PIXELS, tooManyPages, wireBytes } from '../content/file-limits.js';
+import type { ModelInfo } from '../models/registry.js';
+import type { NormalizedFile } from './normalized-job.js';
+
+/**
+ * Refuses, at `addJob`, a file past what the job's provider and model take: bytes per file and per request, an
+ * image's pixels, a PDF's pages (when `addJob` could count them; pdf.js counts the rest at `run()`/`dryRun()`).
+ */
+export function checkFileLimits(
+  file: NormalizedFile,
+  model: ModelInfo,
+  fail: (code: string, message: string) => never,
+): void {
+  const { perFile, perRequest } = FILE_LIMITS[model.provider];
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  // Anthropic counts an image's 5 MB in base64 bytes (the size its refusal reports).
+  const counted =
+    file.kind === 'image' && model.provider === 'anthropic' ? wireBytes(file.kind, file.size) : file.size;
+  if (counted > perFile[file.kind]) {
+    fail(
+      'file_too_large',
+      `${file.name} is ${mb(counted)}${counted !== file.size ? ' in base64' : ''}; ${model.provider} takes ${file.kind} files up to ${mb(perFile[file.kind])}.`,
+    );
+  }
+  const maxPixels = IMAGE_MAX_PIXELS[model.provider];
+  if (file.image && maxPixels !== null && Math.max(file.image.width, file.image.height) > maxPixels) {
+    fail(
+      'image_too_large',
+      `${file.name} is ${file.image.width}×${file.image.height} px; ${model.provider} refuses images larger than ${maxPixels}×${maxPixels} px. Scale it down (Claude reads at most 1568 px on the long edge anyway).`,
+    );
+  }
+  if (file.pages !== undefined && file.pages > model.pdfPages) {
+    fail('too_many_pages', tooManyPages(file.name, file.pages, model));
+  }
+  if (wireBytes(file.kind, file.size) > perRequest) {
+    fail(
+      'file_too_large',
+      `${file.name} makes the request larger than ${model.provider}'s ${mb(perRequest)} per request.`,
+    );
+  }
+}
