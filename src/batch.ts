@@ -400,6 +400,11 @@ export class Batch<T = never> {
     const sampled = durable ? this.sampled.results.filter((result) => ids.has(result.jobId)) : [];
     const onDisk = new Set(state?.results.map((result) => result.jobId));
     try {
+      // Before anything is sent: a directory that cannot be used, or that holds another run's results, is refused.
+      await resultsWriter?.prepare(
+        jobs.map((job) => job.id),
+        { adopt: state !== undefined },
+      );
       for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
     } catch (error) {
       await state?.journal.close();
@@ -436,7 +441,7 @@ export class Batch<T = never> {
       retry: { ...DEFAULT_RETRY, ...this.options.retry },
       maxRetries: this.options.maxRetries ?? 1,
       ...(this.options.enqueuedTokenLimit && { enqueuedTokenLimit: this.options.enqueuedTokenLimit }),
-      journal: new RunJournal(state?.journal),
+      journal: new RunJournal(state?.journal, resultsWriter),
       secrets: this.secrets(),
       ...(state && {
         resume: {

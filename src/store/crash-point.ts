@@ -12,8 +12,21 @@ function parse(value: string | undefined): { name: string; count: number } | und
 }
 
 export function crashPoint(name: string): void {
-  if (!target || target.name !== name) return;
+  if (isCrashPoint(name)) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Whether this is the reach of `name` at which the process is to die: the caller then leaves what a kill at that
+ * moment leaves (half a file) and calls `crashPoint`'s kill itself through {@link crashNow}.
+ */
+export function isCrashPoint(name: string): boolean {
+  if (!target || target.name !== name) return false;
   const count = (reached.get(name) ?? 0) + 1;
   reached.set(name, count);
-  if (count === target.count) process.kill(process.pid, 'SIGKILL');
+  return count === target.count;
+}
+
+export function crashNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: killed');
 }

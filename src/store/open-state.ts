@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, stat } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { type FileHandle, open, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
 import { describeDifference, jobDigests } from './fingerprint.js';
+import { ResultsDirError } from './results-writer.js';
 import { StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
 import { STATE_VERSION, type SubmissionState } from './state-records.js';
@@ -100,12 +102,13 @@ export async function openState(options: {
           `deleted; the results in ${savedResultsDir} are left where they are).`,
       );
     }
+    const open = [...saved.submissions.values()].filter((s) => !s.ended && !s.abandoned);
+    const inFlight = new Set(open.flatMap((s) => s.intent.jobIds));
     // Results first: a corrupt one is refused before the journal's file is opened (and could be left open).
-    const { results, paidUsd, paidAttempts } = await readResults(resultsDir, jobs);
+    const { results, paidUsd, paidAttempts } = await readResults(resultsDir, jobs, inFlight, options.logger);
     const journal = await StateJournal.resume(stateFile, saved);
     const done = new Set(results.map((r) => r.jobId));
     const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);
-    const inFlight = new Set(submissions.flatMap((s) => s.intent.jobIds));
     const remaining = jobs.filter((job) => !done.has(job.id) && !inFlight.has(job.id));
     options.logger.info(
       `resuming ${stateFile}: ${done.size} done, ${submissions.length} provider batch(es) to follow, ${remaining.length} to send`,
@@ -126,39 +129,71 @@ export async function openState(options: {
   }
 }
 
+/**
+ * Reads each job's result file, never through a symlink. Only a result collected from a provider batch is written in
+ * place (and can be cut short by a kill); its submission stays open in the journal until the file is synced, so such
+ * a file is no result: its job is collected again from the same provider batch. Every other file is replaced
+ * atomically: one that does not parse was changed by something else, and is refused, naming it.
+ */
 async function readResults(
   resultsDir: string,
   jobs: NormalizedJob[],
+  inFlight: ReadonlySet<string>,
+  logger: Logger,
 ): Promise<{ results: JobResult[]; paidUsd: Map<string, number>; paidAttempts: Map<string, number> }> {
   const results: JobResult[] = [];
   const paidUsd = new Map<string, number>();
   const paidAttempts = new Map<string, number>();
+  let torn = 0;
   for (const job of jobs) {
     const path = join(resultsDir, `${job.id}.json`);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw corruptResult(path, job.id, messageOf(error));
+    const text = await readResultFile(path, job.id);
+    if (text === undefined) continue;
+    const result = parseResult(text, job.id);
+    if (typeof result === 'string') {
+      // Cut short by a kill: only a result of a batch still open is written in place, and that batch gives it again.
+      if (inFlight.has(job.id)) {
+        torn++;
+        continue;
+      }
+      throw corruptResult(path, job.id, result);
     }
-    // Result files are written atomically: one that is not whole was damaged by something else.
-    const result = parseResult(text, path, job.id);
     if (isFinalResult(result)) results.push(result);
     else if (result.costUsd) {
       paidUsd.set(result.jobId, result.costUsd);
       paidAttempts.set(result.jobId, result.attempts);
     }
   }
+  if (torn > 0) logger.info(`${torn} result file(s) cut short by the crash are collected again`);
   return { results, paidUsd, paidAttempts };
 }
 
-function parseResult(text: string, path: string, jobId: string): JobResult {
+async function readResultFile(path: string, jobId: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw symlinkError(path);
+    throw corruptResult(path, jobId, messageOf(error));
+  }
+  try {
+    return await handle.readFile('utf8');
+  } catch (error) {
+    throw corruptResult(path, jobId, messageOf(error));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The job's result, or why the text is not one. */
+function parseResult(text: string, jobId: string): JobResult | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw corruptResult(path, jobId, `not JSON: ${messageOf(error)}`);
+    return `not JSON: ${messageOf(error)}`;
   }
   const result = value as Partial<JobResult> | null;
   if (
@@ -167,7 +202,7 @@ function parseResult(text: string, path: string, jobId: string): JobResult {
     result.jobId !== jobId ||
     typeof result.status !== 'string'
   ) {
-    throw corruptResult(path, jobId, `not a result of job "${jobId}"`);
+    return `not a result of job "${jobId}"`;
   }
   return result as JobResult;
 }
@@ -175,22 +210,35 @@ function parseResult(text: string, path: string, jobId: string): JobResult {
 function corruptResult(path: string, jobId: string, why: string): StateFileError {
   return new StateFileError(
     'result_file_corrupt',
-    `Result file ${path} cannot be read (${why}). Nothing was sent. batchwise writes result files whole, so ` +
-      'something else changed it: restore it from a backup, or move it away to have the job sent again (and paid ' +
-      'again).',
+    `Result file ${path} cannot be read (${why}). Nothing was sent. batchwise leaves a result file cut short only ` +
+      'while its provider batch is still open (a resume collects it again); this one was changed by something else: ' +
+      'restore it from a backup, or move it away to have the job sent again (and paid again).',
     { jobId },
   );
 }
 
 async function existingResults(resultsDir: string, jobs: NormalizedJob[]): Promise<string[]> {
-  let files: string[];
+  let entries: Dirent[];
   try {
-    files = await readdir(resultsDir);
+    entries = await readdir(resultsDir, { withFileTypes: true });
   } catch {
     return [];
   }
-  const present = new Set(files);
-  return jobs.filter((job) => present.has(`${job.id}.json`)).map((job) => job.id);
+  const ids = new Set(jobs.map((job) => `${job.id}.json`));
+  const present: string[] = [];
+  for (const entry of entries) {
+    if (!ids.has(entry.name)) continue;
+    if (entry.isSymbolicLink()) throw symlinkError(join(resultsDir, entry.name));
+    present.push(entry.name.slice(0, -'.json'.length));
+  }
+  return present;
+}
+
+function symlinkError(path: string): ResultsDirError {
+  return new ResultsDirError(
+    'results_dir_invalid',
+    `${path} is a symlink; batchwise reads and writes results only in files of its own inside resultsDir, never through a link. Move it away, or choose another resultsDir.`,
+  );
 }
 
 /** `reuseState: false`: the old state file and results directory are renamed, never deleted. */

@@ -1,41 +1,269 @@
-import { mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants, type Dirent } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { promisify } from 'node:util';
+import { ConfigurationError } from '../errors.js';
 import type { JobResult } from '../types.js';
+import { crashNow, isCrashPoint } from './crash-point.js';
+
+const execFileAsync = promisify(execFile);
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
+/** A new file, never through a symlink and never over an existing file. */
+const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+/** What a killed write leaves: ours (`<name>.<hex>.tmp`) and write-file-atomic's of batchwise 0.1 (`<name>.<hex>`). */
+const TEMP_FILE = /^(.+\.json)\.[0-9a-f]+(\.tmp)?$/;
+/** fsyncs in flight at once: libuv runs four at a time; a few more keep its queue full. */
+const SYNC_CONCURRENCY = 8;
+
+/** The results directory cannot be used as it is (a file, or a symlink where batchwise writes). */
+export class ResultsDirError extends ConfigurationError {}
 
 /**
  * Writes one `<jobId>.json` per job (the JobResult) and, when asked, the raw request and response beside it in
- * `raw/`. Every write is atomic (temp file, fsync, rename): a crash leaves the old file or the new one, never half.
- * Existing directories and files of other jobs are never deleted.
+ * `raw/`. Durability is per group, not per file: a result file is written plainly (no temp file, no fsync), and
+ * {@link sync} makes everything written since the last call durable together (one syncfs on Linux; elsewhere an
+ * fsync of each file, then of the directories). The run calls it before each state-file record, so a record never refers to a result a power loss
+ * could take back; a file a crash cut short is never taken for a result (a resume parses it, and collects the job
+ * again from its provider batch, which is still open in the journal).
+ *
+ * It never writes through a symlink (`O_NOFOLLOW`, `lstat`), never overwrites a file it did not write in this run
+ * unless the run adopts the directory (a resume of its state file), and replaces a file it wrote before atomically
+ * (temp file and rename), so that a result or a paid-attempt marker is never torn by its own replacement.
  */
 export class ResultsWriter {
   private ready: Promise<void> | undefined;
+  /** Job files written by this run: they may be replaced. */
+  private readonly written = new Set<string>();
+  /** Files written since the last {@link sync}. */
+  private dirty: string[] = [];
+
+  /** The directory belongs to this run's state file: files already there may be replaced. */
+  private adopt = false;
 
   constructor(
     readonly dir: string,
     readonly saveRaw: boolean,
   ) {}
 
-  private prepare(): Promise<void> {
-    this.ready ??= (async () => {
-      await mkdir(this.dir, { recursive: true });
-      if (this.saveRaw) await mkdir(join(this.dir, 'raw'), { recursive: true });
-    })();
-    return this.ready;
+  /**
+   * Checks the directory before anything is sent, and cleans what a killed write left: `resultsDir` must be a
+   * directory (or not exist yet), `raw/` and the jobs' files must not be symlinks, and — unless the directory is
+   * adopted (`adopt`: the run has the state file that wrote them) — no job of `jobIds` may have a result file
+   * already (`results_exist`).
+   */
+  async prepare(jobIds: readonly string[], options: { adopt: boolean }): Promise<void> {
+    this.adopt = options.adopt;
+    await this.makeDirs();
+    const ids = new Set(jobIds);
+    const existing: string[] = [];
+    for (const entry of await readdir(this.dir, { withFileTypes: true })) {
+      const temp = TEMP_FILE.exec(entry.name);
+      if (temp && ids.has(temp[1]!.slice(0, -'.json'.length)) && entry.isFile()) {
+        await rm(join(this.dir, entry.name), { force: true });
+        continue;
+      }
+      if (!entry.name.endsWith('.json')) continue;
+      const id = entry.name.slice(0, -'.json'.length);
+      if (!ids.has(id)) continue;
+      if (!entry.isFile()) throw notAFile(this.resultPath(id), entry);
+      existing.push(id);
+    }
+    if (this.saveRaw) await this.cleanRaw(ids);
+    if (existing.length > 0 && !this.adopt) {
+      throw new ConfigurationError(
+        'results_exist',
+        `${this.dir} already holds results for ${existing.length} of these jobs (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}), ` +
+          'written by another run. batchwise never overwrites a result it did not write: choose another resultsDir, ' +
+          'move those files away, or give the run the stateFile of the run that wrote them to resume it.',
+      );
+    }
   }
 
   resultPath(jobId: string): string {
     return join(this.dir, `${jobId}.json`);
   }
 
+  /**
+   * A result collected from a provider batch (it names one) is written in place: its submission stays open in the
+   * journal until {@link sync}, so a resume collects it again if a kill cut the file short. Any other result (a job
+   * that never ran, or ended by a stop) is written atomically, since nothing would fetch it again.
+   */
   async writeResult(result: JobResult): Promise<void> {
-    await this.prepare();
-    await writeFileAtomic(this.resultPath(result.jobId), `${JSON.stringify(result, null, 2)}\n`);
+    await this.makeDirs();
+    const path = this.resultPath(result.jobId);
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    const mine = this.written.has(result.jobId);
+    if (!mine && result.providerBatchId !== null) {
+      try {
+        await this.create(path, text);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        await this.mayReplace(path);
+        await this.replaceOrCreate(path, text);
+      }
+    } else {
+      if (!mine) await this.mayReplace(path);
+      await this.replaceOrCreate(path, text);
+    }
+    this.written.add(result.jobId);
+  }
+
+  /** A job's file not written by this run may be replaced only in an adopted directory, and never if it is a link. */
+  private async mayReplace(path: string): Promise<void> {
+    const entry = await lstat(path).catch(() => undefined);
+    if (!entry) return;
+    if (!entry.isFile()) throw notAFile(path, entry);
+    if (!this.adopt) {
+      throw new ConfigurationError(
+        'results_exist',
+        `${path} was written by another run; batchwise never overwrites a result it did not write. Choose another resultsDir or move the file away.`,
+      );
+    }
   }
 
   async writeRaw(jobId: string, kind: 'request' | 'response', value: unknown): Promise<void> {
     if (!this.saveRaw) return;
-    await this.prepare();
-    await writeFileAtomic(join(this.dir, 'raw', `${jobId}.${kind}.json`), `${JSON.stringify(value)}\n`);
+    await this.makeDirs();
+    const path = join(this.dir, 'raw', `${jobId}.${kind}.json`);
+    const text = `${JSON.stringify(value)}\n`;
+    try {
+      await this.create(path, text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const entry = await lstat(path);
+      if (!entry.isFile()) throw notAFile(path, entry);
+      await this.replaceOrCreate(path, text);
+    }
+  }
+
+  /**
+   * Makes every file written since the last call durable: fsync of each (a few at once), then of the directories
+   * that name them. Throws when one cannot be synced; the files stay listed for the next call.
+   */
+  async sync(): Promise<void> {
+    const paths = this.dirty;
+    if (paths.length === 0) return;
+    this.dirty = [];
+    // One syncfs for the whole group where there is one: ten times cheaper than an fsync per file.
+    if (await syncFileSystem(this.dir)) return;
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < paths.length) {
+          const path = paths[next++]!;
+          const handle = await open(path, O_RDONLY | O_NOFOLLOW);
+          try {
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, paths.length) }, worker));
+      await syncDir(this.dir);
+      if (this.saveRaw) await syncDir(join(this.dir, 'raw'));
+    } catch (error) {
+      this.dirty.push(...paths);
+      throw error;
+    }
+  }
+
+  /** A new file: written in place, without fsync ({@link sync} makes it durable with the rest of its group). */
+  private async create(path: string, text: string): Promise<void> {
+    const handle = await open(path, CREATE_NEW, 0o644);
+    try {
+      if (isCrashPoint('torn-result-write')) {
+        // For the crash tests: half a file, as a kill in the middle of a write leaves it.
+        await handle.write(text.slice(0, text.length >> 1));
+        crashNow();
+      }
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    this.dirty.push(path);
+  }
+
+  /** A whole temp file renamed over the path, so that the old content (or none) or the new one is there. */
+  private async replaceOrCreate(path: string, text: string): Promise<void> {
+    const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(temp, CREATE_NEW, 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    this.dirty.push(path);
+  }
+
+  private makeDirs(): Promise<void> {
+    this.ready ??= (async () => {
+      const info = await stat(this.dir).catch(() => undefined);
+      if (info && !info.isDirectory()) {
+        throw new ResultsDirError(
+          'results_dir_invalid',
+          `resultsDir ${this.dir} is a file, not a directory. Pass the path of a directory (it is created when missing).`,
+        );
+      }
+      await mkdir(this.dir, { recursive: true });
+      if (!this.saveRaw) return;
+      const raw = join(this.dir, 'raw');
+      const entry = await lstat(raw).catch(() => undefined);
+      if (entry && !entry.isDirectory()) throw notAFile(raw, entry, 'a directory');
+      if (!entry) await mkdir(raw);
+    })();
+    return this.ready;
+  }
+
+  private async cleanRaw(ids: ReadonlySet<string>): Promise<void> {
+    const raw = join(this.dir, 'raw');
+    for (const entry of await readdir(raw, { withFileTypes: true })) {
+      const temp = TEMP_FILE.exec(entry.name);
+      const id = temp?.[1]?.replace(/\.(request|response)\.json$/, '');
+      if (id !== undefined && ids.has(id) && entry.isFile()) await rm(join(raw, entry.name), { force: true });
+    }
+  }
+}
+
+function notAFile(
+  path: string,
+  entry: Dirent | { isSymbolicLink(): boolean },
+  what = 'a file',
+): ResultsDirError {
+  const is = entry.isSymbolicLink() ? 'a symlink' : 'not a regular file';
+  return new ResultsDirError(
+    'results_dir_invalid',
+    `${path} is ${is}; batchwise writes results only into ${what} of its own inside resultsDir, never through a link. Move it away, or choose another resultsDir.`,
+  );
+}
+
+let syncfsMissing = false;
+
+/**
+ * Linux: `sync -f` (coreutils, and busybox) calls syncfs(2), which flushes every file of the directory's file system
+ * at once, data and names. Node has no binding for it; a native addon would need an install script. Returns false
+ * where it is not available, and the caller syncs file by file.
+ */
+async function syncFileSystem(dir: string): Promise<boolean> {
+  if (process.platform !== 'linux' || syncfsMissing) return false;
+  try {
+    await execFileAsync('sync', ['-f', dir]);
+    return true;
+  } catch {
+    syncfsMissing = true;
+    return false;
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  const handle = await open(path, O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

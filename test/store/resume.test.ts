@@ -100,7 +100,8 @@ describe('resume with a state file', () => {
     });
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     const lock = join(dir, 'state.jsonl.lock');
-    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+    // Until the child holds the lock (or has ended): a loaded machine may take many seconds to start it.
+    while (!existsSync(lock) && child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
     expect(existsSync(lock)).toBe(true);
     const second = batchFor(emulator, {
       stateFile: join(dir, 'state.jsonl'),
@@ -148,7 +149,9 @@ describe('resume with a state file', () => {
     emulator.configure({ processingMs: 600 });
     const port = emulator.port;
     const run = await jobs({ poll: { initialMs: 50, maxMs: 100 }, anthropic: { maxRetries: 0 } }).run();
-    await new Promise((r) => run.once('batchSubmitted', r));
+    // Both provider batches created (a condition, not a delay): none can reach the emulator after it is counted.
+    let submitted = 0;
+    await new Promise<void>((r) => run.on('batchSubmitted', () => ++submitted === 2 && r()));
     const before = emulator.stats().batchesCreated.anthropic;
     await emulator.close();
     await new Promise((r) => setTimeout(r, 300));

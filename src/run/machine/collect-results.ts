@@ -6,6 +6,7 @@ import { crashPoint } from '../../store/crash-point.js';
 import type { JobResult } from '../../types.js';
 import { buildResult } from '../build-result.js';
 import { failedResult } from '../to-job-result.js';
+import { WorkWindow } from '../work-window.js';
 import type { BatchPort } from './batch-port.js';
 import { retrying, settle, stopError } from './batch-steps.js';
 import type { GONE } from './follow-batch.js';
@@ -58,6 +59,8 @@ export async function collectResults(
   for (let attempt = 1; ; attempt++) {
     const unwritten = new Map<string, JobResult>();
     let broken: unknown = null;
+    // Results are written a few at a time: a file write waits on the thread pool, not on the one before it.
+    const window = new WorkWindow();
     try {
       for await (const outcome of port.provider.results(ref)) {
         const jobId = jobIdByCustomId.get(outcome.customId);
@@ -68,13 +71,17 @@ export async function collectResults(
         const job = batch.job(jobId);
         if (!job || port.sink.has(jobId) || batch.isHandedBack(jobId)) continue;
         crashPoint('results-stream');
-        await port.rawWriter?.writeRaw(jobId, 'response', outcome.raw).catch((error: unknown) => {
-          port.logger.warn(`could not keep the raw response of job ${jobId}: ${messageOf(error)}`);
+        await window.add(async () => {
+          await port.rawWriter?.writeRaw(jobId, 'response', outcome.raw).catch((error: unknown) => {
+            port.logger.warn(`could not keep the raw response of job ${jobId}: ${messageOf(error)}`);
+          });
+          const result = await resend(batch, port, job, await resultFor(batch, port, job, outcome));
+          if (result && !(await port.sink.record(result))) unwritten.set(jobId, result);
         });
-        const result = await resend(batch, port, job, await resultFor(batch, port, job, outcome));
-        if (result && !(await port.sink.record(result))) unwritten.set(jobId, result);
       }
+      await window.drain();
     } catch (error) {
+      await window.drain().catch(() => {});
       broken = error;
     }
     if (broken === null) {

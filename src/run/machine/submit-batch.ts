@@ -1,6 +1,7 @@
 import { type ErrorInfo, messageOf, ProviderError } from '../../errors.js';
 import type { SubmissionTag } from '../../providers/provider.js';
 import { crashPoint } from '../../store/crash-point.js';
+import { WorkWindow } from '../work-window.js';
 import type { BatchPort } from './batch-port.js';
 import { abandon, failUnresolved } from './batch-steps.js';
 import { findOwnBatch } from './find-own-batch.js';
@@ -21,11 +22,17 @@ export async function submitBatch(
     await abandon(batch, port, null);
     return false;
   }
-  for (const request of batch.requests) {
-    await port.rawWriter?.writeRaw(request.jobId, 'request', {
-      custom_id: request.customId,
-      body: request.body,
-    });
+  if (port.rawWriter?.saveRaw) {
+    const window = new WorkWindow();
+    for (const request of batch.requests) {
+      await window.add(() =>
+        port.rawWriter!.writeRaw(request.jobId, 'request', {
+          custom_id: request.customId,
+          body: request.body,
+        }),
+      );
+    }
+    await window.drain();
   }
   crashPoint('before-intent');
   await batch.moveTo('intent', { type: 'intent' });

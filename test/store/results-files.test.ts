@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { BatchOptions } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batchwise-results-files-'));
+  emulator = await startEmulator({ processingMs: 40 });
+});
+afterEach(() => emulator.close());
+
+const resultsDir = () => join(dir, 'results');
+
+function jobs(options: BatchOptions = {}) {
+  const batch = batchFor(emulator, { resultsDir: resultsDir(), itemsPerBatch: 2, ...options });
+  for (let i = 0; i < 3; i++)
+    batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
+  return batch;
+}
+
+describe('batchwise never overwrites a result it did not write in this run', () => {
+  it('without a state file, refuses a resultsDir holding another run’s result, before any request', async () => {
+    await jobs().run({ wait: true });
+    const before = await readFile(join(resultsDir(), 'j1.json'), 'utf8');
+    emulator.resetStats();
+    await expect(jobs().run()).rejects.toMatchObject({
+      code: 'results_exist',
+      message: expect.stringMatching(/j0, j1, j2.*choose another resultsDir/),
+    });
+    expect(emulator.stats().calls).toEqual({});
+    expect(await readFile(join(resultsDir(), 'j1.json'), 'utf8')).toBe(before);
+  });
+
+  it('a run writes each job’s file once and may replace its own (a paid attempt’s marker, then the answer)', async () => {
+    const run = await jobs().run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
+    const files = (await readdir(resultsDir())).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(['j0.json', 'j1.json', 'j2.json']);
+  });
+});
+
+describe('symlinks inside resultsDir are not followed', () => {
+  it('a <jobId>.json that is a symlink is refused before any request; its target is untouched', async () => {
+    await mkdir(resultsDir());
+    const outside = join(dir, 'outside.txt');
+    await writeFile(outside, 'precious');
+    await symlink(outside, join(resultsDir(), 'j1.json'));
+    for (const options of [{}, { stateFile: join(dir, 'state.jsonl') }]) {
+      await expect(jobs(options).run()).rejects.toMatchObject({
+        code: 'results_dir_invalid',
+        message: expect.stringContaining(`${join(resultsDir(), 'j1.json')} is a symlink`),
+      });
+    }
+    expect(emulator.stats().calls).toEqual({});
+    expect(await readFile(outside, 'utf8')).toBe('precious');
+  });
+
+  it('a raw/ that is a symlink is refused; nothing is written through it', async () => {
+    await mkdir(resultsDir());
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await symlink(elsewhere, join(resultsDir(), 'raw'));
+    await expect(jobs().run()).rejects.toMatchObject({ code: 'results_dir_invalid' });
+    expect(await readdir(elsewhere)).toEqual([]);
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('a resultsDir that is a file is refused before any request', async () => {
+    await writeFile(resultsDir(), 'not a directory');
+    await expect(jobs().run()).rejects.toMatchObject({
+      code: 'results_dir_invalid',
+      message: expect.stringContaining('is a file, not a directory'),
+    });
+    expect(emulator.stats().calls).toEqual({});
+  });
+});
+
+describe('what a killed write left is cleaned on resume', () => {
+  it('temp files of this batch’s jobs go; other files stay', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    await jobs({ stateFile }).run({ wait: true });
+    const left = [
+      'j0.json.1a2b3c4d.tmp', // batchwise's own
+      'j1.json.9f8e7d6c', // write-file-atomic's, from batchwise 0.1
+    ];
+    const kept = ['other.json.1a2b3c4d.tmp', 'notes.txt', 'j2.json.bak'];
+    for (const name of [...left, ...kept]) await writeFile(join(resultsDir(), name), '{"half":');
+    await writeFile(join(resultsDir(), 'raw', 'j0.response.json.0badcafe.tmp'), '{');
+    emulator.resetStats();
+    const again = await jobs({ stateFile }).run({ wait: true });
+    expect(Object.values(again.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(0);
+    for (const name of left) expect(existsSync(join(resultsDir(), name)), name).toBe(false);
+    for (const name of kept) expect(existsSync(join(resultsDir(), name)), name).toBe(true);
+    expect(existsSync(join(resultsDir(), 'raw', 'j0.response.json.0badcafe.tmp'))).toBe(false);
+  });
+
+  it('a result file changed after its batch ended is refused on resume, naming it; nothing is sent', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    await jobs({ stateFile }).run({ wait: true });
+    await writeFile(join(resultsDir(), 'j2.json'), '{"jobId": "j2", "stat');
+    emulator.resetStats();
+    await expect(jobs({ stateFile }).run()).rejects.toMatchObject({
+      code: 'result_file_corrupt',
+      message: expect.stringContaining(join(resultsDir(), 'j2.json')),
+    });
+    expect(emulator.stats().calls).toEqual({});
+  });
+});
