@@ -1,6 +1,8 @@
 /**
  * The main job, end to end with no API keys: starts the built-in emulator, sends a few hundred jobs through
- * Anthropic's Message Batches API (emulated), shows a progress bar and prints a summary.
+ * Anthropic's Message Batches API and OpenAI's Batch API (emulated), shows a progress bar and prints a summary. The
+ * bar follows what the providers report as processed (OpenAI counts while its batches run, so it moves before any
+ * result is in) and shows the results collected and an ETA beside it.
  *
  *   npm run demo
  *
@@ -16,7 +18,7 @@ import { Batch } from '../src/index.js';
 const JOBS = 300;
 const reviews = ['great product!', 'arrived broken', 'does what it says', 'would not buy again', 'love it'];
 
-const emulator = await startEmulator({ processingMs: 1_500, erroredShare: 0.02 });
+const emulator = await startEmulator({ processingMs: 3_000, erroredShare: 0.02 });
 const resultsDir = await mkdtemp(join(tmpdir(), 'batchwise-demo-'));
 
 const batch = new Batch({
@@ -24,12 +26,15 @@ const batch = new Batch({
   itemsPerBatch: 50,
   maxConcurrent: 3,
   anthropic: { apiKey: 'emulator-key', baseURL: emulator.anthropicBaseURL },
-  poll: { initialMs: 200, maxMs: 1_000 },
-}).defaults({ model: 'claude-haiku-4-5', maxTokens: 256 });
+  openai: { apiKey: 'emulator-key', baseURL: emulator.openaiBaseURL },
+  poll: { initialMs: 200, maxMs: 500 },
+}).defaults({ maxTokens: 256 });
 
 for (let i = 0; i < JOBS; i++) {
   batch.addJob({
     id: `review-${i}`,
+    // Half through each provider.
+    model: i % 2 === 0 ? 'claude-haiku-4-5' : 'gpt-4o-mini',
     messages: [
       { role: 'system', content: 'Classify the sentiment of the review as positive, negative or neutral.' },
       { role: 'user', content: `Review: ${reviews[i % reviews.length]} (#${i})` },
@@ -38,17 +43,19 @@ for (let i = 0; i < JOBS; i++) {
 }
 
 const bar = new SingleBar({
-  format: 'batchwise |{bar}| {value}/{total} jobs | {succeeded} ok, {failed} failed | batches {batches}',
+  format:
+    'batchwise |{bar}| {value}/{total} processed | {results} results ({failed} failed) | batches {batches} | ETA {eta}',
   hideCursor: true,
 });
-bar.start(JOBS, 0, { succeeded: 0, failed: 0, batches: '0/0' });
+bar.start(JOBS, 0, { results: 0, failed: 0, batches: '0/0', eta: '?' });
 
 const run = await batch.run();
 run.on('progress', (p) => {
-  bar.update(p.completed + p.failed, {
-    succeeded: p.completed,
+  bar.update(p.processedByProvider, {
+    results: p.completed + p.failed,
     failed: p.failed,
     batches: `${p.batchesCompleted}/${p.batchesTotal}`,
+    eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s`,
   });
 });
 const results = await run.wait();

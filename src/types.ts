@@ -244,4 +244,16 @@ export interface Progress {
   batchesPending: number;
   itemsPerBatch: number;
   elapsedMs: number;
+  /**
+   * Jobs the providers have processed: those with a result (`completed + failed`) plus those a provider batch in
+   * flight reports as done whose answers are not collected yet. OpenAI reports `request_counts` while a batch runs,
+   * so a bar over this moves during a long batch; Anthropic reports counts only when a batch has ended.
+   */
+  processedByProvider: number;
+  /**
+   * Milliseconds until every job is processed, from the rate seen so far in this run (`processedByProvider` gained
+   * since the run started, over `elapsedMs`); `null` until something was processed, `0` once complete. An estimate:
+   * providers process a batch at their own pace, often unevenly.
+   */
+  etaMs: number | null;
 }

@@ -40,6 +40,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   private readonly stopSignal: StopSignal;
   private readonly scheduler: Scheduler;
   private readonly startedAt = Date.now();
+  /** Results this run started with (a resume's, a sample's): not part of the rate the ETA is taken from. */
+  private doneAtStart = 0;
   private finished: Promise<void> | undefined;
   private finishing: Promise<void> | undefined;
   private timeLimitTimer: LongTimer | undefined;
@@ -87,6 +89,10 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     };
     this.scheduler = new Scheduler(config, this.ledger, sink, this.stopSignal, portFor, {
       onPhase: (batch, from) => this.observe(batch, from),
+      // A provider's count moved while its batch runs (OpenAI): the bar moves too.
+      onCounts: () => {
+        if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
+      },
       onCostLimit: (heldBack) => {
         const { budget } = this.ledger;
         config.logger.warn(
@@ -103,6 +109,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     for (const [jobId, usd] of config.resume?.paidUsd ?? []) this.ledger.preloadAttempts(jobId, usd);
     if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
     this.scheduler.load(this.resumedSubmissions(), config.toSend);
+    this.doneAtStart = this.ledger.results.size;
   }
 
   /** Submissions the state file knows: their jobs (as of then) are tracked again with their reservations. */
@@ -248,21 +255,21 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     };
   }
 
+  /**
+   * The run's progress. Costs the same however many results and batches there are (counts kept as they change), so
+   * it may be read on every `progress` event.
+   */
   progress(): Progress {
     const completed = this.ledger.succeeded;
     const total = this.jobsById.size;
-    const failed = this.ledger.results.size - completed;
-    let active = 0;
-    let batchesTotal = 0;
-    let batchesCompleted = 0;
-    let batchesPending = 0;
-    for (const batch of this.scheduler.batches) {
-      if (batch.skipped) continue;
-      batchesTotal++;
-      if (batch.phase === 'ended') batchesCompleted++;
-      if (batch.phase === 'planned') batchesPending++;
-      if (batch.isInFlight) active += batch.outstanding;
-    }
+    const done = this.ledger.results.size;
+    const failed = done - completed;
+    const { tally } = this.scheduler;
+    const active = tally.activeJobs;
+    const processedByProvider = done + tally.processedJobs;
+    const elapsedMs = Date.now() - this.startedAt;
+    const gained = processedByProvider - this.doneAtStart;
+    const isComplete = done === total;
     return {
       batchId: this.id,
       total,
@@ -272,12 +279,18 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       failed,
       ...this.ledger.cost(),
       costLimitUsd: this.config.costLimitUsd ?? null,
-      isComplete: this.ledger.results.size === total,
-      batchesTotal,
-      batchesCompleted,
-      batchesPending,
+      isComplete,
+      batchesTotal: tally.batchesTotal,
+      batchesCompleted: tally.batchesCompleted,
+      batchesPending: tally.batchesPending,
       itemsPerBatch: this.config.itemsPerBatch,
-      elapsedMs: Date.now() - this.startedAt,
+      elapsedMs,
+      processedByProvider,
+      etaMs: isComplete
+        ? 0
+        : gained > 0
+          ? Math.round((elapsedMs * (total - processedByProvider)) / gained)
+          : null,
     };
   }
 

@@ -12,6 +12,7 @@ import { stopError } from './machine/batch-steps.js';
 import { driveBatch } from './machine/drive-batch.js';
 import { type Candidate, ProviderBatch } from './machine/provider-batch.js';
 import { planBatches } from './plan-batches.js';
+import { ProgressTally } from './progress-tally.js';
 import type { ResultSink } from './result-sink.js';
 import type { RunConfig } from './run-config.js';
 import { Semaphore } from './semaphore.js';
@@ -36,6 +37,8 @@ function capacityKey(batch: ProviderBatch): string {
 export interface SchedulerHooks {
   /** Every phase change of every provider batch. */
   onPhase(batch: ProviderBatch, from: BatchPhase): void;
+  /** A poll learned how many of a batch's requests the provider has processed. */
+  onCounts(batch: ProviderBatch): void;
   /** The cost limit held jobs back for the first time. */
   onCostLimit(heldBack: number): void;
 }
@@ -47,6 +50,8 @@ export interface SchedulerHooks {
  */
 export class Scheduler {
   readonly batches: ProviderBatch[] = [];
+  /** The batches summed up for progress, kept current by each batch. */
+  readonly tally = new ProgressTally();
   /** The batch each job was last given to. */
   private readonly batchOfJob = new Map<string, ProviderBatch>();
   /** Provider batch ids this run follows: never candidates for another submission's look-up. */
@@ -137,11 +142,13 @@ export class Scheduler {
       if (b.ref) this.known.add(b.ref.id);
       this.hooks.onPhase(b, from);
     });
+    batch.observeCounts((b) => this.hooks.onCounts(b));
     if (batch.ref) this.known.add(batch.ref.id);
     for (const job of batch.jobs) {
       this.batchOfJob.set(job.id, batch);
       if (this.ledger.has(job.id)) batch.noteSettled();
     }
+    batch.countInto(this.tally);
     this.batches.push(batch);
   }
 

@@ -4,6 +4,7 @@ import type { ProviderName } from '../../models/registry.js';
 import type { ProviderBatchRef, ProviderRequest, SubmissionTag } from '../../providers/provider.js';
 import type { StateRecord, SubmissionState } from '../../store/state-records.js';
 import type { ProviderBatchInfo, ProviderBatchStatus } from '../events.js';
+import { NO_SHARE, type ProgressTally, type TallyShare } from '../progress-tally.js';
 import type { RunJournal } from '../run-journal.js';
 import { type BatchPhase, canMove, isInFlight, TERMINAL_PHASES } from './batch-phase.js';
 
@@ -46,9 +47,8 @@ export class ProviderBatch {
   confirmed = false;
   cancelRequested = false;
   rawStatus: string | null = null;
-  requestsDone = 0;
-  /** Planned, but the cost limit held back every job: it never became a batch. */
-  skipped = false;
+  private doneByProvider = 0;
+  private isSkipped = false;
   /** Estimated input tokens of its requests, held against the model's enqueued-token limit while it runs. */
   enqueuedTokens = 0;
   /** The provider refused it for capacity (enqueued tokens, rate limit): its jobs wait and go out again. */
@@ -59,7 +59,9 @@ export class ProviderBatch {
   /** Jobs of this batch that have their result: kept as a count so that progress never walks every job. */
   private settledCount = 0;
   private jobIndex: Map<string, NormalizedJob> | undefined;
+  private tally: ProgressTally | undefined;
   private readonly observers: ((batch: ProviderBatch, from: BatchPhase) => void)[] = [];
+  private readonly countObservers: ((batch: ProviderBatch) => void)[] = [];
 
   constructor(
     index: number,
@@ -99,6 +101,63 @@ export class ProviderBatch {
     return this.currentPhase;
   }
 
+  /** Planned, but the cost limit held back every job: it never became a batch. */
+  get skipped(): boolean {
+    return this.isSkipped;
+  }
+
+  set skipped(value: boolean) {
+    this.counted(() => {
+      this.isSkipped = value;
+    });
+  }
+
+  /** Requests the provider reports as processed (succeeded or failed), as of the last poll. */
+  get requestsDone(): number {
+    return this.doneByProvider;
+  }
+
+  set requestsDone(value: number) {
+    if (value === this.doneByProvider) return;
+    this.counted(() => {
+      this.doneByProvider = value;
+    });
+    for (const observer of this.countObservers) observer(this);
+  }
+
+  /** Called when a poll learns a new count of processed requests. */
+  observeCounts(observer: (batch: ProviderBatch) => void): void {
+    this.countObservers.push(observer);
+  }
+
+  /** From now on this batch keeps its share of `tally` up to date. */
+  countInto(tally: ProgressTally): void {
+    this.tally = tally;
+    tally.shift(NO_SHARE, this.share());
+  }
+
+  /** What this batch adds to the run's progress tally. */
+  private share(): TallyShare {
+    if (this.isSkipped) return NO_SHARE;
+    const active = this.isInFlight ? this.outstanding : 0;
+    const reported = this.doneByProvider - this.settledCount - this.handedBack.size;
+    return {
+      activeJobs: active,
+      processedJobs: Math.max(0, Math.min(active, reported)),
+      batchesTotal: 1,
+      batchesCompleted: this.currentPhase === 'ended' ? 1 : 0,
+      batchesPending: this.currentPhase === 'planned' ? 1 : 0,
+    };
+  }
+
+  /** Runs a change and adds what it changed in this batch's share to the tally: O(1), whatever the run's size. */
+  private counted(change: () => void): void {
+    if (!this.tally) return change();
+    const before = this.share();
+    change();
+    this.tally.shift(before, this.share());
+  }
+
   get isTerminal(): boolean {
     return TERMINAL_PHASES.has(this.currentPhase);
   }
@@ -122,8 +181,10 @@ export class ProviderBatch {
   }
 
   handBack(job: NormalizedJob): void {
-    this.handback.push(job);
-    this.handedBack.add(job.id);
+    this.counted(() => {
+      this.handback.push(job);
+      this.handedBack.add(job.id);
+    });
   }
 
   isHandedBack(jobId: string): boolean {
@@ -132,7 +193,9 @@ export class ProviderBatch {
 
   /** One of its jobs got its result. */
   noteSettled(): void {
-    this.settledCount++;
+    this.counted(() => {
+      this.settledCount++;
+    });
   }
 
   /** Jobs of this batch still waiting for their result (neither settled nor handed back). */
@@ -146,6 +209,10 @@ export class ProviderBatch {
 
   /** Takes the admitted candidates as this batch's requests; custom_ids carry the submission id. */
   fill(admitted: Candidate[]): void {
+    this.counted(() => this.takeCandidates(admitted));
+  }
+
+  private takeCandidates(admitted: Candidate[]): void {
     this.jobs = admitted.map((c) => c.job);
     this.jobIndex = undefined;
     // Admitted jobs have no result yet (those whose file could not be read were settled and left out).
@@ -167,7 +234,9 @@ export class ProviderBatch {
     if (!canMove(from, to)) throw new Error(`provider batch ${this.index}: no transition ${from} -> ${to}`);
     const entry = this.recordFor(record);
     if (entry) await this.journal.append(entry);
-    this.currentPhase = to;
+    this.counted(() => {
+      this.currentPhase = to;
+    });
     for (const observer of this.observers) observer(this, from);
   }
 

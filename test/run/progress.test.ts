@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { Progress } from '../../src/index.js';
+import { ProviderBatch } from '../../src/run/machine/provider-batch.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ processingMs: 40 });
+});
+afterAll(() => emulator.close());
+
+function jobs(count: number, model = 'claude-haiku-4-5', itemsPerBatch = 2) {
+  const batch = batchFor(emulator, { itemsPerBatch, maxConcurrent: 50 });
+  for (let i = 0; i < count; i++) batch.addJob({ id: `j${i}`, model, messages: userMessage(`q${i}`) });
+  return batch;
+}
+
+/** Reads of a provider batch's state, wherever they happen: the work progress() could do per batch. */
+function batchReads() {
+  const spies = (['phase', 'isInFlight', 'outstanding', 'skipped', 'requestsDone'] as const).map((name) =>
+    vi.spyOn(ProviderBatch.prototype, name, 'get'),
+  );
+  return {
+    count: () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0),
+    reset: () => {
+      for (const spy of spies) spy.mockClear();
+    },
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+}
+
+describe('progress', () => {
+  it('costs the same per result whether the run has 8 provider batches or 80 (counts kept, nothing walked)', async () => {
+    const reads = batchReads();
+    try {
+      const workPerRead: Record<number, number[]> = {};
+      for (const size of [16, 160]) {
+        const run = await jobs(size).run();
+        const work: number[] = [];
+        run.on('jobCompleted', () => {
+          // progress() alone: what it reads of the batches, measured by counting, not by the clock.
+          reads.reset();
+          const progress = run.progress();
+          work.push(reads.count());
+          expect(progress.pending + progress.active + progress.completed + progress.failed).toBe(size);
+        });
+        await run.wait();
+        expect(work).toHaveLength(size);
+        workPerRead[size] = work;
+        const final = run.progress();
+        expect(final).toMatchObject({ batchesTotal: size / 2, batchesCompleted: size / 2, batchesPending: 0 });
+      }
+      expect(Math.max(...workPerRead[160]!)).toBe(Math.max(...workPerRead[16]!));
+      expect(Math.max(...workPerRead[160]!)).toBe(0);
+    } finally {
+      reads.restore();
+    }
+  });
+
+  it('moves during an OpenAI batch: processedByProvider follows request_counts before any result, with an ETA', async () => {
+    emulator.configure({ processingMs: 1_500 });
+    try {
+      const run = await jobs(40, 'gpt-4o-mini', 40).run();
+      const seen: Progress[] = [];
+      run.on('progress', (p) => seen.push(p));
+      await run.wait();
+      const early = seen.filter((p) => p.completed + p.failed === 0 && p.processedByProvider > 0);
+      expect(early.length, 'a progress event while the batch ran, before any result').toBeGreaterThan(0);
+      expect(early.some((p) => p.processedByProvider < 40)).toBe(true);
+      for (const p of early) {
+        expect(p.etaMs).toBeGreaterThanOrEqual(0);
+        expect(p.active).toBe(40);
+      }
+      // Never backwards.
+      const processed = seen.map((p) => p.processedByProvider);
+      expect(processed).toEqual([...processed].sort((a, b) => a - b));
+      expect(run.progress()).toMatchObject({ processedByProvider: 40, etaMs: 0, isComplete: true });
+    } finally {
+      emulator.configure({ processingMs: 40 });
+    }
+  });
+
+  it('Anthropic reports counts only once a batch ended: processedByProvider jumps from none to all, the ETA waits for it', async () => {
+    emulator.configure({ processingMs: 300 });
+    try {
+      const run = await jobs(10, 'claude-haiku-4-5', 10).run();
+      const seen: Progress[] = [];
+      run.on('progress', (p) => seen.push(p));
+      await run.wait();
+      // Nothing in between: the count jumps from none to all when the batch ends.
+      expect(new Set(seen.map((p) => p.processedByProvider))).toEqual(new Set([0, 10]));
+      for (const p of seen) if (p.processedByProvider === 0) expect(p.etaMs).toBeNull();
+      expect(run.progress().etaMs).toBe(0);
+    } finally {
+      emulator.configure({ processingMs: 40 });
+    }
+  });
+});
