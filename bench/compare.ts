@@ -1,8 +1,9 @@
 /**
  * batchwise against the script a user would write on the official SDKs (bench/raw-sdk-script.ts), side by side and
  * alternating, through the same emulator (its own process), at growing job counts for both providers. Each run is a
- * process of its own; it reports its wall time and its peak RSS (getrusage's maxRSS). Prints the figures and the
- * ratios batchwise / script. Timing goals live here, never in tests.
+ * process of its own, plain `node` on a bundle built first (as a user runs built code: no TypeScript loader, whose
+ * worker thread alone adds about 100 MB of RSS); it reports its wall time and its peak RSS (getrusage's maxRSS).
+ * Prints the figures and the ratios batchwise / script. Timing goals live here, never in tests.
  *
  *   npm run bench                      10,000, 50,000 and 100,000 jobs, both providers, 2 rounds
  *   npm run bench -- --quick           10,000 jobs, one round
@@ -13,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { build } from 'tsup';
 import type { BenchProvider, ChildConfig, ChildReport } from './workload.js';
 
 const quick = process.argv.includes('--quick');
@@ -20,10 +22,23 @@ const sizes = (process.env.BENCH_SIZES ?? (quick ? '10000' : '10000,50000,100000
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 2));
 const providers = (process.env.BENCH_PROVIDERS ?? 'anthropic,openai').split(',') as BenchProvider[];
 const here = import.meta.dirname;
+const built = join(here, '.build');
 
-/** Starts a child with tsx and resolves with the line it prints after `tag`. */
+// Bundled beside the sources (gitignored), so that the SDKs resolve from the project's node_modules.
+await build({
+  entry: ['raw-sdk-script.ts', 'batchwise-script.ts', 'emulator-process.ts'].map((file) => join(here, file)),
+  outDir: built,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  skipNodeModulesBundle: true,
+  config: false,
+  silent: true,
+});
+
+/** Starts a bundled child and resolves with the line it prints after `tag`. */
 function child(script: string, env: Record<string, string>, tag: string, stdin = false) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, script)], {
+  const proc = spawn(process.execPath, [join(built, script.replace(/\.ts$/, '.js'))], {
     env: { ...process.env, ...env },
     stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'],
   });
