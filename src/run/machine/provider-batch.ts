@@ -152,7 +152,10 @@ export class ProviderBatch {
 
   /** Runs a change and adds what it changed in this batch's share to the tally: O(1), whatever the run's size. */
   private counted(change: () => void): void {
-    if (!this.tally) return change();
+    if (!this.tally) {
+      change();
+      return;
+    }
     const before = this.share();
     change();
     this.tally.shift(before, this.share());
