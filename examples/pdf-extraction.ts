@@ -84,7 +84,7 @@ const batch = new Batch({
   poll: { initialMs: 100, maxMs: 500 },
 })
   .setVerbosity('warn')
-  .defaults({ model: 'claude-sonnet-4-5', responseModel: Invoice, enableCitations: true, retryInvalid: 1 });
+  .defaults({ model: 'claude-sonnet-4-6', responseModel: Invoice, enableCitations: true, retryInvalid: 1 });
 
 for (const [i, invoice] of invoices.entries()) {
   const path = join(dir, `invoice-${i + 1}.pdf`);

@@ -86,7 +86,7 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
    *
    * @example
    * ```ts
-   * batch.defaults({ model: 'claude-sonnet-4-5', maxTokens: 16_000,
+   * batch.defaults({ model: 'claude-sonnet-4-6', maxTokens: 16_000,
    *   providerOptions: { anthropic: { thinking: { type: 'enabled', budget_tokens: 8_000 } }, openai: { seed: 7 } } });
    * ```
    */

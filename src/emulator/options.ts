@@ -1,3 +1,4 @@
+import type { ExtraModels } from './models.js';
 import type { RespondHook } from './respond/answer.js';
 import { CITED_SHAPES, type CitedShape } from './respond/cited-json.js';
 
@@ -76,6 +77,11 @@ export interface EmulatorOptions {
    * `{ code, message }` and the batch fails with it in `errors.data`, naming that line.
    */
   validateLine?: LineValidator;
+  /**
+   * Model names served besides the providers' own (src/emulator/models.ts), as an organisation's private models
+   * are: any other name is refused as the real services refuse it.
+   */
+  models?: ExtraModels;
 }
 
 export type LineValidator = (
@@ -94,6 +100,7 @@ export interface ResolvedOptions {
   validateLine: LineValidator | undefined;
   seed: number;
   citedShapes: CitedShape[];
+  models: ExtraModels;
 }
 
 export const DEFAULT_LIMITS = {
@@ -117,5 +124,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     seed: options.seed ?? 1,
     citedShapes:
       options.citedShapes && options.citedShapes.length > 0 ? options.citedShapes : [...CITED_SHAPES],
+    models: options.models ?? {},
   };
 }

@@ -7,6 +7,7 @@ import type { EmulatorBilling } from './billing.js';
 import { collectBilling } from './billing-report.js';
 import { FaultPlan } from './faults.js';
 import { errorBody, errorTypeFor, HttpError, type Provider, sendJson } from './http.js';
+import type { ExtraModels } from './models.js';
 import { batchRoutes } from './openai/batches.js';
 import { fileRoutes } from './openai/files.js';
 import {
@@ -33,6 +34,8 @@ export interface EmulatorSettings {
   validateLine?: LineValidator | undefined;
   citedShapes?: CitedShape[];
   limits?: { openai?: Partial<BatchLimits>; anthropic?: Partial<BatchLimits> };
+  /** Model names served besides the providers' own (see `EmulatorOptions.models`). */
+  models?: ExtraModels;
 }
 
 /** A running emulator of the OpenAI Batch + Files and Anthropic Message Batches APIs. */
@@ -224,6 +227,7 @@ function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
     validateLine: resolved.validateLine,
     seed: resolved.seed,
     citedShapes: resolved.citedShapes,
+    models: resolved.models,
   };
 }
 

@@ -17,7 +17,7 @@ describe('<cite> tags leaking into the answer (anthropic-sdk-python #1060)', () 
     const run = await batchFor(emulator)
       .addJob({
         id: 'inv',
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         file: { data: new TextEncoder().encode('Vendor: Acme Corp\nTotal: $235.00\n'), name: 'invoice.txt' },
         prompt: 'Extract',
         responseModel: z.object({ vendor: z.string(), total: z.number() }),

@@ -19,7 +19,7 @@ async function onlyMessage(document: Record<string, unknown>): Promise<Anthropic
       {
         custom_id: 'doc',
         params: {
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-4-6',
           max_tokens: 1024,
           messages: [
             {

@@ -29,7 +29,7 @@ async function answers(ids: string[]): Promise<Map<string, Block[]>> {
     requests: ids.map((id) => ({
       custom_id: id,
       params: {
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         max_tokens: 2048,
         system: `Answer with only a JSON object that matches this JSON Schema.\n\`\`\`json\n${JSON.stringify(SCHEMA)}\n\`\`\``,
         messages: [

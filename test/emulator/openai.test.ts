@@ -168,10 +168,10 @@ describe('OpenAI batches', () => {
     });
 
     const reasoning = await runBatch([
-      jsonlLine('bad-max', { model: 'o4-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: 10 }),
-      jsonlLine('bad-temp', { model: 'o4-mini', messages: [{ role: 'user', content: 'x' }], temperature: 0 }),
+      jsonlLine('bad-max', { model: 'gpt-5.1', messages: [{ role: 'user', content: 'x' }], max_tokens: 10 }),
+      jsonlLine('bad-temp', { model: 'gpt-5.1', messages: [{ role: 'user', content: 'x' }], temperature: 0 }),
       jsonlLine('good', {
-        model: 'o4-mini',
+        model: 'gpt-5.1',
         messages: [{ role: 'user', content: 'x' }],
         max_completion_tokens: 10,
       }),

@@ -18,7 +18,7 @@ type Result = Anthropic.Messages.Batches.MessageBatchResult;
 
 const params = (extra: Record<string, unknown> = {}, text = 'Say hello'): Params =>
   ({
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     max_tokens: 4_000,
     messages: [{ role: 'user', content: text }],
     ...extra,
@@ -187,7 +187,7 @@ describe('OpenAI request arguments', () => {
       }),
     ]);
     const reasoning = await uploadJsonl(openai, [
-      jsonlLine('topP', { model: 'o4-mini', messages: [{ role: 'user', content: 'x' }], top_p: 0.5 }),
+      jsonlLine('topP', { model: 'gpt-5.1', messages: [{ role: 'user', content: 'x' }], top_p: 0.5 }),
     ]);
     const errorsOf = async (inputFileId: string) => {
       const batch = await openai.batches.create({

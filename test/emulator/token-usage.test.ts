@@ -11,7 +11,9 @@ let emulator: Emulator;
 let openai: OpenAI;
 
 beforeEach(async () => {
-  emulator = await startEmulator({ processingMs: 100 });
+  // gpt-4-turbo (cl100k_base) shut down on 2026-10-23: served here as an organisation's own model would be, so that
+  // the older encoding stays covered.
+  emulator = await startEmulator({ processingMs: 100, models: { openai: ['gpt-4-turbo'] } });
   ({ openai } = clientsFor(emulator));
 });
 afterEach(() => emulator.close());

@@ -28,6 +28,8 @@ describe('cost', () => {
 
   it('an unknown price is refused with a cost limit, before any request, and is null without one', async () => {
     const job = { id: 'x', model: 'claude-unpriced-1', messages: userMessage('hi') };
+    // A private model: served by this emulator, described to batchwise, absent from the price table.
+    emulator.configure({ models: { anthropic: ['claude-unpriced-1'] } });
     const { registerModel } = await import('../../src/index.js');
     registerModel({
       name: 'claude-unpriced-1',
@@ -109,7 +111,7 @@ describe('cost', () => {
       const count = 5 + Math.floor(random() * 20);
       const jobs = Array.from({ length: count }, (_, i) => ({
         id: `r${round}-${i}`,
-        model: pick(['claude-haiku-4-5', 'gpt-4o-mini', 'claude-sonnet-4-5']),
+        model: pick(['claude-haiku-4-5', 'gpt-4o-mini', 'claude-sonnet-4-6']),
         maxTokens: 50 + Math.floor(random() * 3_000),
         messages: userMessage('x'.repeat(10 + Math.floor(random() * 3_000))),
       }));

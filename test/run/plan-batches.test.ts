@@ -19,13 +19,13 @@ describe('planBatches', () => {
   it('groups by provider and model, keeping the order jobs were added', () => {
     const mixed = [
       ...jobs(2, 'claude-haiku-4-5', 'h'),
-      ...jobs(2, 'claude-sonnet-4-5', 's'),
+      ...jobs(2, 'claude-sonnet-4-6', 's'),
       ...jobs(1, 'claude-haiku-4-5', 'x'),
     ];
     const planned = planBatches(mixed, { itemsPerBatch: 10, limitsFor: () => limits(100, 1e9) });
     expect(planned.map((b) => [b.index, b.model, b.jobs.map((j) => j.id)])).toEqual([
       [0, 'claude-haiku-4-5', ['h0', 'h1', 'x0']],
-      [1, 'claude-sonnet-4-5', ['s0', 's1']],
+      [1, 'claude-sonnet-4-6', ['s0', 's1']],
     ]);
   });
 

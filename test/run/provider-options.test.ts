@@ -62,7 +62,7 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
     const run = await batchFor(emulator)
       .addJob({
         id: 'think',
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         maxTokens: 4_000,
         messages: userMessage('Vendor: Acme GmbH'),
         responseModel: Invoice,
@@ -70,7 +70,7 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
       })
       .addJob({
         id: 'plain',
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         maxTokens: 4_000,
         messages: userMessage('Vendor: Acme GmbH'),
         responseModel: Invoice,
@@ -86,7 +86,7 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
     const billed = bill.requests.find((r) => r.customId.endsWith('_think'))!;
     expect(think.outputTokens).toBe(billed.outputTokens);
     expect(think.costUsd).toBeCloseTo(
-      batchCost('claude-sonnet-4-5', 'anthropic', {
+      batchCost('claude-sonnet-4-6', 'anthropic', {
         inputTokens: billed.inputTokens,
         outputTokens: billed.outputTokens,
       })!,
@@ -101,7 +101,7 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
     const run = await batchFor(emulator)
       .addJob({
         id: 'cut',
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         maxTokens: 1_100,
         messages: userMessage('x'),
         providerOptions: { anthropic: { thinking: { type: 'enabled', budget_tokens: 1_024 } } },
@@ -113,7 +113,7 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
 
   it('estimates thinking as output: the budget on top of expectedOutputTokens, maxTokens with adaptive thinking', async () => {
     const report = await batchFor(emulator)
-      .defaults({ model: 'claude-sonnet-4-5', maxTokens: 10_000, expectedOutputTokens: 500 })
+      .defaults({ model: 'claude-sonnet-4-6', maxTokens: 10_000, expectedOutputTokens: 500 })
       .addJob({ id: 'none', messages: userMessage('x') })
       .addJob({
         id: 'budget',

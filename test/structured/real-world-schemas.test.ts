@@ -5,7 +5,7 @@ import { type Batch, JobValidationError } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
 
 type Provider = 'openai' | 'anthropic';
-const MODELS: Record<Provider, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5' };
+const MODELS: Record<Provider, string> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-6' };
 
 interface Case {
   name: string;

@@ -57,7 +57,7 @@ describe('structured extraction from a PDF, end to end', () => {
       const run = await batchFor(emulator)
         .addJob({
           id: 'inv',
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-4-6',
           file: invoicePath,
           prompt: 'Extract the invoice',
           responseModel: Invoice,

@@ -1,4 +1,5 @@
 import { HttpError, isRecord, parseJsonBody, readBody } from '../http.js';
+import { anthropicModelError } from '../models.js';
 import { countInputTokens } from '../respond/compose.js';
 import { anthropicView } from '../respond/request-view.js';
 import type { Reply, Route, RouteContext } from '../route.js';
@@ -24,9 +25,8 @@ async function countTokens(context: RouteContext): Promise<Reply> {
   }
   const fieldError = extraFieldError(body, version, 'count_tokens');
   if (fieldError) throw invalid(fieldError);
-  if (typeof body.model !== 'string' || !body.model.startsWith('claude-')) {
-    throw new HttpError(404, 'not_found_error', `model: ${String(body.model)}`);
-  }
+  const modelError = anthropicModelError(body.model, context.options.models);
+  if (modelError) throw new HttpError(404, 'not_found_error', modelError);
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     throw invalid('messages: at least one message is required');
   }

@@ -1,4 +1,5 @@
 import { anthropicBilled, type BillingRecord } from '../billing.js';
+import { anthropicModelError } from '../models.js';
 import { randomId, unitHash } from '../random.js';
 import { anthropicParamsError, anthropicResult } from '../respond/anthropic-message.js';
 import { compose } from '../respond/compose.js';
@@ -7,6 +8,7 @@ import { anthropicView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
 import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
 import { outputSchemaError } from './output-schema-rules.js';
+import { extraFieldError } from './params-rules.js';
 
 /**
  * Answers every request of an ended batch and keeps the results JSONL, in an order that is not the input order.
@@ -28,11 +30,14 @@ export async function finalizeAnthropicBatch(
       result = { type: phase.outcomeOfUnrun };
     } else {
       const view = anthropicView(params);
+      const modelError = anthropicModelError(params.model, context.options.models);
       const paramsError =
         anthropicParamsError(params, record.apiVersion ?? '2023-06-01') ??
         outputSchemaError(params) ??
         (await anthropicFileError(view));
-      if (paramsError) {
+      if (modelError && !extraFieldError(params, record.apiVersion ?? '2023-06-01', 'messages')) {
+        result = errored('not_found_error', modelError);
+      } else if (paramsError) {
         result = errored('invalid_request_error', paramsError);
       } else if (unitHash(`${record.id}/${customId}`) < record.erroredShare) {
         result = errored('api_error', 'Internal server error');

@@ -1,4 +1,5 @@
 import { type BillingRecord, openaiBilled } from '../billing.js';
+import { openaiModelError } from '../models.js';
 import { randomId, unitHash } from '../random.js';
 import { compose } from '../respond/compose.js';
 import { openaiFileError } from '../respond/file-rules.js';
@@ -50,9 +51,18 @@ export async function finalizeOpenAIBatch(
         continue;
       }
       const view = openaiView(body);
-      const bodyError = openaiBodyError(body) ?? strictSchemaError(body) ?? (await openaiFileError(view));
+      const modelError = openaiModelError(body.model, context.options.models);
+      const bodyError = modelError
+        ? null
+        : (openaiBodyError(body) ?? strictSchemaError(body) ?? (await openaiFileError(view)));
       let response: ReturnType<typeof openaiResponse>;
-      if (bodyError) {
+      if (modelError) {
+        response = openaiResponse(
+          { kind: 'error', statusCode: 404, type: 'invalid_request_error', message: modelError },
+          String(body.model),
+        );
+        (response.body.error as Record<string, unknown>).code = 'model_not_found';
+      } else if (bodyError) {
         response = openaiResponse(
           { kind: 'error', statusCode: 400, type: 'invalid_request_error', message: bodyError.message },
           String(body.model),

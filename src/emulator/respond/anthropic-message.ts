@@ -53,8 +53,8 @@ export function anthropicResult(composed: Composed, model: string): Record<strin
 export function anthropicParamsError(params: Record<string, unknown>, version: string): string | null {
   const fields = extraFieldError(params, version, 'messages') ?? streamError(params);
   if (fields) return fields;
-  const model = params.model;
-  if (typeof model !== 'string' || !model.startsWith('claude-')) return `model: ${String(model)}`;
+  // Whether the model is served is checked by the caller (a 404 `not_found_error`, src/emulator/models.ts).
+  if (typeof params.model !== 'string') return 'model: Input should be a valid string';
   const temperature = params.temperature;
   if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 1)) {
     return 'temperature: Input should be less than or equal to 1';

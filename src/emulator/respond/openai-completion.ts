@@ -1,7 +1,7 @@
 import { reasoningSamplingError, unrecognizedArgument } from '../openai/body-fields.js';
 import { randomId } from '../random.js';
 import type { Composed } from './compose.js';
-import { isReasoningEffort, isReasoningModel, REASONING_TOKENS } from './reasoning.js';
+import { isReasoningEffort, isReasoningModel, REASONING_TOKENS, reasoningEffortsOf } from './reasoning.js';
 
 export { isReasoningModel } from './reasoning.js';
 
@@ -79,6 +79,15 @@ export function openaiBodyError(body: Record<string, unknown>): { message: strin
         message: `Invalid value: ${JSON.stringify(body.reasoning_effort)}. Supported values are: ${Object.keys(
           REASONING_TOKENS,
         )
+          .map((e) => `'${e}'`)
+          .join(', ')}.`,
+        param: 'reasoning_effort',
+      };
+    }
+    const efforts = reasoningEffortsOf(model);
+    if (!efforts.includes(body.reasoning_effort)) {
+      return {
+        message: `Unsupported value: 'reasoning_effort' does not support '${body.reasoning_effort}' with this model. Supported values are: ${efforts
           .map((e) => `'${e}'`)
           .join(', ')}.`,
         param: 'reasoning_effort',

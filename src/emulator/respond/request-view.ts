@@ -162,7 +162,7 @@ export function openaiView(body: Record<string, unknown>): RequestView {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   view.maxTokens = typeof maxTokens === 'number' ? maxTokens : null;
   if (isReasoningModel(view.model)) {
-    view.reasoningTokens = reasoningTokensFor(body.reasoning_effort, view.maxTokens);
+    view.reasoningTokens = reasoningTokensFor(body.reasoning_effort, view.maxTokens, view.model);
     if (view.maxTokens !== null) view.maxTokens -= view.reasoningTokens;
   }
 
