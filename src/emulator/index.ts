@@ -17,6 +17,7 @@
 
 export type { BilledRequest, BilledTokens, BilledTotals, EmulatorBilling } from './billing.js';
 export type { Provider } from './http.js';
+export type { ExtraModels } from './models.js';
 export type {
   BatchLimits,
   CitedShape,
