@@ -51,7 +51,11 @@ describe('progress', () => {
         expect(work).toHaveLength(size);
         workPerRead[size] = work;
         const final = run.progress();
-        expect(final).toMatchObject({ batchesTotal: size / 2, batchesCompleted: size / 2, batchesPending: 0 });
+        expect(final).toMatchObject({
+          batchesTotal: size / 2,
+          batchesCompleted: size / 2,
+          batchesPending: 0,
+        });
       }
       expect(Math.max(...workPerRead[160]!)).toBe(Math.max(...workPerRead[16]!));
       expect(Math.max(...workPerRead[160]!)).toBe(0);
