@@ -106,19 +106,21 @@ export interface ExtraModels {
   openai?: readonly string[];
 }
 
-function day(nowMs: number): string {
-  return new Date(nowMs).toISOString().slice(0, 10);
+/**
+ * The day the emulated services judge shutdowns on: `BATCHWISE_TODAY` (`YYYY-MM-DD`) when set, so that a test suite
+ * sees the same services next month; else the day of `nowMs`.
+ */
+function day(nowMs: number | undefined): string {
+  const pinned = process.env.BATCHWISE_TODAY;
+  if (nowMs === undefined && pinned !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(pinned)) return pinned;
+  return new Date(nowMs ?? Date.now()).toISOString().slice(0, 10);
 }
 
 /**
  * Null when the Claude API serves `model` today; else the message of its 404 `not_found_error` (`model: <name>`),
  * which the API gives for unknown and retired models alike.
  */
-export function anthropicModelError(
-  model: unknown,
-  extra: ExtraModels = {},
-  nowMs = Date.now(),
-): string | null {
+export function anthropicModelError(model: unknown, extra: ExtraModels = {}, nowMs?: number): string | null {
   if (typeof model === 'string') {
     if (extra.anthropic?.includes(model)) return null;
     const shutdown = Object.hasOwn(ANTHROPIC, model) ? ANTHROPIC[model] : undefined;
@@ -132,7 +134,7 @@ export function anthropicModelError(
  * (`ft:<base>:<org>:<suffix>:<id>`) is served while its base model is: fine-tuned models follow their base model's
  * shutdown (OpenAI's deprecations page).
  */
-export function openaiModelError(model: unknown, extra: ExtraModels = {}, nowMs = Date.now()): string | null {
+export function openaiModelError(model: unknown, extra: ExtraModels = {}, nowMs?: number): string | null {
   const name = typeof model === 'string' ? model : String(model);
   if (typeof model === 'string' && extra.openai?.includes(model)) return null;
   const base = /^ft:([^:]+):[^:]*:[^:]*:[^:]+$/.exec(name)?.[1] ?? name;

@@ -98,8 +98,13 @@ export function familyRule(name: string): FamilyRule | undefined {
   return COMPILED.find(({ regexp }) => regexp.test(base))?.rule;
 }
 
-/** Today as `YYYY-MM-DD` in UTC, the form of the shutdown dates. */
+/**
+ * The day (`YYYY-MM-DD`, UTC) shutdown dates are judged on: today, or `BATCHWISE_TODAY` when it holds such a date —
+ * for a test suite or a CI job that must give the same answer next month (docs/models.md).
+ */
 export function today(): string {
+  const pinned = process.env.BATCHWISE_TODAY;
+  if (pinned !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(pinned)) return pinned;
   return new Date().toISOString().slice(0, 10);
 }
 

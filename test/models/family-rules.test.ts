@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { anthropicSdkModels, openaiSdkModels } from '../../scripts/sdk-models.js';
 import { Batch, JobValidationError, registerModel } from '../../src/index.js';
 import { FAMILY_RULES, patternRegExp } from '../../src/models/family-rules.js';
-import { findModel, requireModel } from '../../src/models/registry.js';
+import { findModel, requireModel, today } from '../../src/models/registry.js';
 
 const ANTHROPIC_MODELS = anthropicSdkModels();
 const OPENAI_MODELS = openaiSdkModels();
@@ -99,6 +99,21 @@ describe('requireModel', () => {
     expect(after.message).toContain('retired claude-sonnet-4-5-20250929 on 2026-11-30');
     expect(after.message).toContain('Use claude-sonnet-4-6');
     expect(requireModel('claude-sonnet-4-6', 'j', undefined, '2026-11-30').warnings).toEqual([]);
+  });
+
+  it('judges shutdowns as of BATCHWISE_TODAY when it holds a date (the suite pins it), else today', () => {
+    expect(process.env.BATCHWISE_TODAY).toBe('2026-11-23');
+    expect(today()).toBe('2026-11-23');
+    expect(requireModel('claude-sonnet-4-5', 'j', undefined).warnings).toHaveLength(1);
+    const pinned = process.env.BATCHWISE_TODAY;
+    try {
+      process.env.BATCHWISE_TODAY = '2026-12-01';
+      expect(refused(() => requireModel('claude-sonnet-4-5', 'j', undefined)).code).toBe('retired_model');
+      process.env.BATCHWISE_TODAY = 'next tuesday';
+      expect(today()).toBe(new Date().toISOString().slice(0, 10));
+    } finally {
+      process.env.BATCHWISE_TODAY = pinned;
+    }
   });
 
   it('refuses retired models and fine-tunes of them, pointing past replacements that retired too', () => {
