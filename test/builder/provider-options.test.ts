@@ -81,6 +81,25 @@ describe('providerOptions at .addJob()', () => {
     }
   });
 
+  it('refuses the fields a model refuses (docs/models.md), by name, and passes them to models that take them', () => {
+    for (const model of ['o3', 'gpt-5.1', 'ft:gpt-5.1:acme::x1']) {
+      for (const key of ['top_p', 'presence_penalty', 'logprobs']) {
+        expectRefused(
+          { ...openai({ [key]: key === 'logprobs' ? true : 0.5 }), model },
+          'unsupported_provider_option',
+          `providerOptions.openai.${key} cannot be sent: ${model} refuses it`,
+        );
+      }
+    }
+    expect(() =>
+      batchFor(emulator).addJob({
+        ...openai({ top_p: 0.5, presence_penalty: 0.5 }),
+        model: 'gpt-4.1-mini',
+        messages: userMessage('x'),
+      }),
+    ).not.toThrow();
+  });
+
   it('refuses values that are not plain JSON', () => {
     expectRefused(
       anthropic({ metadata: { user_id: () => 'x' } }),
