@@ -10,7 +10,10 @@ export interface PdfObject {
   streamStart?: number;
 }
 
-const FIRST_WINDOW = 4 * 1024;
+const FIRST_WINDOW = 1024;
+/** Reads go by aligned chunks, a few kept: page objects usually lie together, so a walk of the page tree reads each chunk once. */
+const CHUNK = 16 * 1024;
+const KEPT_CHUNKS = 64;
 /** An object whose dictionary needs more than this is not one of the few a page count reads. */
 const MAX_WINDOW = 4 * 1024 * 1024;
 
@@ -31,10 +34,32 @@ export class PdfFile {
     if (options.whole) this.whole = Buffer.from(reader.read(0, this.size)).toString('latin1');
   }
 
+  private readonly chunks = new Map<number, string>();
+
   /** Bytes `[from, to)` as latin1 text: one char per byte, so text offsets are file offsets. */
   text(from: number, to: number): string {
-    if (this.whole !== undefined) return this.whole.slice(Math.max(0, from), Math.min(this.size, to));
-    return Buffer.from(this.reader.read(Math.max(0, from), Math.min(this.size, to))).toString('latin1');
+    const start = Math.max(0, from);
+    const end = Math.min(this.size, to);
+    if (end <= start) return '';
+    if (this.whole !== undefined) return this.whole.slice(start, end);
+    const first = Math.floor(start / CHUNK);
+    if (end <= (first + 1) * CHUNK)
+      return this.chunk(first).slice(start - first * CHUNK, end - first * CHUNK);
+    let text = '';
+    for (let chunk = first; chunk * CHUNK < end; chunk++) text += this.chunk(chunk);
+    return text.slice(start - first * CHUNK, end - first * CHUNK);
+  }
+
+  private chunk(index: number): string {
+    let text = this.chunks.get(index);
+    if (text === undefined) {
+      text = Buffer.from(this.reader.read(index * CHUNK, Math.min(this.size, (index + 1) * CHUNK))).toString(
+        'latin1',
+      );
+      if (this.chunks.size >= KEPT_CHUNKS) this.chunks.delete(this.chunks.keys().next().value!);
+      this.chunks.set(index, text);
+    }
+    return text;
   }
 
   bytes(from: number, to: number): Uint8Array {

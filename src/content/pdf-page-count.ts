@@ -63,7 +63,11 @@ export function readPdfStructure(reader: ByteReader): PdfStructure {
   return { kind: 'unsure', reason };
 }
 
-/** The `/Count` of the page tree the catalog `root` names. */
+/**
+ * The `/Count` of the page tree the catalog `root` names, confirmed by counting the tree's leaves: pdf.js reports
+ * `/Count` too, but counts the pages it can read when the tree is damaged, so a tree whose leaves do not add up to
+ * its `/Count` is left to pdf.js.
+ */
 function pageCount(objects: PdfObjects, root: PdfValue | undefined): number {
   const catalog = objects.resolve(root);
   if (!isDict(catalog)) throw new PdfSyntaxError('the trailer /Root is not a dictionary');
@@ -73,5 +77,28 @@ function pageCount(objects: PdfObjects, root: PdfValue | undefined): number {
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
     throw new PdfSyntaxError('the page tree has no whole-number /Count');
   }
+  const leaves = countLeaves(objects, pages, new Set(), 0);
+  if (leaves !== count)
+    throw new PdfSyntaxError(`the page tree has ${leaves} pages, its /Count says ${count}`);
   return count;
+}
+
+/** Page trees are shallow (a few levels); deeper is a crafted file. */
+const MAX_TREE_DEPTH = 64;
+
+/** The pages under a page tree node: a kid with `/Kids` is a node, any other dictionary a page (as pdf.js reads). */
+function countLeaves(objects: PdfObjects, node: PdfDict, seen: Set<number>, depth: number): number {
+  if (depth > MAX_TREE_DEPTH) throw new PdfSyntaxError('the page tree is too deep');
+  const kids = objects.resolve(node.get('Kids'));
+  if (!Array.isArray(kids)) throw new PdfSyntaxError('a page tree node has no /Kids array');
+  let leaves = 0;
+  for (const kid of kids) {
+    if (!(kid instanceof PdfRef)) throw new PdfSyntaxError('a page tree kid is not a reference');
+    if (seen.has(kid.num)) throw new PdfSyntaxError('the page tree refers to a page twice');
+    seen.add(kid.num);
+    const value = objects.resolve(kid);
+    if (!isDict(value)) throw new PdfSyntaxError(`page tree kid ${kid.num} is not a dictionary`);
+    leaves += value.has('Kids') ? countLeaves(objects, value, seen, depth + 1) : 1;
+  }
+  return leaves;
 }

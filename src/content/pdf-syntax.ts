@@ -29,15 +29,15 @@ export type PdfValue = number | boolean | null | PdfName | PdfRef | PdfString | 
  */
 export class PdfSyntaxError extends Error {}
 
-const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
-const DELIMITERS = new Set([...'()<>[]{}/%'].map((c) => c.charCodeAt(0)));
+/** A byte's class (7.2.2, 7.2.3): 1 whitespace, 2 delimiter, 0 regular; a lookup, since the lexer asks per byte. */
+const CLASS = new Uint8Array(256);
+for (const code of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) CLASS[code] = 1;
+for (const char of '()<>[]{}/%') CLASS[char.charCodeAt(0)] = 2;
+/** A run of regular characters, from `lastIndex`. */
+const REGULAR_RUN = /[^\0\t\n\f\r ()<>[\]{}/%]*/y;
 
 export function isWhitespace(code: number): boolean {
-  return WHITESPACE.has(code);
-}
-
-function isRegular(code: number): boolean {
-  return !Number.isNaN(code) && !WHITESPACE.has(code) && !DELIMITERS.has(code);
+  return CLASS[code] === 1;
 }
 
 /** Nesting deeper than this is not a page tree's dictionary: stops a crafted file from overflowing the stack. */
@@ -55,7 +55,7 @@ export class PdfLexer {
     const { text } = this;
     while (this.pos < text.length) {
       const code = text.charCodeAt(this.pos);
-      if (WHITESPACE.has(code)) this.pos++;
+      if (CLASS[code] === 1) this.pos++;
       else if (code === 0x25 /* % */) {
         while (this.pos < text.length && text[this.pos] !== '\n' && text[this.pos] !== '\r') this.pos++;
       } else break;
@@ -65,11 +65,16 @@ export class PdfLexer {
   /** The next run of regular characters (a keyword or number), without moving past it when `peek`. */
   token(peek = false): string {
     this.skipSpace();
-    let end = this.pos;
-    while (end < this.text.length && isRegular(this.text.charCodeAt(end))) end++;
+    const end = this.regularRunEnd(this.pos);
     const token = this.text.slice(this.pos, end);
     if (!peek) this.pos = end;
     return token;
+  }
+
+  private regularRunEnd(from: number): number {
+    REGULAR_RUN.lastIndex = from;
+    REGULAR_RUN.test(this.text);
+    return REGULAR_RUN.lastIndex;
   }
 
   /** Reads `keyword` or throws. */
@@ -139,8 +144,7 @@ export class PdfLexer {
 
   private name(): PdfName {
     this.pos++;
-    let end = this.pos;
-    while (end < this.text.length && isRegular(this.text.charCodeAt(end))) end++;
+    const end = this.regularRunEnd(this.pos);
     const raw = this.text.slice(this.pos, end);
     this.pos = end;
     return new PdfName(
