@@ -206,14 +206,13 @@ export class Batch<T = never> {
   /** Adds a job, checking every rule now: a bad job throws a {@link JobValidationError} naming it and the fix. */
   addJob<S extends ResponseSchema | undefined = undefined>(job: JobInput<S>): Batch<T | InferOutput<S>> {
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
-    if (normalized.content.kind === 'file' && normalized.content.file.pagesUnsure) {
-      const { name, pagesUnsure } = normalized.content.file;
-      this.logger.debug(
-        `Job "${normalized.id}": ${name}'s pages are counted by pdf.js at run()/dryRun(), not at addJob (${pagesUnsure}).`,
-      );
-    }
-    if (normalized.content.kind === 'file' && normalized.content.file.warning) {
-      this.logger.warn(`Job "${normalized.id}": ${normalized.content.file.warning}`);
+    for (const file of normalized.content.kind === 'file' ? normalized.content.files : []) {
+      if (file.pagesUnsure) {
+        this.logger.debug(
+          `Job "${normalized.id}": ${file.name}'s pages are counted by pdf.js at run()/dryRun(), not at addJob (${file.pagesUnsure}).`,
+        );
+      }
+      if (file.warning) this.logger.warn(`Job "${normalized.id}": ${file.warning}`);
     }
     // Model warnings are the same for every job of a model: said once per Batch, not once per job.
     for (const warning of normalized.warnings ?? []) {

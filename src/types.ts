@@ -142,13 +142,23 @@ export type ModelName = AnthropicModel | ChatModel | (string & {});
 
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
-/** One request: either `messages`, or a `file` with a `prompt`. */
+/** One request: either `messages`, or a `file` (or several `files`) with a `prompt`. */
 export interface JobInput<S extends ResponseSchema | undefined = ResponseSchema | undefined>
   extends JobSettings<S> {
   /** Letters, digits, `_` and `-`, at most 48 characters; generated (`job-00001`, …) when absent. */
   id?: string;
   messages?: Message[];
   file?: FileInput;
+  /**
+   * Several files for one request, e.g. a contract and its invoice, sent in this order before the prompt. Each goes
+   * through the checks of `file`; their bytes together must fit the provider's request limit and their pages
+   * together the model's page limit. With `enableCitations` each citation names its document (`source`, and
+   * `metadata.documentIndex`: the position among the PDF and text files). Not together with `file`.
+   *
+   * @example
+   * batch.addJob({ files: ['./contract.pdf', './invoice.pdf'], prompt: 'Does the invoice match the contract?' });
+   */
+  files?: FileInput[];
   prompt?: string;
 }
 

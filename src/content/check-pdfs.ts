@@ -14,30 +14,32 @@ import { isPdfProblem, readPdf } from './read-pdf.js';
  */
 export async function checkPdfs(jobs: readonly NormalizedJob[]): Promise<void> {
   for (const job of jobs) {
-    if (job.content.kind !== 'file' || job.content.file.kind !== 'pdf') continue;
-    const { file } = job.content;
-    const fail = (code: string, message: string): never => {
-      throw new JobValidationError(code, `Job "${job.id}": ${message}`, { jobId: job.id });
-    };
-    const read = await readPdf(await loadFile(file));
-    if (isPdfProblem(read)) {
-      if (read.kind === 'encrypted') {
-        fail('encrypted_pdf', encryptedPdfMessage(file.name));
+    if (job.content.kind !== 'file') continue;
+    for (const file of job.content.files) {
+      if (file.kind !== 'pdf') continue;
+      const fail = (code: string, message: string): never => {
+        throw new JobValidationError(code, `Job "${job.id}": ${message}`, { jobId: job.id });
+      };
+      const read = await readPdf(await loadFile(file));
+      if (isPdfProblem(read)) {
+        if (read.kind === 'encrypted') {
+          fail('encrypted_pdf', encryptedPdfMessage(file.name));
+        }
+        fail(
+          'corrupt_pdf',
+          `${file.name} cannot be read as a PDF (${(read as { reason: string }).reason}). Open and save it again, or export it anew.`,
+        );
       }
-      fail(
-        'corrupt_pdf',
-        `${file.name} cannot be read as a PDF (${(read as { reason: string }).reason}). Open and save it again, or export it anew.`,
-      );
-    }
-    const pages = (read as Exclude<typeof read, { kind: string }>).pages;
-    if (pages.length > job.modelInfo.pdfPages) {
-      fail('too_many_pages', tooManyPages(file.name, pages.length, job.modelInfo));
-    }
-    if (job.enableCitations && !pages.some((page) => page.text.trim().length > 0)) {
-      fail(
-        'citations_need_text_pdf',
-        `citations need a text PDF, and ${file.name} has no extractable text (a scan?). Drop enableCitations for it, or OCR it first.`,
-      );
+      const pages = (read as Exclude<typeof read, { kind: string }>).pages;
+      if (pages.length > job.modelInfo.pdfPages) {
+        fail('too_many_pages', tooManyPages(file.name, pages.length, job.modelInfo));
+      }
+      if (job.enableCitations && !pages.some((page) => page.text.trim().length > 0)) {
+        fail(
+          'citations_need_text_pdf',
+          `citations need a text PDF, and ${file.name} has no extractable text (a scan?). Drop enableCitations for it, or OCR it first.`,
+        );
+      }
     }
   }
 }

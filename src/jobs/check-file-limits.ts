@@ -39,3 +39,22 @@ export function checkFileLimits(
     );
   }
 }
+
+/** Refuses several files of one job past what one request takes together: bytes, and PDF pages counted at `addJob`. */
+export function checkFilesTogether(
+  files: readonly NormalizedFile[],
+  model: ModelInfo,
+  fail: (code: string, message: string) => never,
+): void {
+  const { perRequest } = FILE_LIMITS[model.provider];
+  const names = files.map((file) => file.name).join(' + ');
+  const pages = files.reduce((sum, file) => sum + (file.pages ?? 0), 0);
+  if (pages > model.pdfPages) fail('too_many_pages', tooManyPages(names, pages, model));
+  const bytes = files.reduce((sum, file) => sum + wireBytes(file.kind, file.size), 0);
+  if (bytes > perRequest) {
+    fail(
+      'file_too_large',
+      `${names} make the request larger than ${model.provider}'s ${(perRequest / 1024 / 1024).toFixed(1)} MB per request.`,
+    );
+  }
+}

@@ -6,7 +6,7 @@ import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from 
 import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
-import { checkFileLimits } from './check-file-limits.js';
+import { checkFileLimits, checkFilesTogether } from './check-file-limits.js';
 import { checkJobId, freeGeneratedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
@@ -64,10 +64,16 @@ export function normalizeJob(
   };
 
   const hasMessages = input.messages !== undefined;
-  const hasFile = input.file !== undefined;
+  const hasFile = input.file !== undefined || input.files !== undefined;
   const hasPrompt = input.prompt !== undefined;
   if (hasMessages && (hasFile || hasPrompt)) {
     fail('conflicting_input', 'give either `messages` or `file` + `prompt`, not both.');
+  }
+  if (input.file !== undefined && input.files !== undefined) {
+    fail('conflicting_input', 'give either `file` or `files`, not both (put every file in `files`).');
+  }
+  if (input.files !== undefined && (!Array.isArray(input.files) || input.files.length === 0)) {
+    fail('missing_input', '`files` must be a non-empty array of files (paths, or `{ data, name }`).');
   }
   if (hasFile && !hasPrompt) fail('missing_prompt', '`file` needs a `prompt` saying what to do with it.');
   if (!hasMessages && !hasFile) {
@@ -123,13 +129,14 @@ export function normalizeJob(
   const enableCitations = input.enableCitations ?? defaults.enableCitations ?? false;
   const content = hasMessages
     ? { kind: 'messages' as const, messages: checkMessages(input.messages, fail) }
-    : { kind: 'file' as const, file: checkFile(input.file!, fail), prompt: checkPrompt(input.prompt, fail) };
+    : fileContent(input.files ?? [input.file!], checkPrompt(input.prompt, fail), fail);
 
-  if (content.kind === 'file' && content.file.kind !== 'text') {
-    const capability = content.file.kind === 'image' ? 'images' : 'pdf';
+  for (const file of content.kind === 'file' ? content.files : []) {
+    if (file.kind === 'text') continue;
+    const capability = file.kind === 'image' ? 'images' : 'pdf';
     if (!model.capabilities[capability])
-      fail('unsupported_file_type', `${model.name} does not accept ${content.file.kind} files.`);
-    assume(capability, `reads ${content.file.kind} files`);
+      fail('unsupported_file_type', `${model.name} does not accept ${file.kind} files (${file.name}).`);
+    assume(capability, `reads ${file.kind} files`);
   }
   if (enableCitations) {
     assume('citations', 'cites documents');
@@ -139,12 +146,15 @@ export function normalizeJob(
         `${model.name} (${model.provider}) cannot cite documents; use a Claude model or drop enableCitations.`,
       );
     }
-    if (content.kind !== 'file' || content.file.kind === 'image') {
+    if (content.kind !== 'file' || content.files.every((file) => file.kind === 'image')) {
       fail('citations_need_document', 'enableCitations needs a PDF or text `file` to cite.');
     }
   }
 
-  if (content.kind === 'file') checkFileLimits(content.file, model, fail);
+  if (content.kind === 'file') {
+    for (const file of content.files) checkFileLimits(file, model, fail);
+    if (content.files.length > 1) checkFilesTogether(content.files, model, fail);
+  }
 
   // `null` on a job opts out of a schema set in defaults().
   const responseModel = input.responseModel !== undefined ? input.responseModel : defaults.responseModel;
@@ -291,6 +301,16 @@ function checkPrompt(prompt: unknown, fail: (code: string, message: string) => n
   if (typeof prompt !== 'string' || prompt.trim() === '')
     fail('missing_prompt', '`prompt` must be a non-empty string.');
   return prompt as string;
+}
+
+/** A file job's content: each file checked as `file` is, in the order given. */
+function fileContent(
+  inputs: FileInput[],
+  prompt: string,
+  fail: (code: string, message: string) => never,
+): Extract<NormalizedJob['content'], { kind: 'file' }> {
+  const files = inputs.map((input) => checkFile(input, fail));
+  return { kind: 'file', file: files[0]!, files, prompt };
 }
 
 function checkFile(file: FileInput, fail: (code: string, message: string) => never): NormalizedFile {

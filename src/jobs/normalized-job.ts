@@ -26,7 +26,14 @@ export interface NormalizedFile {
 
 export type JobContent =
   | { kind: 'messages'; messages: Message[] }
-  | { kind: 'file'; file: NormalizedFile; prompt: string };
+  | {
+      kind: 'file';
+      /** The first file (the only one of a `file` job). */
+      file: NormalizedFile;
+      /** Every file, in the order given: Anthropic's `document_index` counts the PDF and text files among them. */
+      files: NormalizedFile[];
+      prompt: string;
+    };
 
 /** A job after `addJob`: defaults merged, every rule checked, ready to map to a provider request. */
 export interface NormalizedJob {

@@ -93,6 +93,7 @@ export const JOB_INPUT_KEYS = {
   id: true,
   messages: true,
   file: true,
+  files: true,
   prompt: true,
 } as const satisfies Record<keyof JobInput, true>;
 

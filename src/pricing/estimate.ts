@@ -234,17 +234,19 @@ function isEncodedFile(key: string, value: string): boolean {
   return value.startsWith('data:') || (value.length > 256 && /^[A-Za-z0-9+/=]+$/.test(value));
 }
 
-/** The estimate for a job, from its exact request body and its file's bytes. */
+/** The estimate for a job, from its exact request body and its files' bytes (in the job's order). */
 export async function estimateJob(
   job: NormalizedJob,
   body: unknown,
-  file: Buffer | null,
+  files: Buffer | readonly Buffer[] | null,
 ): Promise<TokenEstimate> {
   const counted =
     job.provider === 'openai' ? await openaiTextTokens(body, job.model) : await claudeTextTokens(body);
   let inputTokens = Math.max(counted, textTokenEstimate(textOfBody(body)));
-  if (file && job.content.kind === 'file') {
-    const kind = job.content.file.kind;
+  const bytes = files === null ? [] : Buffer.isBuffer(files) ? [files] : files;
+  for (const [index, file] of bytes.entries()) {
+    if (job.content.kind !== 'file') break;
+    const kind = job.content.files[index]?.kind;
     const textCount =
       job.provider === 'openai'
         ? async (text: string) =>

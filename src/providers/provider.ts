@@ -89,10 +89,11 @@ export interface BatchProvider {
   readonly name: ProviderName;
   readonly limits: { maxRequests: number; maxBytes: number };
   /**
-   * Pure: the request for a job, given the bytes of its file (if any). A `Buffer` in practice, typed as its base
-   * class so that the published types need no `@types/node`.
+   * Pure: the request for a job, given the bytes of its files in order (one file's bytes alone for a one-file job;
+   * null for messages). `Buffer`s in practice, typed as their base class so that the published types need no
+   * `@types/node`.
    */
-  toRequest(job: NormalizedJob, file: Uint8Array | null): ProviderRequest;
+  toRequest(job: NormalizedJob, files: readonly Uint8Array[] | Uint8Array | null): ProviderRequest;
   /** Pure: the request exactly as it goes on the wire (Anthropic: `{custom_id, params}`; OpenAI: the JSONL line). */
   toWire(request: ProviderRequest): Record<string, unknown>;
   /**

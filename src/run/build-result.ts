@@ -38,7 +38,9 @@ export async function buildResult(
     costUsd,
   };
   if (outcome.status !== 'succeeded') return result;
-  const titles = job.content.kind === 'file' ? [job.content.file.name] : [];
+  // Anthropic's document_index counts the job's PDF and text files, in order (images are not documents).
+  const titles =
+    job.content.kind === 'file' ? job.content.files.filter((f) => f.kind !== 'image').map((f) => f.name) : [];
   const blocks = citedBlocks(outcome.content, titles);
   const citations = blocks.flatMap((block) => block.citations);
   if (!job.output) return { ...result, citations };

@@ -1,4 +1,4 @@
-import { loadFile } from '../content/load-file.js';
+import { loadJobFiles } from '../content/load-file.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
@@ -110,9 +110,9 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     const submissionId = newSubmissionId();
     submissionIds.set(batch.index, submissionId);
     for (const job of batch.jobs) {
-      const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
-      const request = provider.toRequest(job, file);
-      const estimate = await estimateJob(job, request.body, file);
+      const files = await loadJobFiles(job);
+      const request = provider.toRequest(job, files);
+      const estimate = await estimateJob(job, request.body, files);
       let counted: Promise<number> | undefined;
       if (counting && provider.countTokens) {
         const count = provider.countTokens.bind(provider);

@@ -25,10 +25,10 @@ export function estimateRequestBytes(job: NormalizedJob): number {
   if (job.content.kind === 'messages') {
     return REQUEST_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(job.content.messages));
   }
-  const fileBytes =
-    job.content.file.kind === 'text'
-      ? job.content.file.size * 2
-      : wireBytes(job.content.file.kind, job.content.file.size);
+  const fileBytes = job.content.files.reduce(
+    (sum, file) => sum + (file.kind === 'text' ? file.size * 2 : wireBytes(file.kind, file.size)),
+    0,
+  );
   return REQUEST_OVERHEAD_BYTES + fileBytes + Buffer.byteLength(JSON.stringify(job.content.prompt));
 }
 

@@ -1,4 +1,4 @@
-import { loadFile } from '../content/load-file.js';
+import { loadJobFiles } from '../content/load-file.js';
 import { type ErrorInfo, messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
@@ -281,9 +281,9 @@ export class Scheduler {
     const candidates: Candidate[] = [];
     for (const job of batch.jobs) {
       try {
-        const file = job.content.kind === 'file' ? await loadFile(job.content.file) : null;
-        const request = provider.toRequest(job, file);
-        const estimate = await estimateJob(job, request.body, file);
+        const files = await loadJobFiles(job);
+        const request = provider.toRequest(job, files);
+        const estimate = await estimateJob(job, request.body, files);
         candidates.push({
           job,
           request,

@@ -14,6 +14,10 @@ export function jobDigest(job: NormalizedJob): string {
           size: job.content.file.size,
           path: job.content.file.path,
           prompt: job.content.prompt,
+          // Only with several files, so that digests of one-file jobs saved before `files` existed still match.
+          ...(job.content.files.length > 1 && {
+            files: job.content.files.map((f) => ({ file: f.name, size: f.size, path: f.path })),
+          }),
         };
   const shape = {
     provider: job.provider,

@@ -1,11 +1,19 @@
-import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import type { NormalizedFile, NormalizedJob } from '../../jobs/normalized-job.js';
 import type { JsonSchema } from '../../structured/schema.js';
+import { fileBytes } from '../file-bytes.js';
 import type { ProviderRequest } from '../provider.js';
 
 type Block = Record<string, unknown>;
 
-/** The Message Batches request for a job. Pure: the same job and bytes give the same request. */
-export function toAnthropicRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest {
+/**
+ * The Message Batches request for a job. Pure: the same job and bytes give the same request. A job of several files
+ * sends one block per file, in order, before the prompt; Claude's citations name them by `document_index` (the PDF
+ * and text documents counted in that order).
+ */
+export function toAnthropicRequest(
+  job: NormalizedJob,
+  files: readonly Uint8Array[] | Uint8Array | null,
+): ProviderRequest {
   const params: Record<string, unknown> = { model: job.model, max_tokens: job.maxTokens };
   if (job.content.kind === 'messages') {
     const system = job.content.messages.filter((m) => m.role === 'system').map((m) => m.content);
@@ -14,10 +22,9 @@ export function toAnthropicRequest(job: NormalizedJob, file: Buffer | null): Pro
       .filter((m) => m.role !== 'system')
       .map((m) => ({ role: m.role, content: m.content }));
   } else {
-    if (!file) throw new Error(`job ${job.id}: file bytes were not loaded`);
-    params.messages = [
-      { role: 'user', content: [fileBlock(job, file), { type: 'text', text: job.content.prompt }] },
-    ];
+    const bytes = fileBytes(job, files);
+    const blocks = job.content.files.map((file, i) => fileBlock(job, file, bytes[i]!));
+    params.messages = [{ role: 'user', content: [...blocks, { type: 'text', text: job.content.prompt }] }];
   }
   if (job.output) {
     if (job.enableCitations) {
@@ -52,9 +59,7 @@ export function jsonInstruction(schema: JsonSchema): string {
   );
 }
 
-function fileBlock(job: NormalizedJob, data: Buffer): Block {
-  if (job.content.kind !== 'file') throw new Error('not a file job');
-  const { file } = job.content;
+function fileBlock(job: NormalizedJob, file: NormalizedFile, data: Buffer): Block {
   const citations = job.enableCitations ? { citations: { enabled: true } } : {};
   switch (file.kind) {
     case 'image':

@@ -1,4 +1,5 @@
-import type { NormalizedJob } from '../../jobs/normalized-job.js';
+import type { NormalizedFile, NormalizedJob } from '../../jobs/normalized-job.js';
+import { fileBytes } from '../file-bytes.js';
 import type { ProviderRequest } from '../provider.js';
 
 export const CHAT_COMPLETIONS = '/v1/chat/completions';
@@ -9,15 +10,18 @@ type Part = Record<string, unknown>;
  * The `body` of a Batch API line for a job. Pure. Reasoning models (o-series, gpt-5) get `max_completion_tokens` and
  * no temperature, as the API requires, and `reasoning_effort` when the job sets one; other models get `max_tokens` and their temperature.
  */
-export function toOpenAIRequest(job: NormalizedJob, file: Buffer | null): ProviderRequest {
+export function toOpenAIRequest(
+  job: NormalizedJob,
+  files: readonly Uint8Array[] | Uint8Array | null,
+): ProviderRequest {
   const body: Record<string, unknown> = { model: job.model };
   if (job.content.kind === 'messages') {
     body.messages = job.content.messages.map((m) => ({ role: m.role, content: m.content }));
   } else {
-    if (!file) throw new Error(`job ${job.id}: file bytes were not loaded`);
-    body.messages = [
-      { role: 'user', content: [filePart(job, file), { type: 'text', text: job.content.prompt }] },
-    ];
+    // Several files are several parts of the one user message, in order, before the prompt.
+    const bytes = fileBytes(job, files);
+    const parts = job.content.files.map((file, i) => filePart(file, bytes[i]!));
+    body.messages = [{ role: 'user', content: [...parts, { type: 'text', text: job.content.prompt }] }];
   }
   if (job.modelInfo.reasoning) {
     body.max_completion_tokens = job.maxTokens;
@@ -47,9 +51,7 @@ export function toJsonlLine(request: ProviderRequest): string {
   });
 }
 
-function filePart(job: NormalizedJob, data: Buffer): Part {
-  if (job.content.kind !== 'file') throw new Error('not a file job');
-  const { file } = job.content;
+function filePart(file: NormalizedFile, data: Buffer): Part {
   switch (file.kind) {
     case 'pdf':
       return {
