@@ -1,9 +1,14 @@
 import { deflateSync } from 'node:zlib';
 import { PDFDocument, PDFName, type PDFRef, StandardFonts } from 'pdf-lib';
 
-/** A text PDF with one page per entry, each page's lines drawn top-down. */
+/**
+ * A text PDF with one page per entry, each page's lines drawn top-down. The same pages give the same bytes: the
+ * dates pdf-lib would stamp with the current second are fixed (tests compare bodies of PDFs made moments apart).
+ */
 export async function makePdf(pages: string[][]): Promise<Buffer> {
   const document = await PDFDocument.create();
+  document.setCreationDate(new Date(0));
+  document.setModificationDate(new Date(0));
   const font = await document.embedFont(StandardFonts.Helvetica);
   for (const lines of pages) {
     const page = document.addPage([612, 792]);
