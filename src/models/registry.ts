@@ -82,6 +82,7 @@ const registered = new Map<string, ModelRegistration>();
 export function registerModel(model: ModelRegistration): void {
   checkModelInfo(model);
   for (const name of [model.name, ...(model.aliases ?? [])]) registered.set(name, model);
+  resolvedModels.clear();
 }
 
 const COMPILED = FAMILY_RULES.map((rule) => ({ rule, regexp: patternRegExp(rule.pattern) }));
@@ -232,6 +233,26 @@ export function requireModel(
   jobId: string,
   explicit: unknown,
   on: string = today(),
+): { model: ModelInfo; warnings: string[] } {
+  // One ModelInfo per model, shared by its jobs: 100,000 jobs of one model would otherwise hold (and first churn
+  // through) 100,000 copies. Failures are not kept: their messages name the job.
+  const cacheable = explicit === undefined || typeof explicit === 'string';
+  const key = `${name}\u0000${String(explicit)}\u0000${on}`;
+  const hit = cacheable ? resolvedModels.get(key) : undefined;
+  if (hit) return { model: hit.model, warnings: [...hit.warnings] };
+  const resolved = resolveModel(name, jobId, explicit, on);
+  if (cacheable) resolvedModels.set(key, resolved);
+  return { model: resolved.model, warnings: [...resolved.warnings] };
+}
+
+/** Models already resolved, by name, explicit provider and day; emptied by {@link registerModel}. */
+const resolvedModels = new Map<string, { model: ModelInfo; warnings: readonly string[] }>();
+
+function resolveModel(
+  name: string,
+  jobId: string,
+  explicit: unknown,
+  on: string,
 ): { model: ModelInfo; warnings: string[] } {
   const fail = (code: string, message: string): never => {
     throw new JobValidationError(code, `Job "${jobId}": ${message}`, { jobId });

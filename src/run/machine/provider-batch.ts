@@ -87,7 +87,7 @@ export class ProviderBatch {
       this.requests = intent.jobIds.map((jobId) => ({
         customId: customIdOf(intent.submissionId, jobId),
         jobId,
-        body: {},
+        body: NO_BODY,
       }));
       if (resumed.providerBatchId) {
         this.ref = { provider: intent.provider, id: resumed.providerBatchId };
@@ -210,6 +210,14 @@ export class ProviderBatch {
     this.observers.push(observer);
   }
 
+  /**
+   * Once the provider has the batch, its request bodies are only there: what stays is each request's custom_id and
+   * job id, to map results and per-request errors back. A run of 100,000 jobs does not hold 100,000 bodies.
+   */
+  releaseBodies(): void {
+    this.requests = this.requests.map(({ customId, jobId }) => ({ customId, jobId, body: NO_BODY }));
+  }
+
   /** Takes the admitted candidates as this batch's requests; custom_ids carry the submission id. */
   fill(admitted: Candidate[]): void {
     this.counted(() => this.takeCandidates(admitted));
@@ -301,6 +309,9 @@ function publicStatus(batch: ProviderBatch): ProviderBatchStatus {
       return 'ended';
   }
 }
+
+/** The body of a request whose body is at the provider, or of a resumed one (never sent from here). */
+const NO_BODY: Record<string, never> = Object.freeze({});
 
 export function customIdOf(submissionId: string, jobId: string): string {
   return `${submissionId}_${jobId}`;

@@ -48,6 +48,7 @@ export async function submitBatch(
     port.logger.warn(`could not record provider batch ${batch.ref!.id}: ${messageOf(error)}`);
     await batch.moveTo('submitted');
   }
+  batch.releaseBodies();
   crashPoint('after-submitted-record');
   port.logger.info(`submitted ${batch.provider} batch ${batch.ref!.id} (${batch.requests.length} jobs)`);
   return true;
