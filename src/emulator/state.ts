@@ -55,6 +55,26 @@ export class EmulatorState {
     this.billingScope?.add(id);
   }
 
+  /**
+   * Ends the processing of every batch still in progress now, as if its time had come: its processing time is cut to
+   * what has passed. Cancelled batches and batches already past their time are left alone. Returns how many.
+   */
+  async finishProcessing(now = Date.now()): Promise<number> {
+    let finished = 0;
+    for (const collection of [this.openaiBatches, this.anthropicBatches] as Collection<
+      OpenAIBatchRecord | AnthropicBatchRecord
+    >[]) {
+      for (const record of collection.all()) {
+        if (record.final || record.cancelRequestedMs !== null) continue;
+        if (record.createdMs + record.processingMs <= now) continue;
+        record.processingMs = Math.max(0, now - record.createdMs);
+        await collection.save(record);
+        finished++;
+      }
+    }
+    return finished;
+  }
+
   /** Zeroes the counters; from now on `billing()` covers only batches created after this call. */
   resetStats(): void {
     Object.assign(this.stats, emptyStats());

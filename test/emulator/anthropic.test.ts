@@ -214,11 +214,13 @@ describe('Anthropic message batches', () => {
   });
 
   it('cancels: canceling at once, then ended with the unrun requests canceled', async () => {
-    emulator.configure({ processingMs: 1000, cancelMs: 100 });
+    // Anthropic shows no progress before a batch ends, so there is no condition to wait for: the cancel comes after
+    // 30% of the processing time, with 7 s to spare before the batch would end on its own.
+    emulator.configure({ processingMs: 10_000, cancelMs: 100 });
     const batch = await anthropic.messages.batches.create({
       requests: Array.from({ length: 10 }, (_, i) => ({ custom_id: `r${i}`, params: params(`q${i}`) })),
     });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     const canceling = await anthropic.messages.batches.cancel(batch.id);
     expect(canceling.processing_status).toBe('canceling');
     expect(canceling.cancel_initiated_at).not.toBeNull();

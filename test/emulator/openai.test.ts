@@ -257,7 +257,8 @@ describe('OpenAI batches', () => {
   });
 
   it('cancels: the response already shows cancelling, then cancelled with partial output', async () => {
-    emulator.configure({ processingMs: 1000, cancelMs: 100 });
+    // Cancelled once some requests are done (a condition read from the batch, not a sleep), well before the end.
+    emulator.configure({ processingMs: 20_000, cancelMs: 100 });
     const lines = Array.from({ length: 10 }, (_, i) => jsonlLine(`r${i}`, chatBody(`q${i}`)));
     const file = await uploadJsonl(openai, lines);
     const batch = await openai.batches.create({
@@ -265,7 +266,10 @@ describe('OpenAI batches', () => {
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until(
+      () => openai.batches.retrieve(batch.id),
+      (b) => (b.request_counts?.completed ?? 0) > 0,
+    );
     const cancelling = await openai.batches.cancel(batch.id);
     expect(cancelling.status).toBe('cancelling');
     expect(cancelling.cancelling_at).not.toBeNull();

@@ -94,14 +94,22 @@ describe('resume with a state file', () => {
 
   it('refuses a second process on the same state file while the first is alive', async () => {
     const runner = resolve(import.meta.dirname, '../fixtures/crash/runner.ts');
-    emulator.configure({ processingMs: 1_500 });
+    // The child's batches are held in progress until the second run was refused: the child is alive and holds the
+    // lock for as long as the test needs, however slowly a loaded machine starts it.
+    emulator.configure({ processingMs: 3_600_000 });
     const child = spawn(process.execPath, ['--import', 'tsx', runner, emulator.url, dir], {
       cwd: resolve(import.meta.dirname, '../..'),
     });
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    let hasExited = false;
+    const exited = new Promise<number | null>((r) =>
+      child.on('exit', (code) => {
+        hasExited = true;
+        r(code);
+      }),
+    );
     const lock = join(dir, 'state.jsonl.lock');
-    // Until the child holds the lock (or has ended): a loaded machine may take many seconds to start it.
-    while (!existsSync(lock) && child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
+    const tick = () => Promise.race([exited, new Promise((r) => setTimeout(r, 25))]);
+    while (!existsSync(lock) && !hasExited) await tick();
     expect(existsSync(lock)).toBe(true);
     const second = batchFor(emulator, {
       stateFile: join(dir, 'state.jsonl'),
@@ -120,8 +128,13 @@ describe('resume with a state file', () => {
       code: 'state_locked',
       message: expect.stringContaining(String(child.pid)),
     });
+    // Now the child may finish: its batches (and any it creates next) end as soon as they exist.
+    while (!hasExited) {
+      await emulator.finishProcessing();
+      await tick();
+    }
     expect(await exited).toBe(0);
-  }, 30_000);
+  }, 120_000);
 
   it('resubmits only the unfinished jobs of an expired batch, and a resume after that sends nothing more', async () => {
     emulator.configure({ expire: { completedShare: 0.5 } });
@@ -146,18 +159,41 @@ describe('resume with a state file', () => {
   });
 
   it('rides over an emulator restart mid-run: polls fail, then the same batches finish', async () => {
-    emulator.configure({ processingMs: 600 });
+    // Every step waits for a condition, never for a duration: the batches are held in progress (an hour's
+    // processing) until the restarted emulator is told to end them, the outage starts only once both are created (so
+    // no create is caught by it, whatever the machine's load), and it lasts until the run has seen a poll fail.
+    emulator.configure({ processingMs: 3_600_000 });
     const port = emulator.port;
-    const run = await jobs({ poll: { initialMs: 50, maxMs: 100 }, anthropic: { maxRetries: 0 } }).run();
-    // Both provider batches created (a condition, not a delay): none can reach the emulator after it is counted.
+    let pollFailed!: () => void;
+    const firstFailedPoll = new Promise<void>((resolve) => {
+      pollFailed = resolve;
+    });
+    const quiet = () => {};
+    const run = await jobs({ poll: { initialMs: 20, maxMs: 50 }, anthropic: { maxRetries: 0 } })
+      .setVerbosity({
+        debug: quiet,
+        info: quiet,
+        error: quiet,
+        warn: (message) => {
+          if (/^poll of \S+ failed/.test(message)) pollFailed();
+        },
+      })
+      .run();
     let submitted = 0;
-    await new Promise<void>((r) => run.on('batchSubmitted', () => ++submitted === 2 && r()));
+    await new Promise<void>((resolve) =>
+      run.on('batchSubmitted', () => {
+        if (++submitted === 2) resolve();
+      }),
+    );
     const before = emulator.stats().batchesCreated.anthropic;
     await emulator.close();
-    await new Promise((r) => setTimeout(r, 300));
-    emulator = await startEmulator({ port, dataDir, processingMs: 600 });
+    await firstFailedPoll;
+    emulator = await startEmulator({ port, dataDir });
+    // The restarted emulator knows both batches from its data directory; they end now.
+    expect(await emulator.finishProcessing()).toBe(2);
     const results = await run.wait();
     expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
-    expect(before + emulator.stats().batchesCreated.anthropic).toBe(2);
-  }, 30_000);
+    expect(before).toBe(2);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(0);
+  });
 });
