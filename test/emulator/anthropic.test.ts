@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { clientsFor, until } from '../helpers/clients.js';
+import { clientsFor, nextMillisecond, until } from '../helpers/clients.js';
 
 let emulator: Emulator;
 let anthropic: Anthropic;
@@ -253,7 +253,7 @@ describe('Anthropic message batches', () => {
       ids.push(
         (await anthropic.messages.batches.create({ requests: [{ custom_id: 'a', params: params('x') }] })).id,
       );
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await nextMillisecond();
     }
     const newestFirst = [...ids].reverse();
     const page = await anthropic.messages.batches.list({ limit: 2 });

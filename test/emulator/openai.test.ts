@@ -1,7 +1,15 @@
 import OpenAI, { toFile } from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { chatBody, clientsFor, jsonlLine, readLines, until, uploadJsonl } from '../helpers/clients.js';
+import {
+  chatBody,
+  clientsFor,
+  jsonlLine,
+  nextMillisecond,
+  readLines,
+  until,
+  uploadJsonl,
+} from '../helpers/clients.js';
 
 let emulator: Emulator;
 let openai: OpenAI;
@@ -310,7 +318,7 @@ describe('OpenAI batches', () => {
         metadata: { index: String(i) },
       });
       created.push(batch.id);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await nextMillisecond();
     }
     const first = await openai.batches.list({ limit: 2 });
     expect(first.data.map((b) => b.id)).toEqual([created[4], created[3]]);

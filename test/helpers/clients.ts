@@ -48,3 +48,12 @@ export async function readLines(response: Response): Promise<Record<string, unkn
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/**
+ * Resolves once the clock has moved past the millisecond it was called in: batches created after it have a later
+ * creation time than those before (lists sort by it), whatever a timer's precision on a loaded machine.
+ */
+export async function nextMillisecond(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 1));
+}
