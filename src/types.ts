@@ -56,8 +56,9 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   maxTokens?: number;
   /**
    * How hard a reasoning model (gpt-5 family, o-series) thinks before it answers; sent as `reasoning_effort`. Less
-   * effort spends fewer reasoning tokens out of `maxTokens`. Refused at `addJob` on other models (code
-   * `reasoning_effort_unsupported`). @default the provider's own (`medium`)
+   * effort spends fewer reasoning tokens out of `maxTokens`. Each generation takes its own values (docs/models.md;
+   * `invalid_reasoning_effort` otherwise). Refused at `addJob` on other models (code `reasoning_effort_unsupported`).
+   * @default the model's own (`medium`; `none` from gpt-5.1 on)
    */
   reasoningEffort?: ReasoningEffort;
   enableCitations?: boolean;
