@@ -21,10 +21,21 @@ export function wireBytes(kind: FileKind, size: number): number {
 
 /**
  * The largest side of an image a provider takes, in pixels; null when none is documented. Anthropic refuses images
- * above 8000×8000 px (2000×2000 in requests with more than 20 images, which a batchwise job never has: one file per
- * job). OpenAI documents no pixel limit: it scales images down.
+ * above 8000×8000 px (2000×2000 in requests with more than 20 images: {@link ANTHROPIC_MANY_IMAGES}). OpenAI
+ * documents no pixel limit: it scales images down.
  */
 export const IMAGE_MAX_PIXELS: Record<ProviderName, number | null> = { anthropic: 8_000, openai: null };
+
+/**
+ * Anthropic ("Images and vision"): a request with more than `count` images takes images of at most `maxPixels` on
+ * each side; a request takes at most 100 images on 200k-context models, 600 on 1M-context ones.
+ */
+export const ANTHROPIC_MANY_IMAGES = { count: 20, maxPixels: 2_000 } as const;
+
+/** Images per request a Claude model takes: 600 with a 1M-token context window, else 100. */
+export function anthropicMaxImages(contextWindow: number | null): number {
+  return (contextWindow ?? 0) >= 1_000_000 ? 600 : 100;
+}
 
 /** PDF pages per request on the 1M-context Claude models (the models' own limits: `ModelInfo.pdfPages`). */
 const ANTHROPIC_LONG_CONTEXT_PAGES = 600;

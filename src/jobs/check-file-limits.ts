@@ -1,4 +1,11 @@
-import { FILE_LIMITS, IMAGE_MAX_PIXELS, tooManyPages, wireBytes } from '../content/file-limits.js';
+import {
+  ANTHROPIC_MANY_IMAGES,
+  anthropicMaxImages,
+  FILE_LIMITS,
+  IMAGE_MAX_PIXELS,
+  tooManyPages,
+  wireBytes,
+} from '../content/file-limits.js';
 import type { ModelInfo } from '../models/registry.js';
 import type { NormalizedFile } from './normalized-job.js';
 
@@ -40,13 +47,17 @@ export function checkFileLimits(
   }
 }
 
-/** Refuses several files of one job past what one request takes together: bytes, and PDF pages counted at `addJob`. */
+/**
+ * Refuses several files of one job past what one request takes together: bytes, PDF pages counted at `addJob`, and on
+ * Claude the number of images and the smaller pixel limit of requests with many images.
+ */
 export function checkFilesTogether(
   files: readonly NormalizedFile[],
   model: ModelInfo,
   fail: (code: string, message: string) => never,
 ): void {
   const { perRequest } = FILE_LIMITS[model.provider];
+  if (model.provider === 'anthropic') checkManyImages(files, model, fail);
   const names = files.map((file) => file.name).join(' + ');
   const pages = files.reduce((sum, file) => sum + (file.pages ?? 0), 0);
   if (pages > model.pdfPages) fail('too_many_pages', tooManyPages(names, pages, model));
@@ -56,5 +67,30 @@ export function checkFilesTogether(
       'file_too_large',
       `${names} make the request larger than ${model.provider}'s ${(perRequest / 1024 / 1024).toFixed(1)} MB per request.`,
     );
+  }
+}
+
+function checkManyImages(
+  files: readonly NormalizedFile[],
+  model: ModelInfo,
+  fail: (code: string, message: string) => never,
+): void {
+  const images = files.filter((file) => file.image);
+  const maxImages = anthropicMaxImages(model.contextWindow);
+  if (images.length > maxImages) {
+    fail(
+      'too_many_images',
+      `${images.length} images; ${model.name} takes at most ${maxImages} images per request. Split them over several jobs.`,
+    );
+  }
+  if (images.length <= ANTHROPIC_MANY_IMAGES.count) return;
+  const { maxPixels } = ANTHROPIC_MANY_IMAGES;
+  for (const { name, image } of images) {
+    if (Math.max(image!.width, image!.height) > maxPixels) {
+      fail(
+        'image_too_large',
+        `${name} is ${image!.width}×${image!.height} px; Anthropic refuses images larger than ${maxPixels}×${maxPixels} px in requests with more than ${ANTHROPIC_MANY_IMAGES.count} images (this job has ${images.length}). Scale it down, or send at most ${ANTHROPIC_MANY_IMAGES.count} images per job.`,
+      );
+    }
   }
 }

@@ -243,6 +243,39 @@ describe('.addJob() reads a PDF’s structure: page limits per provider and mode
   });
 });
 
+describe('.addJob() with several images in one job (files: [...]), as Anthropic takes them', () => {
+  const images = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ data: makePng(4, 4), name: `p${i}.png` }));
+
+  it('past 20 images, each at most 2000×2000 px; 20 images may be larger', () => {
+    const wide = { data: makePng(2001, 8), name: 'wide.png' };
+    refusedAt(
+      () => haiku().addJob({ id: 'many', files: [...images(20), wide], prompt: 'p' }),
+      'image_too_large',
+      'Job "many"',
+      'wide.png is 2001×8 px',
+      '2000×2000 px in requests with more than 20 images (this job has 21)',
+    );
+    expect(() => haiku().addJob({ id: 'few', files: [...images(19), wide], prompt: 'p' })).not.toThrow();
+    expect(() =>
+      haiku().addJob({ id: 'gpt', files: [...images(20), wide], prompt: 'p', model: 'gpt-4o' }),
+    ).not.toThrow();
+  });
+
+  it('at most 100 images on 200k-context Claude models, 600 on 1M-context ones', () => {
+    refusedAt(
+      () => haiku().addJob({ id: 'album', files: images(101), prompt: 'p' }),
+      'too_many_images',
+      'Job "album"',
+      '101 images; claude-haiku-4-5 takes at most 100 images per request',
+    );
+    expect(() =>
+      haiku().addJob({ id: 'album', files: images(101), prompt: 'p', model: 'claude-sonnet-4-6' }),
+    ).not.toThrow();
+    expect(emulator.stats().calls).toEqual({});
+  });
+});
+
 describe('PDFs addJob cannot read for sure are parsed before anything is sent (run() and dryRun())', () => {
   it('too many pages behind a filter addJob does not decode', async () => {
     const hidden = { data: makeObjectStreamPdf(101, 'ASCIIHexDecode'), name: 'hex.pdf' };
