@@ -92,22 +92,48 @@ for (const [i, invoice] of invoices.entries()) {
   batch.addJob({ id: `invoice-${i + 1}`, file: path, prompt: 'Extract the invoice fields.' });
 }
 
-const run = await batch.run({ wait: true });
+// One job may read several files: here a contract (text) and the first invoice, checked against each other. Each
+// citation names the file it quotes.
+const Check = z.object({
+  supplier: z.string(),
+  agreedTotal: z.number(),
+  invoiceNumber: z.string(),
+  dueDate: z.string(),
+});
+const contract = join(dir, 'contract.txt');
+await writeFile(contract, 'Supply contract.\nSupplier: Acme Corp.\nAgreed total: 1,250.00.\n');
+const checked = batch.addJob({
+  id: 'contract-check',
+  files: [contract, join(dir, 'invoice-1.pdf')],
+  prompt: 'Does the invoice match the contract?',
+  responseModel: Check,
+});
+
+const run = await checked.run({ wait: true });
 for (const [id, result] of Object.entries(run.results())) {
   console.log(`\n${id}: ${result.status}`);
   if (!result.parsedResponse) {
     console.log(`  ${result.error?.message}`);
     continue;
   }
-  // parsedResponse is typed as z.infer<typeof Invoice>.
-  const invoice = result.parsedResponse;
-  console.log(
-    `  ${invoice.vendor} #${invoice.invoiceNumber}: ${invoice.total} due ${invoice.dueDate}, ${invoice.address.city}`,
-  );
+  // parsedResponse is typed as the union of the two schemas' types.
+  const answer = result.parsedResponse;
+  if ('vendor' in answer) {
+    console.log(
+      `  ${answer.vendor} #${answer.invoiceNumber}: ${answer.total} due ${answer.dueDate}, ${answer.address.city}`,
+    );
+  } else {
+    console.log(
+      `  ${answer.supplier} agreed ${answer.agreedTotal}; invoice ${answer.invoiceNumber} due ${answer.dueDate}`,
+    );
+  }
   for (const [path, citations] of Object.entries(result.citationMappings)) {
     // A cited passage is a sentence chunk of the page (here the page's lines, kept with their \r\n): one line each.
     const where = citations
-      .map((c) => `p.${c.page} "${c.text.replace(/\s+/g, ' ').trim()}" (${c.confidence})`)
+      .map((c) => {
+        const place = c.page === null ? c.source : `${c.source} p.${c.page}`;
+        return `${place} "${c.text.replace(/\s+/g, ' ').trim()}" (${c.confidence})`;
+      })
       .join('; ');
     console.log(`    ${path.padEnd(26)} <- ${where}`);
   }

@@ -27,8 +27,12 @@ describe('examples run as documented', () => {
     });
     expect(stdout).toContain('invoice-1: succeeded');
     expect(stdout).toContain('Acme Corp #INV-7: 1250 due 2025-03-01, Berlin');
-    expect(stdout).toMatch(/ total\s+<- p\.3 "[^"]*Total: 1,250\.00[^"]*" \(high\)/);
-    expect(stdout).toMatch(/ address\.city\s+<- p\.1 "[^"]*City: Berlin[^"]*" \(high\)/);
+    expect(stdout).toMatch(/ total\s+<- invoice-1\.pdf p\.3 "[^"]*Total: 1,250\.00[^"]*" \(high\)/);
+    expect(stdout).toMatch(/ address\.city\s+<- invoice-1\.pdf p\.1 "[^"]*City: Berlin[^"]*" \(high\)/);
+    // The job of two files: each field cites the file it comes from.
+    expect(stdout).toContain('contract-check: succeeded');
+    expect(stdout).toMatch(/ agreedTotal\s+<- contract\.txt "Agreed total: 1,250\.00\." \(high\)\n/);
+    expect(stdout).toMatch(/ invoiceNumber\s+<- invoice-1\.pdf p\.1 "[^"]*INV-7[^"]*" \(high\)/);
   }, 60_000);
 
   it('examples/cost-and-dry-run.ts estimates, samples and stays under its limit', async () => {

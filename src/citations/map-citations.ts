@@ -120,7 +120,7 @@ export function mapCitations(
     const judge = (match: Match): Judged => {
       const passage = index.passages[match.passage]!;
       const window = passage.text.slice(Math.max(0, match.at - 60), match.end + 40);
-      const named = names !== null && (names.test(window) || names.test(passage.context));
+      const named = names.filter((name) => name.test(window) || name.test(passage.context)).length;
       const holders = strongIn.get(match.passage)?.get(leaf.parent);
       const sibling = !!holders && [...holders].some((other) => other !== leafIndex);
       return { match, named, sibling, nested: leaf.parent !== '' };
@@ -154,8 +154,11 @@ export function mapCitations(
 
 interface Judged {
   match: Match;
-  /** The field's (or its parent's) name stands near the value in the passage, or in the answer's label for it. */
-  named: boolean;
+  /**
+   * How many words of the field's (or its parent's) name stand near the value in the passage, or in the answer's
+   * label for it; 0 when none does.
+   */
+  named: number;
   /** Another value of the same object is in the passage. */
   sibling: boolean;
   /** The value is inside a nested object or array, where a sibling's value identifies the passage. */
@@ -171,7 +174,7 @@ function decide(
   const byPassage = new Map<number, Judged>();
   for (const j of judged) {
     const seen = byPassage.get(j.match.passage);
-    if (!seen || (!seen.match.strong && j.match.strong) || (!seen.named && j.named))
+    if (!seen || (!seen.match.strong && j.match.strong) || seen.named < j.named)
       byPassage.set(j.match.passage, j);
   }
   const eligible = [...byPassage.values()].filter(
@@ -181,7 +184,10 @@ function decide(
   let kept = eligible;
   let repeated = false;
   if (eligible.length > 1) {
-    const identified = eligible.filter((j) => j.named || (j.sibling && j.nested));
+    // The passages naming the field best (`agreed total` over a mere `total`), else those beside a sibling.
+    const most = Math.max(...eligible.map((j) => j.named));
+    const identified =
+      most > 0 ? eligible.filter((j) => j.named === most) : eligible.filter((j) => j.sibling && j.nested);
     if (identified.length > 0) kept = identified;
     else repeated = true;
   }
@@ -294,19 +300,20 @@ function postings(index: PassageIndex, text: string): number[] {
   return best ?? [];
 }
 
-/** A test for the field's distinctive words, or its parent's, as whole words or word starts (`insured` ~ `insurance`). */
-function nameEvidence(own: string[], parent: string[]): RegExp | null {
-  const stems = new Set<string>();
-  for (const word of [...own, ...parent]) {
+/**
+ * A test per distinctive word of the field's name, or its parent's, as a whole word or word start (`insured` ~
+ * `insurance`), its short forms included.
+ */
+function nameEvidence(own: string[], parent: string[]): RegExp[] {
+  const tests: RegExp[] = [];
+  for (const word of new Set([...own, ...parent])) {
     if (GENERIC_FIELD_WORDS.has(word) || /^\d+$/.test(word)) continue;
-    for (const form of [word, ...(FIELD_ALIASES[word] ?? [])]) {
-      stems.add(
-        form.length <= 4 ? `${escapeRegExp(form)}s?(?![\\p{L}\\p{N}])` : escapeRegExp(form.slice(0, 5)),
-      );
-    }
+    const stems = [word, ...(FIELD_ALIASES[word] ?? [])].map((form) =>
+      form.length <= 4 ? `${escapeRegExp(form)}s?(?![\\p{L}\\p{N}])` : escapeRegExp(form.slice(0, 5)),
+    );
+    tests.push(new RegExp(`(?<![\\p{L}\\p{N}])(?:${stems.join('|')})`, 'u'));
   }
-  if (stems.size === 0) return null;
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...stems].join('|')})`, 'u');
+  return tests;
 }
 
 function mapped(

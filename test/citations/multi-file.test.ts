@@ -7,7 +7,7 @@ import { CITED_SHAPES, type Emulator, startEmulator } from '../../src/emulator/i
 import { JobValidationError } from '../../src/index.js';
 import { batchFor } from '../helpers/batch.js';
 import { makePng } from '../helpers/image.js';
-import { makePdf } from '../helpers/pdf.js';
+import { makePagesPdf, makePdf } from '../helpers/pdf.js';
 
 const CONTRACT = [['SERVICES AGREEMENT', 'Client: Zenith Ltd', 'Hourly rate: 150.00']];
 const INVOICE = [
@@ -127,5 +127,21 @@ describe('a job of several files', () => {
       }).code,
     ).toBe('citations_need_document');
     expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('is refused when the files together have more pages than one request takes', async () => {
+    // Two 60-page PDFs pass one by one (Claude takes 100 pages per request) but not together.
+    const sixty = await makePagesPdf(60);
+    const files = [
+      { data: sixty, name: 'a.pdf' },
+      { data: sixty, name: 'b.pdf' },
+    ];
+    const error = refused({ files, responseModel: undefined, enableCitations: false });
+    expect(error.code).toBe('too_many_pages');
+    expect(error.message).toContain('a.pdf + b.pdf');
+    expect(error.message).toContain('120');
+    expect(() =>
+      batchFor(emulator).addJob(job({ files: [files[0]], enableCitations: false }) as never),
+    ).not.toThrow();
   });
 });
