@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
+import { describeValue } from '../options/describe-value.js';
 import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
@@ -40,6 +41,13 @@ export function normalizeJob(
   index: number,
   taken: ReadonlySet<string>,
 ): NormalizedJob {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    // JavaScript callers get no type check: `addJob('text')` is refused here, not met by a TypeError further on.
+    throw new JobValidationError(
+      'invalid_job',
+      `addJob() needs a job object ({ messages } or { file, prompt }), got ${describeValue(input)}.`,
+    );
+  }
   const id = checkJobId(input.id ?? freeGeneratedJobId(index, taken), taken);
   const fail = (code: string, message: string): never => {
     throw new JobValidationError(code, `Job "${id}": ${message}`, { jobId: id });

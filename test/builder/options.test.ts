@@ -73,6 +73,17 @@ describe('options are checked at runtime, before anything is sent', () => {
     expect(defaults.message).toContain('Did you mean `model`?');
   });
 
+  it('a job that is not an object is refused with a typed error, not a TypeError', () => {
+    for (const job of ['summarise this', null, [{ role: 'user', content: 'x' }]]) {
+      const error = refusal(() => batchFor(emulator).addJob(loose(job as never)));
+      expect(error).toBeInstanceOf(JobValidationError);
+      expect(error.code).toBe('invalid_job');
+    }
+    expect(refusal(() => batchFor(emulator).addJob(loose('summarise this' as never))).message).toContain(
+      "got the string 'summarise this'",
+    );
+  });
+
   it('a number given as a string is shown as a string', () => {
     const error = refusal(() => new Batch(loose({ maxConcurrent: '4' })));
     expect(error.code).toBe('invalid_option');
