@@ -83,13 +83,17 @@ export function fillRanks(rankMap: Map<string, number>, bpeRanks: string): void 
 const MAX_RUN = 64;
 
 export function countTokens(encoder: Tiktoken, text: string): number {
-  if (text.length <= MAX_RUN) return encoder.encode(text).length;
+  if (text.length <= MAX_RUN) return partTokens(encoder, text);
   let tokens = 0;
   for (const part of splitLongRuns(text)) tokens += partTokens(encoder, part) + 1;
   return tokens - 1;
 }
 
-/** Parts of long runs repeat (padding, repeated characters): their counts are remembered, a few thousand at most. */
+/**
+ * Short texts and parts of long runs repeat (a role, the same parameters in every job's body, padding, repeated
+ * characters): their counts are remembered, a few thousand at most, so that 100,000 similar jobs do not encode the
+ * same string 100,000 times.
+ */
 const partCounts = new WeakMap<Tiktoken, Map<string, number>>();
 
 function partTokens(encoder: Tiktoken, part: string): number {
