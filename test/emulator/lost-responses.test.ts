@@ -51,6 +51,8 @@ describe("kind: 'lost' - processed, then the socket dropped without an answer", 
   });
 
   it('.messages.batches.create(): the client gets a connection error, yet the batch exists', async () => {
+    // An hour's processing: the batch is still processing when it is listed, however loaded the machine.
+    emulator.configure({ processingMs: 3_600_000 });
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'lost' });
     const error = await anthropic.messages.batches
       .create({ requests: [request('a'), request('b')] })

@@ -13,6 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // `prepack` must build), and the tarball is unpacked into a consumer directory outside this repository whose
 // node_modules holds only the production dependencies. Nothing below reads the repository's own `dist/`.
 const run = promisify(execFile);
+/**
+ * publint, are-the-types-wrong and tsc each take seconds alone and far longer on a loaded 2-core machine: a bound on a
+ * tool that never finishes, not a timing goal.
+ */
+const TOOL_TIMEOUT_MS = 180_000;
 const root = resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
 const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
@@ -92,72 +97,84 @@ describe('the packed package', () => {
     expect(packed.filter((path) => /^(src|test|examples|bench)\//.test(path))).toEqual([]);
   });
 
-  it('is clean under publint, suggestions included', async () => {
-    const bytes = await readFile(tarball);
-    const { messages } = await publint({
-      pack: {
-        tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-      },
-      level: 'suggestion',
-      strict: true,
-    });
-    expect(messages).toEqual([]);
-  });
+  it(
+    'is clean under publint, suggestions included',
+    async () => {
+      const bytes = await readFile(tarball);
+      const { messages } = await publint({
+        pack: {
+          tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        },
+        level: 'suggestion',
+        strict: true,
+      });
+      expect(messages).toEqual([]);
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
-  it('has no problem under are-the-types-wrong, node10 resolution included', async () => {
-    const cli = join(dirname(require.resolve('@arethetypeswrong/cli/package.json')), 'dist/index.js');
-    const { stdout } = await run(process.execPath, [cli, tarball, '--format', 'json'], {
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch((error: { stdout: string }) => error);
-    const report = JSON.parse(stdout) as {
-      problems: Record<string, unknown>;
-      analysis: {
-        entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName: string } }> }>;
+  it(
+    'has no problem under are-the-types-wrong, node10 resolution included',
+    async () => {
+      const cli = join(dirname(require.resolve('@arethetypeswrong/cli/package.json')), 'dist/index.js');
+      const { stdout } = await run(process.execPath, [cli, tarball, '--format', 'json'], {
+        maxBuffer: 64 * 1024 * 1024,
+      }).catch((error: { stdout: string }) => error);
+      const report = JSON.parse(stdout) as {
+        problems: Record<string, unknown>;
+        analysis: {
+          entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName: string } }> }>;
+        };
       };
-    };
-    expect(report.problems).toEqual({});
-    expect(report.analysis.entrypoints['./emulator']?.resolutions.node10?.resolution?.fileName).toMatch(
-      /dist\/emulator\/index\.d\.cts$/,
-    );
-  });
+      expect(report.problems).toEqual({});
+      expect(report.analysis.entrypoints['./emulator']?.resolutions.node10?.resolution?.fileName).toMatch(
+        /dist\/emulator\/index\.d\.cts$/,
+      );
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
-  it('type-checks in a project without @types/node (lib dom for the SDKs’ fetch types)', async () => {
-    await writeFile(
-      join(consumer, 'probe.ts'),
-      `import { Batch, BatchwiseError, type JobResult } from 'batchwise';
+  it(
+    'type-checks in a project without @types/node (lib dom for the SDKs’ fetch types)',
+    async () => {
+      await writeFile(
+        join(consumer, 'probe.ts'),
+        `import { Batch, BatchwiseError, type JobResult } from 'batchwise';
 import { startEmulator, type Emulator } from 'batchwise/emulator';
 const batch = new Batch<{ total: number }>({}).defaults({ model: 'claude-haiku-4-5', maxTokens: 64 });
 const result: JobResult<{ total: number }> | undefined = undefined;
 const emulator: Promise<Emulator> = startEmulator();
 export { batch, result, emulator, BatchwiseError };
 `,
-    );
-    await writeFile(
-      join(consumer, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          target: 'es2022',
-          lib: ['es2022', 'dom'],
-          types: [],
-          noEmit: true,
-          skipLibCheck: false,
-          // The dependencies are symlinks into this repository; resolve from here, where no @types/node is.
-          preserveSymlinks: true,
-        },
-        files: ['probe.ts'],
-      }),
-    );
-    const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin/tsc');
-    const { stdout } = await run(process.execPath, [tsc, '-p', '.', '--listFiles'], { cwd: consumer }).catch(
-      (error: { stdout: string }) => error,
-    );
-    const errors = stdout.split('\n').filter((line) => line.includes('error TS'));
-    expect(errors).toEqual([]);
-    expect(stdout).not.toContain('@types/node');
-  });
+      );
+      await writeFile(
+        join(consumer, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            lib: ['es2022', 'dom'],
+            types: [],
+            noEmit: true,
+            skipLibCheck: false,
+            // The dependencies are symlinks into this repository; resolve from here, where no @types/node is.
+            preserveSymlinks: true,
+          },
+          files: ['probe.ts'],
+        }),
+      );
+      const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin/tsc');
+      const { stdout } = await run(process.execPath, [tsc, '-p', '.', '--listFiles'], {
+        cwd: consumer,
+      }).catch((error: { stdout: string }) => error);
+      const errors = stdout.split('\n').filter((line) => line.includes('error TS'));
+      expect(errors).toEqual([]);
+      expect(stdout).not.toContain('@types/node');
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
   it('asks for a zod that zod-to-json-schema accepts', async () => {
     const semver = require('semver') as { subset(range: string, of: string): boolean };
