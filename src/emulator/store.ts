@@ -66,8 +66,11 @@ export class Collection<T extends { id: string }> {
   }
 }
 
+/** Temp names unique within the process: two saves of one record in the same millisecond must not share one. */
+let writes = 0;
+
 async function atomicWrite(path: string, data: string | Buffer): Promise<void> {
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const temp = `${path}.${process.pid}.${++writes}.tmp`;
   await writeFile(temp, data);
   await rename(temp, path);
 }
