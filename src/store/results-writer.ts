@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants, type Dirent } from 'node:fs';
+import { closeSync, constants, type Dirent, openSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -170,18 +170,23 @@ export class ResultsWriter {
     }
   }
 
-  /** A new file: written in place, without fsync ({@link sync} makes it durable with the rest of its group). */
+  /**
+   * A new file: written in place, without fsync ({@link sync} makes it durable with the rest of its group). With
+   * synchronous calls: open, write and close of a small file take about 25 µs this way, against about 150 µs of
+   * main-thread time through the promise API (three trips to libuv's thread pool, each its own promise) — at 100,000
+   * results the difference between 3 and 15 seconds. The event loop waits only those microseconds per file.
+   */
   private async create(path: string, text: string): Promise<void> {
-    const handle = await open(path, CREATE_NEW, 0o644);
+    const fd = openSync(path, CREATE_NEW, 0o644);
     try {
       if (isCrashPoint('torn-result-write')) {
         // For the crash tests: half a file, as a kill in the middle of a write leaves it.
-        await handle.write(text.slice(0, text.length >> 1));
+        writeSync(fd, text.slice(0, text.length >> 1));
         crashNow();
       }
-      await handle.writeFile(text);
+      writeAll(fd, Buffer.from(text));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     this.dirty.push(path);
   }
@@ -239,6 +244,11 @@ function notAFile(
     'results_dir_invalid',
     `${path} is ${is}; batchwise writes results only into ${what} of its own inside resultsDir, never through a link. Move it away, or choose another resultsDir.`,
   );
+}
+
+/** `write(2)` may write less than asked (a full disk's last blocks, a signal): the rest is written after it. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
 }
 
 let syncfsMissing = false;

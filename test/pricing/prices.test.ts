@@ -1,3 +1,4 @@
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
 import { BATCH_DISCOUNT, batchCost, hasPrice } from '../../src/pricing/prices.js';
 
@@ -68,5 +69,47 @@ describe('batchCost', () => {
     expect(batchCost('claude-future-9', 'anthropic', million)).toBeNull();
     expect(hasPrice('claude-future-9', 'anthropic')).toBe(false);
     expect(hasPrice('claude-haiku-4-5', 'anthropic')).toBe(true);
+  });
+
+  it('prices every Anthropic and OpenAI model of the table exactly as calcPrice does, however often it is asked', () => {
+    // Plain-priced models take rates read once from the table; tiered or dated ones go to the table each time.
+    // Either way the cost must be the table's, for any usage: checked for every model with the same usages twice.
+    let seed = 7;
+    const random = (max: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % max;
+    };
+    const usages = Array.from({ length: 12 }, (_, i) => {
+      const inputTokens = i === 0 ? 0 : random(i % 3 === 0 ? 400_000 : 5_000);
+      const cacheReadTokens = i % 4 === 1 ? random(inputTokens + 1) : 0;
+      const cacheWriteTokens = i % 4 === 2 ? random(inputTokens - cacheReadTokens + 1) : 0;
+      return { inputTokens, outputTokens: random(20_000), cacheReadTokens, cacheWriteTokens };
+    });
+    let models = 0;
+    for (const provider of ['anthropic', 'openai'] as const) {
+      for (const model of findProvider({ providerId: provider })!.models) {
+        models++;
+        for (const usage of [...usages, ...usages]) {
+          const table = calcPrice(
+            {
+              input_tokens: usage.inputTokens,
+              output_tokens: usage.outputTokens,
+              ...(usage.cacheReadTokens > 0 && { cache_read_tokens: usage.cacheReadTokens }),
+              ...(usage.cacheWriteTokens > 0 && { cache_write_tokens: usage.cacheWriteTokens }),
+            },
+            model.id,
+            { providerId: provider },
+          );
+          const ours = batchCost(model.id, provider, usage);
+          if (table === null) expect(ours, model.id).toBeNull();
+          else
+            expect(ours, `${model.id} ${JSON.stringify(usage)}`).toBeCloseTo(
+              table.total_price * BATCH_DISCOUNT[provider],
+              12,
+            );
+        }
+      }
+    }
+    expect(models).toBeGreaterThan(40);
   });
 });
