@@ -1,4 +1,5 @@
 import { imageSize } from 'image-size';
+import type { Tiktoken } from 'js-tiktoken/lite';
 import { isPdfProblem, readPdf } from '../content/read-pdf.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { thinkingBudget } from '../jobs/provider-options.js';
@@ -46,9 +47,12 @@ export const OPENAI_REPLY_TOKENS = 3;
  * content (+ 1 + the name, when named), and 3 for the reply. Everything else in the body that is not a file's bytes
  * (a `response_format` schema, tools, parameters) is counted as its JSON, which is more than the model sees.
  */
-export async function openaiTextTokens(body: unknown, model: string): Promise<number> {
-  const encoder = await loadEncoding(encodingForModel(model));
-  const count = (text: string) => countTokens(encoder, text);
+export async function openaiTextTokens(
+  body: unknown,
+  model: string,
+  counting: TextCounting = 'tokenizer',
+): Promise<number> {
+  const count = await openaiCounter(model, counting);
   const { messages, rest } = splitBody(body);
   let tokens = OPENAI_REPLY_TOKENS + count(JSON.stringify(rest));
   for (const message of messages) {
@@ -71,23 +75,50 @@ export const CLAUDE_TOKENS_PER_REQUEST = 8;
  * allowance for scripts o200k compresses better than Claude does. Measured in docs/cost.md.
  */
 export async function claudeTextTokenBound(text: string): Promise<number> {
+  return claudeBound(await loadEncoding('o200k_base'), text);
+}
+
+function claudeBound(encoder: Tiktoken, text: string): number {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes === 0) return 0;
-  const encoder = await loadEncoding('o200k_base');
   let nonAscii = 0;
   for (const char of text) if (char.charCodeAt(0) > 0x7f) nonAscii++;
   return Math.min(bytes, 2 * countTokens(encoder, text) + Math.ceil(nonAscii / 2));
 }
 
 /** Claude input tokens of a Messages API `params` body, bounded per string, plus framing allowances. */
-export async function claudeTextTokens(body: unknown): Promise<number> {
+export async function claudeTextTokens(body: unknown, counting: TextCounting = 'tokenizer'): Promise<number> {
+  const count = await claudeCounter(counting);
   const { messages, rest } = splitBody(body);
-  let tokens = CLAUDE_TOKENS_PER_REQUEST + (await claudeTextTokenBound(JSON.stringify(rest)));
+  let tokens = CLAUDE_TOKENS_PER_REQUEST + count(JSON.stringify(rest));
   for (const message of messages) {
     tokens += CLAUDE_TOKENS_PER_MESSAGE;
-    for (const text of stringsOf(message.content)) tokens += await claudeTextTokenBound(text);
+    for (const text of stringsOf(message.content)) tokens += count(text);
   }
   return tokens;
+}
+
+/**
+ * How text is counted: `'tokenizer'` with o200k_base (OpenAI's own counts; Claude's measured bound), or `'bytes'`,
+ * one token per UTF-8 byte — a bound as safe (a byte-level BPE never makes more tokens than bytes), looser by about
+ * four times on English, and free: no tokenizer loaded (20 MB) or run (about 20 µs a short prompt). The run counts
+ * with the tokenizer only where an estimate decides something: under a cost limit, or against a model's
+ * enqueued-token limit.
+ */
+export type TextCounting = 'tokenizer' | 'bytes';
+
+const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+async function openaiCounter(model: string, counting: TextCounting): Promise<(text: string) => number> {
+  if (counting === 'bytes') return utf8Bytes;
+  const encoder = await loadEncoding(encodingForModel(model));
+  return (text) => countTokens(encoder, text);
+}
+
+async function claudeCounter(counting: TextCounting): Promise<(text: string) => number> {
+  if (counting === 'bytes') return utf8Bytes;
+  const encoder = await loadEncoding('o200k_base');
+  return (text) => claudeBound(encoder, text);
 }
 
 /** A body's messages, and the rest of it without the model name and file bytes. */
@@ -239,22 +270,20 @@ export async function estimateJob(
   job: NormalizedJob,
   body: unknown,
   files: Buffer | readonly Buffer[] | null,
+  counting: TextCounting = 'tokenizer',
 ): Promise<TokenEstimate> {
   const counted =
-    job.provider === 'openai' ? await openaiTextTokens(body, job.model) : await claudeTextTokens(body);
+    job.provider === 'openai'
+      ? await openaiTextTokens(body, job.model, counting)
+      : await claudeTextTokens(body, counting);
   let inputTokens = Math.max(counted, textTokenEstimate(textOfBody(body)));
   const bytes = files === null ? [] : Buffer.isBuffer(files) ? [files] : files;
   for (const [index, file] of bytes.entries()) {
     if (job.content.kind !== 'file') break;
     const kind = job.content.files[index]?.kind;
-    const textCount =
-      job.provider === 'openai'
-        ? async (text: string) =>
-            Math.max(
-              textTokenEstimate(text),
-              countTokens(await loadEncoding(encodingForModel(job.model)), text),
-            )
-        : async (text: string) => Math.max(textTokenEstimate(text), await claudeTextTokenBound(text));
+    const count =
+      job.provider === 'openai' ? await openaiCounter(job.model, counting) : await claudeCounter(counting);
+    const textCount = (text: string) => Math.max(textTokenEstimate(text), count(text));
     if (kind === 'pdf') inputTokens += await pdfTokenEstimate(file, job.provider, job.model, textCount);
     else if (kind === 'image') inputTokens += imageTokenEstimate(file, job.provider, job.model);
     // A text file is in the body as text already.

@@ -20,6 +20,11 @@ export function encodingForModel(model: string): Encoding {
 
 const loaded = new Map<Encoding, Promise<Tiktoken>>();
 
+/** The encodings this process has loaded so far (for tests: a run that needs no count must load none). */
+export function loadedEncodings(): Encoding[] {
+  return [...loaded.keys()];
+}
+
 export function loadEncoding(encoding: Encoding): Promise<Tiktoken> {
   let promise = loaded.get(encoding);
   if (!promise) {

@@ -2,7 +2,7 @@ import { loadJobFiles } from '../content/load-file.js';
 import { type ErrorInfo, messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
-import { estimateJob } from '../pricing/estimate.js';
+import { estimateJob, type TextCounting } from '../pricing/estimate.js';
 import { batchCost } from '../pricing/prices.js';
 import type { SubmissionState } from '../store/state-records.js';
 import type { JobLedger } from './job-ledger.js';
@@ -278,12 +278,13 @@ export class Scheduler {
    */
   private async admit(batch: ProviderBatch): Promise<boolean> {
     const provider = this.config.providers.get(batch.provider)!;
+    const counting = this.countingFor(batch);
     const candidates: Candidate[] = [];
     for (const job of batch.jobs) {
       try {
         const files = await loadJobFiles(job);
         const request = provider.toRequest(job, files);
-        const estimate = await estimateJob(job, request.body, files);
+        const estimate = await estimateJob(job, request.body, files, counting);
         candidates.push({
           job,
           request,
@@ -303,6 +304,19 @@ export class Scheduler {
     }
     batch.fill(admitted);
     return true;
+  }
+
+  /**
+   * Estimates decide something only under a cost limit or against a known enqueued-token limit: there text is
+   * counted with the tokenizer, as closely as it can be. Elsewhere they only fill `costReservedUsd`, and the free
+   * byte bound does (see {@link TextCounting}). Batches of a model whose limit is learned only later from a refusal
+   * then hold their byte bounds against it: more than they use, so the scheduler waits longer, never less.
+   */
+  private countingFor(batch: ProviderBatch): TextCounting {
+    if (this.config.costLimitUsd !== undefined) return 'tokenizer';
+    const limit =
+      this.holds.get(capacityKey(batch))?.limitTokens ?? this.config.enqueuedTokenLimit?.[batch.model];
+    return limit === undefined ? 'bytes' : 'tokenizer';
   }
 
   private defer(jobs: NormalizedJob[]): void {
