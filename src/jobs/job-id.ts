@@ -24,16 +24,19 @@ export function freeGeneratedJobId(index: number, taken: ReadonlySet<string>): s
  * would share one result file on macOS and Windows, whose file systems ignore case.
  */
 export class JobIdSet extends Set<string> {
+  /** Ids with capitals, by their lower-case form; an id without capitals is its own lower-case form (in the set). */
   private readonly folded = new Map<string, string>();
 
   override add(id: string): this {
-    this.folded.set(id.toLowerCase(), id);
+    const lower = id.toLowerCase();
+    if (lower !== id) this.folded.set(lower, id);
     return super.add(id);
   }
 
   /** The id already taken that differs from `id` only by case. */
   twinOf(id: string): string | undefined {
-    const twin = this.folded.get(id.toLowerCase());
+    const lower = id.toLowerCase();
+    const twin = this.folded.get(lower) ?? (this.has(lower) ? lower : undefined);
     return twin !== undefined && twin !== id ? twin : undefined;
   }
 }

@@ -35,7 +35,6 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** This run's id (also `Progress.batchId`). */
   readonly id: string;
   private readonly config: RunConfig;
-  private readonly jobsById: Map<string, NormalizedJob>;
   private readonly ledger: JobLedger;
   private readonly stopSignal: StopSignal;
   private readonly scheduler: Scheduler;
@@ -52,7 +51,6 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     this.config = config;
     this.id = config.runId;
     this.ledger = new JobLedger(config.costLimitUsd, config.prices);
-    this.jobsById = new Map(config.jobs.map((job) => [job.id, job]));
     this.stopSignal = new StopSignal(config.graceMs);
     const sink = new ResultSink(
       this.ledger,
@@ -114,11 +112,13 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
 
   /** Submissions the state file knows: their jobs (as of then) are tracked again with their reservations. */
   private resumedSubmissions() {
-    return (this.config.resume?.submissions ?? []).map((submission) => {
+    const submissions = this.config.resume?.submissions ?? [];
+    const jobsById = new Map(submissions.length > 0 ? this.config.jobs.map((job) => [job.id, job]) : []);
+    return submissions.map((submission) => {
       const { intent } = submission;
       const jobs: NormalizedJob[] = [];
       for (const [index, id] of intent.jobIds.entries()) {
-        const job = this.jobsById.get(id);
+        const job = jobsById.get(id);
         if (!job) continue;
         const resent = {
           ...job,
@@ -191,7 +191,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** Every result so far, by job id, in the order the jobs were added (partial while running). */
   results(): Record<string, JobResult<T>> {
     const results: Record<string, JobResult<T>> = {};
-    for (const id of this.jobsById.keys()) {
+    for (const { id } of this.config.jobs) {
       const result = this.ledger.results.get(id);
       if (result) results[id] = result as JobResult<T>;
     }
@@ -261,7 +261,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
    */
   progress(): Progress {
     const completed = this.ledger.succeeded;
-    const total = this.jobsById.size;
+    const total = this.config.jobs.length;
     const done = this.ledger.results.size;
     const failed = done - completed;
     const { tally } = this.scheduler;

@@ -12,6 +12,10 @@ export class JobLedger {
   /** How many results are successes, kept as a count: progress is read on every result. */
   succeeded = 0;
   readonly budget: CostBudget;
+  /**
+   * What the attempts of a job without its final result have cost so far (a final result carries its own cost):
+   * a 100,000-job run does not keep an entry per job.
+   */
   private readonly costByJob = new Map<string, number>();
   private unknownCost = false;
 
@@ -31,7 +35,6 @@ export class JobLedger {
     this.take(result);
     this.budget.settle(result.jobId, result.costUsd);
     if (result.costUsd === null) this.unknownCost = true;
-    else this.costByJob.set(result.jobId, result.costUsd);
   }
 
   /** Earlier attempts of a job that goes out again: already billed, so they count against the limit. */
@@ -45,10 +48,7 @@ export class JobLedger {
    * jobs whose cost is not known yet: all of it counts against the limit.
    */
   preloadPaid(results: JobResult[], committedUsd: number): void {
-    for (const result of results) {
-      this.take(result);
-      if (result.costUsd !== null) this.costByJob.set(result.jobId, result.costUsd);
-    }
+    for (const result of results) this.take(result);
     this.budget.spentUsd += committedUsd;
   }
 
@@ -74,6 +74,7 @@ export class JobLedger {
       const before = this.costByJob.get(result.jobId) ?? 0;
       this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
     }
+    this.costByJob.delete(result.jobId);
     this.take(result);
   }
 

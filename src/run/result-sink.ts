@@ -78,7 +78,7 @@ export class ResultSink {
       },
     });
     try {
-      await this.writer?.writeResult(marker);
+      await this.writer?.writeResult(marker, { final: false });
     } catch (error) {
       this.logger.warn(`could not record the paid attempt of job ${attempt.jobId}: ${messageOf(error)}`);
     }

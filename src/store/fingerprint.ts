@@ -32,7 +32,8 @@ export function jobDigest(job: NormalizedJob): string {
     retryInvalid: job.retryInvalid,
     ...(job.providerOptions !== undefined && { providerOptions: job.providerOptions }),
   };
-  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
+  // 16 hex characters of the digest, made as a string of their own: a `slice` of the full hex would keep all 64.
+  return createHash('sha256').update(JSON.stringify(shape)).digest().toString('hex', 0, 8);
 }
 
 export function jobDigests(jobs: NormalizedJob[]): Record<string, string> {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, type Dirent, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, type Dirent, openSync, rmSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,8 +34,11 @@ export class ResultsDirError extends ConfigurationError {}
  */
 export class ResultsWriter {
   private ready: Promise<void> | undefined;
-  /** Job files written by this run: they may be replaced. */
-  private readonly written = new Set<string>();
+  /**
+   * Jobs whose file this run wrote as a marker of a paid attempt (not their final result): the final result replaces
+   * it. A final result is written once, so a 100,000-job run does not remember every file it wrote.
+   */
+  private readonly markers = new Set<string>();
   /** Files written since the last {@link sync}. */
   private dirty: string[] = [];
 
@@ -90,11 +93,11 @@ export class ResultsWriter {
    * journal until {@link sync}, so a resume collects it again if a kill cut the file short. Any other result (a job
    * that never ran, or ended by a stop) is written atomically, since nothing would fetch it again.
    */
-  async writeResult(result: JobResult): Promise<void> {
+  async writeResult(result: JobResult, options: { final?: boolean } = {}): Promise<void> {
     await this.makeDirs();
     const path = this.resultPath(result.jobId);
     const text = `${JSON.stringify(result, null, 2)}\n`;
-    const mine = this.written.has(result.jobId);
+    const mine = this.markers.has(result.jobId);
     if (!mine && result.providerBatchId !== null) {
       try {
         await this.create(path, text);
@@ -107,7 +110,8 @@ export class ResultsWriter {
       if (!mine) await this.mayReplace(path);
       await this.replaceOrCreate(path, text);
     }
-    this.written.add(result.jobId);
+    if (options.final === false) this.markers.add(result.jobId);
+    else this.markers.delete(result.jobId);
   }
 
   /** A job's file not written by this run may be replaced only in an adopted directory, and never if it is a link. */
@@ -178,6 +182,7 @@ export class ResultsWriter {
    */
   private async create(path: string, text: string): Promise<void> {
     const fd = openSync(path, CREATE_NEW, 0o644);
+    let filled = false;
     try {
       if (isCrashPoint('torn-result-write')) {
         // For the crash tests: half a file, as a kill in the middle of a write leaves it.
@@ -185,8 +190,12 @@ export class ResultsWriter {
         crashNow();
       }
       writeAll(fd, Buffer.from(text));
+      filled = true;
     } finally {
       closeSync(fd);
+      // A file this call created (O_EXCL: ours) but could not fill — a full disk — goes, so that collecting the
+      // result again creates it anew instead of finding a stranger's file in the way.
+      if (!filled) rmSync(path, { force: true });
     }
     this.dirty.push(path);
   }

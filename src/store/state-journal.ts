@@ -49,12 +49,23 @@ export class StateJournal {
   private broken: StateFileError | undefined;
   private closed = false;
 
+  /**
+   * What a resume needs of the file, kept up as records become durable: the submissions still open (ended and
+   * abandoned ones are dropped, as compaction drops them) and the header without its job digests (one per job,
+   * checked when the file is opened, never read again by this journal): a 100,000-job run does not hold them.
+   */
+  readonly state: JournalState;
+
   private constructor(
     readonly path: string,
     private readonly sink: JournalSink,
-    readonly state: JournalState,
+    state: JournalState,
     length: number,
   ) {
+    this.state = { header: withoutDigests(state.header), submissions: state.submissions };
+    for (const [id, submission] of state.submissions) {
+      if (submission.ended || submission.abandoned) state.submissions.delete(id);
+    }
     this.durableLength = length;
   }
 
@@ -167,7 +178,11 @@ export class StateJournal {
       this.durableLength += data.length;
       this.bytesWritten += data.length;
       for (const pending of group) {
-        applyRecord(this.state, pending.record);
+        const { record } = pending;
+        applyRecord(this.state, record);
+        if (record.type === 'header') this.state.header = withoutDigests(record);
+        if (record.type === 'ended' || record.type === 'abandoned')
+          this.state.submissions.delete(record.submissionId);
         pending.resolve();
       }
     }
@@ -204,6 +219,10 @@ export class StateJournal {
       );
     }
   }
+}
+
+function withoutDigests(header: HeaderRecord): HeaderRecord {
+  return { ...header, jobDigests: {} };
 }
 
 interface Pending {

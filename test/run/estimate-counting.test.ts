@@ -51,7 +51,7 @@ describe('how a run counts text for its estimates', () => {
       if (!line.includes('"intent"')) continue;
       const record = JSON.parse(line) as { type: string; jobIds: string[]; reservationsUsd: number[] };
       if (record.type !== 'intent') continue;
-      record.jobIds.forEach((id, i) => reserved.set(id, record.reservationsUsd[i]!));
+      for (const [i, id] of record.jobIds.entries()) reserved.set(id, record.reservationsUsd[i]!);
     }
     expect(reserved.size).toBe(8);
     const report = await jobsOn(batchFor(emulator), MODELS).dryRun();

@@ -248,6 +248,12 @@ export class ProviderBatch {
     this.counted(() => {
       this.currentPhase = to;
     });
+    // A batch that is over needs its requests no more (custom_ids were for mapping its results): a run keeps every
+    // batch for status(), and would otherwise hold a request per job to the end.
+    if (this.isTerminal) {
+      this.requests = [];
+      this.jobIndex = undefined;
+    }
     for (const observer of this.observers) observer(this, from);
   }
 

@@ -1,0 +1,61 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { BatchRun } from '../../src/index.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ processingMs: 20 });
+});
+afterAll(() => emulator.close());
+
+/** What a run holds per job beyond its result, read from its private parts (the shapes issue 14 cut). */
+function perJobHoldings(run: BatchRun) {
+  // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
+  const inner = run as any;
+  const batches = inner.scheduler.batches as { isTerminal: boolean; requests: unknown[] }[];
+  return {
+    batchOfJob: inner.scheduler.batchOfJob.size as number,
+    costByJob: inner.ledger.costByJob.size as number,
+    markers: inner.config.resultsWriter.markers.size as number,
+    openSubmissions: inner.config.journal.journal.state.submissions.size as number,
+    headerDigests: Object.keys(inner.config.journal.journal.state.header.jobDigests).length,
+    requestsOfEndedBatches: batches.filter((b) => b.isTerminal).reduce((n, b) => n + b.requests.length, 0),
+    terminalBatches: batches.filter((b) => b.isTerminal).length,
+  };
+}
+
+describe('what a finished run still holds per job', () => {
+  it('is its result only: no request, job map entry, cost entry, file marker, digest or open submission', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-held-'));
+    const batch = batchFor(emulator, {
+      itemsPerBatch: 25,
+      maxConcurrent: 3,
+      stateFile: join(dir, 'state.jsonl'),
+      resultsDir: join(dir, 'results'),
+    });
+    for (let i = 0; i < 200; i++) {
+      batch.addJob({
+        id: `j${i}`,
+        model: i % 2 ? 'gpt-4o-mini' : 'claude-haiku-4-5',
+        maxTokens: 20,
+        messages: userMessage(`q${i}`),
+      });
+    }
+    const run = await batch.run();
+    const results = await run.wait();
+    expect(Object.values(results).filter((r) => r.isSuccess)).toHaveLength(200);
+    expect(perJobHoldings(run as BatchRun)).toEqual({
+      batchOfJob: 0,
+      costByJob: 0,
+      markers: 0,
+      openSubmissions: 0,
+      headerDigests: 0,
+      requestsOfEndedBatches: 0,
+      terminalBatches: 8,
+    });
+  });
+});

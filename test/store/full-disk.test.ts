@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { Batch, type JobResult } from '../../src/index.js';
+import { addJobs, LARGE_ANSWER } from '../fixtures/full-disk/jobs.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const runner = join(root, 'test/fixtures/full-disk/runner.ts');
+/** In KiB (`ulimit -f`): the state file and the small result fit, the large result (about 36 KB) does not. */
+const FILE_SIZE_LIMIT_KB = 16;
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({
+    processingMs: 40,
+    respond: ({ customId }) => (customId.endsWith('_large') ? { text: LARGE_ANSWER } : undefined),
+  });
+});
+afterAll(() => emulator.close());
+
+/** The runner under a file size limit: writes past it fail with EFBIG, as writes to a full disk fail with ENOSPC. */
+function runLimited(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const command = `ulimit -f ${FILE_SIZE_LIMIT_KB} && exec "${process.execPath}" --import tsx "${runner}" "${emulator.anthropicBaseURL}" "${dir}"`;
+    const child = spawn('bash', ['-c', command], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('a disk too full for a result file', () => {
+  it('leaves no torn file, keeps the answer at the provider, and a resume collects it without paying again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-full-'));
+    emulator.resetStats();
+    const { code, stdout, stderr } = await runLimited(dir);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ small: 'succeeded', large: 'write_failed' });
+    expect(existsSync(join(dir, 'results', 'small.json'))).toBe(true);
+    // Never a half-written result where the whole one belongs.
+    expect(existsSync(join(dir, 'results', 'large.json'))).toBe(false);
+    const journal = await readFile(join(dir, 'state.jsonl'), 'utf8');
+    expect(journal).not.toContain('"type":"ended"');
+
+    // Space again: the same jobs resume and collect the answer from the same provider batch.
+    const batch = new Batch({
+      stateFile: join(dir, 'state.jsonl'),
+      resultsDir: join(dir, 'results'),
+      saveRawResponses: false,
+      anthropic: { apiKey: 'test-key', baseURL: emulator.anthropicBaseURL },
+      poll: { initialMs: 25, maxMs: 80 },
+    }).setVerbosity('silent');
+    const resumed = await (await addJobs(batch).run()).wait();
+    expect(resumed.large).toMatchObject({ status: 'succeeded' });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    const written = JSON.parse(await readFile(join(dir, 'results', 'large.json'), 'utf8')) as JobResult;
+    expect(written.rawResponse).toBe(LARGE_ANSWER);
+  });
+});
