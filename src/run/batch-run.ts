@@ -171,7 +171,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
           );
         }
         this.emit('progress', this.progress());
-        this.emit('complete', this.results());
+        // Built only for listeners: at 100,000 jobs the record alone is megabytes, and wait() builds its own.
+        if (this.listenerCount('complete') > 0) this.emit('complete', this.results());
       });
   }
 

@@ -72,7 +72,10 @@ export class JobLedger {
   store(result: JobResult, billingKnown = true): void {
     if (billingKnown) {
       const before = this.costByJob.get(result.jobId) ?? 0;
-      this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
+      const costUsd = result.costUsd === null ? null : result.costUsd - before;
+      // Not through book(): the result carries the job's cost from here on, so it gets no entry of its own.
+      this.budget.settle(result.jobId, costUsd);
+      if (costUsd === null) this.unknownCost = true;
     }
     this.costByJob.delete(result.jobId);
     this.take(result);

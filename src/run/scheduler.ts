@@ -52,7 +52,10 @@ export class Scheduler {
   readonly batches: ProviderBatch[] = [];
   /** The batches summed up for progress, kept current by each batch. */
   readonly tally = new ProgressTally();
-  /** The batch each job without a result was last given to (a job's entry goes when its result comes). */
+  /**
+   * The batch each job was last given to. Entries stay when results come: deleting them one by one makes the map
+   * shrink and regrow its table with every batch, garbage that outweighs the entries.
+   */
   private readonly batchOfJob = new Map<string, ProviderBatch>();
   /** Provider batch ids this run follows: never candidates for another submission's look-up. */
   private readonly known = new Set<string>();
@@ -145,8 +148,8 @@ export class Scheduler {
     batch.observeCounts((b) => this.hooks.onCounts(b));
     if (batch.ref) this.known.add(batch.ref.id);
     for (const job of batch.jobs) {
+      this.batchOfJob.set(job.id, batch);
       if (this.ledger.has(job.id)) batch.noteSettled();
-      else this.batchOfJob.set(job.id, batch);
     }
     batch.countInto(this.tally);
     this.batches.push(batch);
@@ -155,7 +158,6 @@ export class Scheduler {
   /** Counts a job's result against the batch it is in, for progress. */
   noteResult(jobId: string): void {
     this.batchOfJob.get(jobId)?.noteSettled();
-    this.batchOfJob.delete(jobId);
   }
 
   private plan(jobs: NormalizedJob[]): void {

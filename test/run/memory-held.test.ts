@@ -18,7 +18,6 @@ function perJobHoldings(run: BatchRun) {
   const inner = run as any;
   const batches = inner.scheduler.batches as { isTerminal: boolean; requests: unknown[] }[];
   return {
-    batchOfJob: inner.scheduler.batchOfJob.size as number,
     costByJob: inner.ledger.costByJob.size as number,
     markers: inner.config.resultsWriter.markers.size as number,
     openSubmissions: inner.config.journal.journal.state.submissions.size as number,
@@ -29,7 +28,7 @@ function perJobHoldings(run: BatchRun) {
 }
 
 describe('what a finished run still holds per job', () => {
-  it('is its result only: no request, job map entry, cost entry, file marker, digest or open submission', async () => {
+  it('is its result only: no request, cost entry, file marker, digest or open submission', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwise-held-'));
     const batch = batchFor(emulator, {
       itemsPerBatch: 25,
@@ -49,7 +48,6 @@ describe('what a finished run still holds per job', () => {
     const results = await run.wait();
     expect(Object.values(results).filter((r) => r.isSuccess)).toHaveLength(200);
     expect(perJobHoldings(run as BatchRun)).toEqual({
-      batchOfJob: 0,
       costByJob: 0,
       markers: 0,
       openSubmissions: 0,
