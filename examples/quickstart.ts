@@ -33,8 +33,8 @@ const batch = new Batch({
 for (let i = 0; i < JOBS; i++) {
   batch.addJob({
     id: `review-${i}`,
-    // Half through each provider.
-    model: i % 2 === 0 ? 'claude-haiku-4-5' : 'gpt-4o-mini',
+    // Half through each provider. gpt-5.1 reasons unless told not to: a classification needs no reasoning tokens.
+    ...(i % 2 === 0 ? { model: 'claude-haiku-4-5' } : { model: 'gpt-5.1', reasoningEffort: 'none' as const }),
     messages: [
       { role: 'system', content: 'Classify the sentiment of the review as positive, negative or neutral.' },
       { role: 'user', content: `Review: ${reviews[i % reviews.length]} (#${i})` },

@@ -19,6 +19,17 @@ function withJobs(count: number, options: Parameters<typeof batchFor>[1] = {}, m
 const sdk = () => new OpenAI({ apiKey: 'k', baseURL: emulator.openaiBaseURL });
 
 describe('Batch.run() on OpenAI, end to end', () => {
+  it('uploads an input file of many chunks whole: every line reaches the emulator and every job its own answer', async () => {
+    // About 1.2 MB of JSONL: several of the upload's 256 KB chunks, lines cut at no chunk boundary.
+    const batch = batchFor(emulator).defaults({ model: 'gpt-4o-mini', maxTokens: 20 });
+    for (let i = 0; i < 300; i++)
+      batch.addJob({ id: `long${i}`, messages: userMessage(`question ${i} ${'padding '.repeat(500)}`) });
+    const results = await (await batch.run()).wait();
+    expect(Object.values(results).filter((r) => r.isSuccess)).toHaveLength(300);
+    expect(results.long299!.rawResponse).toMatch(/^Reply to: question 299 padding/);
+    expect(emulator.stats().uploads).toEqual({ total: 1, streamed: 1 });
+  });
+
   it('runs plain text jobs through Files + Batch and deletes the uploaded input file afterwards', async () => {
     const run = await withJobs(10).run({ wait: true });
     const results = run.results();
