@@ -37,3 +37,18 @@ export function textFlag(flag: string, value: unknown): string {
   if (text.trim() === '') throw new UsageError(`--${flag} needs a value.`);
   return text;
 }
+
+/**
+ * A flag given an empty value (`--host ""`, `--port=`). cac's parser turns an empty value into `0` before anything
+ * sees it, so `--host ""` would listen on every interface and `--port ""` on any port: the raw arguments are read
+ * for it first.
+ */
+export function refuseEmptyValues(argv: readonly string[]): void {
+  for (const [index, arg] of argv.entries()) {
+    const flag = /^(--[a-z][a-z-]*)(=?)(.*)$/.exec(arg);
+    if (!flag) continue;
+    const [, name, equals, value] = flag;
+    const empty = equals ? value === '' : argv[index + 1] === '';
+    if (empty) throw new UsageError(`${name} needs a value, got an empty one.`);
+  }
+}

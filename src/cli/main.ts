@@ -1,5 +1,5 @@
 import { cac } from 'cac';
-import { numberFlag, textFlag, UsageError } from './flags.js';
+import { numberFlag, refuseEmptyValues, textFlag, UsageError } from './flags.js';
 import { packageVersion } from './version.js';
 
 const cli = cac('batchwise');
@@ -45,6 +45,7 @@ cli.globalCommand.versionNumber = packageVersion();
 cli.option('-v, --version', 'Display the version number');
 
 try {
+  refuseEmptyValues(process.argv.slice(2));
   const { args, options } = cli.parse(process.argv, { run: false });
   if (options.version && !cli.matchedCommand) {
     console.log(packageVersion());

@@ -80,6 +80,9 @@ describe('the batchwise command', () => {
     [['--port', '80.5'], '--port must be'],
     [['--errored-share', '1.5'], '--errored-share must be a share from 0 to 1'],
     [['--bogus'], 'Unknown option `--bogus`'],
+    // cac's parser reads an empty value as 0: every interface, any port.
+    [['--host', ''], '--host needs a value, got an empty one'],
+    [['--port='], '--port needs a value, got an empty one'],
   ])('emulator %j is refused before it starts', async (args, message) => {
     const { code, stdout, stderr } = await cli('emulator', ...args);
     expect(code).toBe(1);
