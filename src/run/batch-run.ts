@@ -35,6 +35,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** This run's id (also `Progress.batchId`). */
   readonly id: string;
   private readonly config: RunConfig;
+  /** The run's jobs, in the order they were added, as of its start (a job added to the Batch later is not in it). */
+  private readonly jobIds: readonly string[];
   private readonly ledger: JobLedger;
   private readonly stopSignal: StopSignal;
   private readonly scheduler: Scheduler;
@@ -49,6 +51,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   constructor(config: RunConfig) {
     super(() => config.logger);
     this.config = config;
+    this.jobIds = config.jobs.map((job) => job.id);
     this.id = config.runId;
     this.ledger = new JobLedger(config.costLimitUsd, config.prices);
     this.stopSignal = new StopSignal(config.graceMs);
@@ -192,7 +195,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** Every result so far, by job id, in the order the jobs were added (partial while running). */
   results(): Record<string, JobResult<T>> {
     const results: Record<string, JobResult<T>> = {};
-    for (const { id } of this.config.jobs) {
+    for (const id of this.jobIds) {
       const result = this.ledger.results.get(id);
       if (result) results[id] = result as JobResult<T>;
     }
@@ -262,7 +265,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
    */
   progress(): Progress {
     const completed = this.ledger.succeeded;
-    const total = this.config.jobs.length;
+    const total = this.jobIds.length;
     const done = this.ledger.results.size;
     const failed = done - completed;
     const { tally } = this.scheduler;

@@ -257,7 +257,11 @@ function notAFile(
 
 /** `write(2)` may write less than asked (a full disk's last blocks, a signal): the rest is written after it. */
 function writeAll(fd: number, bytes: Buffer): void {
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = writeSync(fd, bytes, offset);
+    if (written === 0) throw new Error('the file system accepted no bytes');
+    offset += written;
+  }
 }
 
 let syncfsMissing = false;

@@ -33,6 +33,15 @@ function batchReads() {
 }
 
 describe('progress', () => {
+  it('counts the jobs the run started with: a job added to the Batch afterwards is not part of it', async () => {
+    const batch = jobs(3);
+    const run = await batch.run();
+    batch.addJob({ id: 'late', model: 'claude-haiku-4-5', messages: userMessage('late') });
+    const results = await run.wait();
+    expect(Object.keys(results)).toEqual(['j0', 'j1', 'j2']);
+    expect(run.progress()).toMatchObject({ total: 3, pending: 0, completed: 3, isComplete: true });
+  });
+
   it('costs the same per result whether the run has 8 provider batches or 80 (counts kept, nothing walked)', async () => {
     const reads = batchReads();
     try {
