@@ -33,8 +33,7 @@ export class JobLedger {
   /** A final result found on disk (or kept from a sample run): already paid. */
   preload(result: JobResult): void {
     this.take(result);
-    this.budget.settle(result.jobId, result.costUsd);
-    if (result.costUsd === null) this.unknownCost = true;
+    this.book(result.jobId, result.costUsd);
   }
 
   /** Earlier attempts of a job that goes out again: already billed, so they count against the limit. */
@@ -62,7 +61,9 @@ export class JobLedger {
 
   /** An attempt that was paid for although the job goes out again (an invalid answer, an expired batch). */
   chargeAttempt(attempt: JobResult): void {
-    this.book(attempt.jobId, this.attemptCost(attempt));
+    const costUsd = this.attemptCost(attempt);
+    this.book(attempt.jobId, costUsd);
+    if (costUsd !== null) this.costByJob.set(attempt.jobId, (this.costByJob.get(attempt.jobId) ?? 0) + costUsd);
   }
 
   /**
@@ -72,11 +73,9 @@ export class JobLedger {
   store(result: JobResult, billingKnown = true): void {
     if (billingKnown) {
       const before = this.costByJob.get(result.jobId) ?? 0;
-      const costUsd = result.costUsd === null ? null : result.costUsd - before;
-      // Not through book(): the result carries the job's cost from here on, so it gets no entry of its own.
-      this.budget.settle(result.jobId, costUsd);
-      if (costUsd === null) this.unknownCost = true;
+      this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
     }
+    // The result carries the job's cost from here on.
     this.costByJob.delete(result.jobId);
     this.take(result);
   }
@@ -102,10 +101,9 @@ export class JobLedger {
     return attempt.costUsd ?? (hasPrice(attempt.model, attempt.provider, this.prices) ? 0 : null);
   }
 
-  /** Replaces the job's reservation with what this attempt cost. */
+  /** Replaces the job's reservation with what this attempt cost (unknown: the run's cost is unknown too). */
   private book(jobId: string, costUsd: number | null): void {
     this.budget.settle(jobId, costUsd);
     if (costUsd === null) this.unknownCost = true;
-    else this.costByJob.set(jobId, (this.costByJob.get(jobId) ?? 0) + costUsd);
   }
 }

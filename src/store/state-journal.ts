@@ -62,10 +62,8 @@ export class StateJournal {
     state: JournalState,
     length: number,
   ) {
+    // A new journal has no submissions, a resumed one only open ones (compaction dropped the rest).
     this.state = { header: withoutDigests(state.header), submissions: state.submissions };
-    for (const [id, submission] of state.submissions) {
-      if (submission.ended || submission.abandoned) state.submissions.delete(id);
-    }
     this.durableLength = length;
   }
 
