@@ -222,8 +222,7 @@ export class Scheduler {
    * when none is in flight: the provider is the judge of a batch alone). The rest wait for capacity.
    */
   private withinCapacity(batch: ProviderBatch, candidates: Candidate[]): Candidate[] {
-    const limit =
-      this.holds.get(capacityKey(batch))?.limitTokens ?? this.config.enqueuedTokenLimit?.[batch.model];
+    const limit = this.capacityLimit(batch);
     if (limit === undefined) return candidates;
     let enqueued = 0;
     for (const other of this.batches) {
@@ -317,9 +316,12 @@ export class Scheduler {
    */
   private countingFor(batch: ProviderBatch): TextCounting {
     if (this.config.costLimitUsd !== undefined) return 'tokenizer';
-    const limit =
-      this.holds.get(capacityKey(batch))?.limitTokens ?? this.config.enqueuedTokenLimit?.[batch.model];
-    return limit === undefined ? 'bytes' : 'tokenizer';
+    return this.capacityLimit(batch) === undefined ? 'bytes' : 'tokenizer';
+  }
+
+  /** The batch's model's enqueued-token limit: learned from the provider's refusal, or given as an option. */
+  private capacityLimit(batch: ProviderBatch): number | undefined {
+    return this.holds.get(capacityKey(batch))?.limitTokens ?? this.config.enqueuedTokenLimit?.[batch.model];
   }
 
   private defer(jobs: NormalizedJob[]): void {
