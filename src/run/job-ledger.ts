@@ -63,7 +63,8 @@ export class JobLedger {
   chargeAttempt(attempt: JobResult): void {
     const costUsd = this.attemptCost(attempt);
     this.book(attempt.jobId, costUsd);
-    if (costUsd !== null) this.costByJob.set(attempt.jobId, (this.costByJob.get(attempt.jobId) ?? 0) + costUsd);
+    if (costUsd !== null)
+      this.costByJob.set(attempt.jobId, (this.costByJob.get(attempt.jobId) ?? 0) + costUsd);
   }
 
   /**
