@@ -146,6 +146,7 @@ export class Batch<T = never> {
   defaults<S extends ResponseSchema | undefined = undefined>(
     settings: JobSettings<S>,
   ): Batch<T | InferOutput<S>> {
+    this.refuseAfterRun('defaults()');
     refuseUnknownKeys('defaults()', plainObject('settings of defaults()', settings), JOB_SETTING_KEYS);
     const providerOptions = mergeProviderOptions(this.settings.providerOptions, settings.providerOptions);
     this.settings = {
@@ -158,6 +159,7 @@ export class Batch<T = never> {
 
   /** Caps what the run may spend, in US dollars. */
   addCostLimit(limit: { usd: number }): this {
+    this.refuseAfterRun('addCostLimit()');
     refuseUnknownKeys('addCostLimit()', plainObject('limit of addCostLimit()', limit), COST_LIMIT_KEYS);
     this.costLimitUsd = positiveNumber('usd', limit.usd, 'invalid_limit');
     return this;
@@ -169,6 +171,7 @@ export class Batch<T = never> {
    * run ends whatever the provider does — jobs still out end `time_limit` and a resume collects them.
    */
   addTimeLimit(limit: { seconds?: number; minutes?: number; hours?: number; graceSeconds?: number }): this {
+    this.refuseAfterRun('addTimeLimit()');
     refuseUnknownKeys('addTimeLimit()', plainObject('limit of addTimeLimit()', limit), TIME_LIMIT_KEYS);
     const { graceSeconds, ...rest } = limit;
     if (graceSeconds !== undefined) {
@@ -203,8 +206,24 @@ export class Batch<T = never> {
     return this;
   }
 
+  /**
+   * A run takes the jobs, limits and defaults as they are when it starts, and a Batch runs once: a job added later
+   * would never be sent, a limit added later would not hold. Refused instead of silently ignored.
+   */
+  private refuseAfterRun(call: string, jobId?: string): void {
+    if (!this.started) return;
+    const what = jobId === undefined ? '' : `Job "${jobId}": `;
+    throw new ConfigurationError(
+      'already_run',
+      `${what}${call} after run(): the run took this Batch's jobs, limits and defaults as they were when it started, and a Batch runs once, so this would never take effect. Call it before run(), or build a new Batch (with the same stateFile to resume).`,
+      jobId === undefined ? {} : { jobId },
+    );
+  }
+
   /** Adds a job, checking every rule now: a bad job throws a {@link JobValidationError} naming it and the fix. */
   addJob<S extends ResponseSchema | undefined = undefined>(job: JobInput<S>): Batch<T | InferOutput<S>> {
+    const id = typeof job === 'object' && job !== null && typeof job.id === 'string' ? job.id : undefined;
+    this.refuseAfterRun('addJob()', id);
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds);
     for (const file of normalized.content.kind === 'file' ? normalized.content.files : []) {
       if (file.pagesUnsure) {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type LongTimer, setLongTimeout } from './long-timer.js';
 import type { StopReason } from './run-config.js';
 
@@ -13,7 +14,12 @@ export class StopSignal {
   private graceTimer: LongTimer | undefined;
   private readonly aborter = new AbortController();
 
-  constructor(private readonly graceMs: number) {}
+  constructor(private readonly graceMs: number) {
+    // Every provider call in flight links its own signal to this one (see signalled-provider.ts) and unlinks when it
+    // ends: with `maxConcurrent` above 10 that is more than Node's default of 10 listeners, which is no leak but
+    // would print "MaxListenersExceededWarning: Possible EventTarget memory leak detected" in the user's console.
+    setMaxListeners(0, this.aborter.signal);
+  }
 
   get reason(): StopReason | null {
     return this.current?.reason ?? null;

@@ -263,6 +263,50 @@ describe('limits, options and run()', () => {
     expect(emulator.stats().calls).toEqual({});
   });
 
+  it('after run(), adding jobs, limits or defaults is refused: they would never take effect', async () => {
+    // An emulator of its own: the other tests here check that nothing at all was sent.
+    const own = await startEmulator();
+    const batch = batchFor(own)
+      .defaults({ model: 'claude-haiku-4-5' })
+      .addJob({ id: 'first', messages: userMessage('x') });
+    // Refused from the moment run() is called, while it still checks keys and prices.
+    const started = batch.run({ wait: true });
+    const late: [() => unknown, string][] = [
+      [() => batch.addJob({ id: 'late', messages: userMessage('y') }), 'Job "late": addJob() after run()'],
+      [() => batch.addCostLimit({ usd: 1 }), 'addCostLimit() after run()'],
+      [() => batch.addTimeLimit({ minutes: 1 }), 'addTimeLimit() after run()'],
+      [() => batch.defaults({ maxTokens: 10 }), 'defaults() after run()'],
+    ];
+    for (const [act, mention] of late) {
+      expect(act).toThrow(ConfigurationError);
+      expect(act).toThrow(
+        expect.objectContaining({ code: 'already_run', message: expect.stringContaining(mention) }),
+      );
+    }
+    const results = (await started).results();
+    expect(Object.keys(results)).toEqual(['first']);
+    for (const [act] of late) expect(act).toThrow(expect.objectContaining({ code: 'already_run' }));
+    // Only the one job went out.
+    expect(own.stats().batchesCreated.anthropic).toBe(1);
+    await own.close();
+  });
+
+  it('a run() that failed before anything was sent leaves the Batch open for more jobs', async () => {
+    const saved = process.env.ANTHROPIC_API_KEY;
+    delete process.env.ANTHROPIC_API_KEY;
+    try {
+      const batch = new Batch()
+        .defaults({ model: 'claude-haiku-4-5' })
+        .addJob({ messages: userMessage('x') });
+      await expect(batch.run()).rejects.toMatchObject({ code: 'missing_api_key' });
+      expect(() =>
+        batch.addJob({ id: 'more', messages: userMessage('y') }).addCostLimit({ usd: 1 }),
+      ).not.toThrow();
+    } finally {
+      if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
+    }
+  });
+
   it('.run() without an API key names the variable to set', async () => {
     const saved = process.env.ANTHROPIC_API_KEY;
     delete process.env.ANTHROPIC_API_KEY;

@@ -33,10 +33,12 @@ function batchReads() {
 }
 
 describe('progress', () => {
-  it('counts the jobs the run started with: a job added to the Batch afterwards is not part of it', async () => {
+  it('counts the jobs the run started with: a job added to the Batch afterwards is refused and not counted', async () => {
     const batch = jobs(3);
     const run = await batch.run();
-    batch.addJob({ id: 'late', model: 'claude-haiku-4-5', messages: userMessage('late') });
+    expect(() =>
+      batch.addJob({ id: 'late', model: 'claude-haiku-4-5', messages: userMessage('late') }),
+    ).toThrow(expect.objectContaining({ code: 'already_run', jobId: 'late' }));
     const results = await run.wait();
     expect(Object.keys(results)).toEqual(['j0', 'j1', 'j2']);
     expect(run.progress()).toMatchObject({ total: 3, pending: 0, completed: 3, isComplete: true });

@@ -159,3 +159,49 @@ describe('one run per state', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
 });
+
+describe('many calls in flight', () => {
+  it('more than 10 provider calls at once print no listener-leak warning (each links to the run signal)', async () => {
+    // A proxy that holds every batch create until 12 are waiting at once: 12 calls linked to the run's signal.
+    const held: (() => void)[] = [];
+    const proxy = createServer((req, res) => {
+      const forward = () => {
+        const upstream = request(
+          `${emulator.url}${req.url}`,
+          { method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      };
+      if (req.method !== 'POST' || req.url !== '/v1/messages/batches') return forward();
+      held.push(forward);
+      if (held.length === 12) for (const release of held.splice(0)) release();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const batch = batchFor(emulator, {
+        itemsPerBatch: 1,
+        maxConcurrent: 12,
+        anthropic: { baseURL: `http://127.0.0.1:${port}` },
+      });
+      for (let i = 0; i < 12; i++)
+        batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
+      const results = await (await batch.run()).wait();
+      expect(Object.values(results).filter((r) => r.isSuccess)).toHaveLength(12);
+      // A warning is emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
