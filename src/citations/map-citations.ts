@@ -6,6 +6,7 @@ import { sameUnit } from './numbers.js';
 import { indexPassages, type Passage, type PassageIndex } from './passages.js';
 import { fieldWords, findVariant, type ValueProbe, valueProbe } from './value-variants.js';
 import { FIELD_ALIASES, GENERIC_FIELD_WORDS } from './value-words.js';
+import { setOwn } from './word-table.js';
 
 interface Leaf {
   path: string;
@@ -147,7 +148,8 @@ export function mapCitations(
       }
     }
     if (chosen.length === 0) chosen = decide(matches.map(judge), probe, index, null);
-    if (chosen.length > 0) mappings[leaf.path] = chosen;
+    // A field may be named `__proto__`: an own property, not the object's prototype.
+    if (chosen.length > 0) setOwn(mappings, leaf.path, chosen);
   });
   return mappings;
 }

@@ -1,3 +1,5 @@
+import { wordTable } from './word-table.js';
+
 /** A number written in a passage, with every value it may stand for. */
 export interface NumberToken {
   /** Where it starts and ends in the normalised text. */
@@ -9,7 +11,7 @@ export interface NumberToken {
   unit: string | null;
 }
 
-const SCALES: Record<string, number> = {
+const SCALES = wordTable<number>({
   k: 1e3,
   thousand: 1e3,
   m: 1e6,
@@ -24,9 +26,9 @@ const SCALES: Record<string, number> = {
   t: 1e12,
   tn: 1e12,
   trillion: 1e12,
-};
+});
 
-const NUMBER_WORDS: Record<string, number> = {
+const NUMBER_WORDS = wordTable<number>({
   one: 1,
   two: 2,
   three: 3,
@@ -51,10 +53,10 @@ const NUMBER_WORDS: Record<string, number> = {
   sixty: 60,
   ninety: 90,
   hundred: 100,
-};
+});
 
 /** Units by dimension, each as a factor of the dimension's base; conversions only within a dimension. */
-const UNITS: Record<string, { dimension: string; factor: number }> = {};
+const UNITS: Record<string, { dimension: string; factor: number } | undefined> = wordTable({});
 const unit = (dimension: string, factor: number, ...names: string[]) => {
   for (const name of names) UNITS[name] = { dimension, factor };
 };
@@ -90,9 +92,12 @@ export function fieldUnit(words: string[]): string | null {
 export function convertedValues(value: number, from: string): { unit: string; value: number }[] {
   const source = UNITS[from];
   if (!source) return [];
-  return Object.entries(UNITS)
-    .filter(([name, u]) => u.dimension === source.dimension && name !== from)
-    .map(([name, u]) => ({ unit: name, value: (value * source.factor) / u.factor }));
+  const converted: { unit: string; value: number }[] = [];
+  for (const [name, u] of Object.entries(UNITS)) {
+    if (u && u.dimension === source.dimension && name !== from)
+      converted.push({ unit: name, value: (value * source.factor) / u.factor });
+  }
+  return converted;
 }
 
 /** Whether two units are the same unit under different names (`kg`, `kilograms`). */

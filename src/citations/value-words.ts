@@ -1,3 +1,5 @@
+import { wordTable } from './word-table.js';
+
 /**
  * Words a value may be written as in a document when the answer uses a code or a category instead: ISO country codes,
  * currency codes, booleans and common enum values. Matches through these are weak: they count only where the field's
@@ -5,7 +7,7 @@
  */
 
 /** ISO 3166-1 alpha-2 code -> names and short forms as documents write them (the common ones, not all 249). */
-export const COUNTRIES: Record<string, string[]> = {
+export const COUNTRIES = wordTable<string[]>({
   us: ['united states', 'united states of america', 'usa', 'u.s.', 'u.s.a.'],
   gb: ['united kingdom', 'uk', 'u.k.', 'great britain', 'britain', 'england', 'scotland', 'wales'],
   de: ['germany', 'deutschland'],
@@ -58,10 +60,10 @@ export const COUNTRIES: Record<string, string[]> = {
   tr: ['turkey', 'türkiye'],
   ru: ['russia', 'russian federation'],
   ua: ['ukraine'],
-};
+});
 
 /** ISO 4217 code -> symbols and words documents write for it. */
-export const CURRENCIES: Record<string, string[]> = {
+export const CURRENCIES = wordTable<string[]>({
   usd: ['$', 'us$', 'dollar', 'dollars', 'us dollars'],
   eur: ['€', 'euro', 'euros'],
   gbp: ['£', 'pound sterling', 'pounds sterling', 'sterling', 'pounds'],
@@ -72,7 +74,7 @@ export const CURRENCIES: Record<string, string[]> = {
   cad: ['c$', 'ca$', 'canadian dollar', 'canadian dollars'],
   aud: ['a$', 'au$', 'australian dollar', 'australian dollars'],
   sek: ['kr', 'kronor', 'swedish krona'],
-};
+});
 
 /** Words that say yes or no, for boolean fields. */
 export const BOOLEAN_WORDS: Record<'true' | 'false', string[]> = {
@@ -173,7 +175,7 @@ export const GENERIC_FIELD_WORDS = new Set([
 ]);
 
 /** Short forms documents use for words of field names. */
-export const FIELD_ALIASES: Record<string, string[]> = {
+export const FIELD_ALIASES = wordTable<string[]>({
   quantity: ['qty'],
   qty: ['quantity'],
   number: ['no', '#', 'nr'],
@@ -185,4 +187,4 @@ export const FIELD_ALIASES: Record<string, string[]> = {
   reference: ['ref'],
   percent: ['%'],
   rate: ['%'],
-};
+});

@@ -1,7 +1,9 @@
 import { stripCiteTags } from '../citations/cite-tags.js';
 import { citedBlocks } from '../citations/extract-citations.js';
 import { mapCitations } from '../citations/map-citations.js';
+import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { Logger } from '../log/logger.js';
 import { batchCost, type PriceTable } from '../pricing/prices.js';
 import type { JobOutcome } from '../providers/provider.js';
 import { parseOutput } from '../structured/parse-output.js';
@@ -18,6 +20,7 @@ export async function buildResult(
   outcome: JobOutcome,
   providerBatchId: string,
   prices: PriceTable,
+  logger: Logger,
 ): Promise<JobResult> {
   // Requests that errored, expired or were cancelled are not billed; one that ran but gave no usable answer (an
   // OpenAI refusal, an empty answer cut by the token limit) is, and its tokens are kept.
@@ -64,6 +67,26 @@ export async function buildResult(
     ...result,
     parsedResponse: parsed.value,
     citations,
-    citationMappings: citations.length > 0 ? mapCitations(blocks, parsed.json) : {},
+    citationMappings: citations.length > 0 ? mappingsOf(job, blocks, parsed.json, logger) : {},
   };
+}
+
+/**
+ * The field -> citations map, or none when mapping failed: the answer and its citations are paid for and valid, and
+ * a flaw in the mapping heuristics must never cost the result (nor fail the batch's collection).
+ */
+function mappingsOf(
+  job: NormalizedJob,
+  blocks: ReturnType<typeof citedBlocks>,
+  json: unknown,
+  logger: Logger,
+): JobResult['citationMappings'] {
+  try {
+    return mapCitations(blocks, json);
+  } catch (error) {
+    logger.warn(
+      `job ${job.id}: mapping its citations to fields failed (${messageOf(error)}); the result keeps its citations without citationMappings`,
+    );
+    return {};
+  }
 }

@@ -182,7 +182,7 @@ async function resultFor(
     const { status, error } = stopError(port.stop.reason);
     return failedResult(job, status, error, ref.id);
   }
-  return buildResult(job, outcome, ref.id, port.prices);
+  return buildResult(job, outcome, ref.id, port.prices, port.logger);
 }
 
 /** A job the provider returned nothing for ends with the batch's own fate when it expired or was cancelled. */
