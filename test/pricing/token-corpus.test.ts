@@ -109,7 +109,11 @@ describe('token estimates on the corpus', () => {
     const emulatorClaude = await textCounter('anthropic', 'claude-haiku-4-5');
     for (const sample of corpus) {
       const bound = await claudeTextTokenBound(sample.text);
-      expect(bound, sample.file).toBeGreaterThanOrEqual(Math.ceil(1.35 * sample.claudeLegacy));
+      // The published tokenizer NFKC-normalises first, so on Armenian it counts more tokens than bytes; Claude 3 and
+      // later are byte-level BPEs, which cannot: there the byte count is the bound.
+      expect(bound, sample.file).toBeGreaterThanOrEqual(
+        Math.min(sample.bytes, Math.ceil(1.35 * sample.claudeLegacy)),
+      );
       expect(bound, sample.file).toBeGreaterThanOrEqual(emulatorClaude(sample.text));
       expect(bound, sample.file).toBeLessThanOrEqual(sample.bytes);
       const normalized = job('claude-haiku-4-5', sample.text);
