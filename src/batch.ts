@@ -32,6 +32,7 @@ import { checkStoragePaths } from './store/check-paths.js';
 import { isFinalResult } from './store/final-result.js';
 import { openState } from './store/open-state.js';
 import { ResultsWriter } from './store/results-writer.js';
+import type { SubmissionState } from './store/state-records.js';
 import type { InferOutput, ResponseSchema } from './structured/schema.js';
 import type { JobInput, JobResult, JobSettings, Progress } from './types.js';
 
@@ -126,7 +127,12 @@ export class Batch<T = never> {
   /** Set synchronously by `run()`: a second call, even one made before the first has awaited anything, is refused. */
   private started = false;
   /** What `dryRun({ sample })` already ran (paid for): reused by `run()`, and counted against the cost limit. */
-  private sampled: { results: JobResult[]; committedUsd: number } = { results: [], committedUsd: 0 };
+  private sampled: {
+    results: JobResult[];
+    committedUsd: number;
+    /** Provider batches of a sample (without a state file) whose results could not be read: run() collects them. */
+    uncollected: { runId: string; submissions: SubmissionState[] } | null;
+  } = { results: [], committedUsd: 0, uncollected: null };
   private sampling: Promise<unknown> | undefined;
   /** A sample of this Batch was journaled in the state file: later runs continue it, even with reuseState: false. */
   private sampledDurably = false;
@@ -360,8 +366,25 @@ export class Batch<T = never> {
       // Paid for: the real run reuses final results instead of sending those jobs again, and counts everything the
       // sample committed (a result it could not read may still have been billed) against the limit.
       const progress = run.progress();
-      this.sampled.committedUsd += (progress.costSpentUsd ?? 0) + progress.costReservedUsd;
-      this.sampled.results.push(...Object.values(results).filter(isFinalResult));
+      const final = Object.values(results).filter(isFinalResult);
+      this.sampled.results.push(...final);
+      // A batch that ran but whose results could not be read was paid for: run() follows it and collects them, and
+      // reserves their jobs again there (so their reservations are not committed here as well).
+      const uncollected = run.uncollected();
+      const done = new Set(final.map((result) => result.jobId));
+      let carriedUsd = 0;
+      for (const { intent } of uncollected) {
+        intent.jobIds.forEach((id, index) => {
+          if (!done.has(id)) carriedUsd += intent.reservationsUsd[index] ?? 0;
+        });
+      }
+      this.sampled.committedUsd += (progress.costSpentUsd ?? 0) + progress.costReservedUsd - carriedUsd;
+      if (uncollected.length > 0) {
+        this.sampled.uncollected = {
+          runId: run.id,
+          submissions: [...(this.sampled.uncollected?.submissions ?? []), ...uncollected],
+        };
+      }
     }
     const estimatedCostUsd = sumCosts(
       report.jobs.filter((job) => ids.has(job.jobId)).map((job) => job.estimatedCostUsd),
@@ -430,6 +453,9 @@ export class Batch<T = never> {
       throw error;
     }
     const sampledIds = new Set(sampled.map((result) => result.jobId));
+    // A sample's provider batches whose results it could not read: followed and collected, their jobs not sent again.
+    const carried = durable && !state ? this.sampled.uncollected : null;
+    for (const { intent } of carried?.submissions ?? []) for (const id of intent.jobIds) sampledIds.add(id);
     const run = new BatchRun({
       runId: `run_${randomBytes(6).toString('hex')}`,
       jobs,
@@ -469,6 +495,9 @@ export class Batch<T = never> {
           submissions: state.submissions,
         },
         onFinished: state.release,
+      }),
+      ...(carried && {
+        resume: { stateId: carried.runId, results: [], paidUsd: new Map(), submissions: carried.submissions },
       }),
     });
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);

@@ -2,6 +2,7 @@ import { BatchwiseError, WaitTimeoutError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 import { checkWaitOptions } from '../options/check-run-options.js';
+import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult, Progress } from '../types.js';
 import type { BatchRunEvents, ProviderBatchInfo } from './events.js';
 import { formatStatus } from './format-status.js';
@@ -306,6 +307,14 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     };
     if (options.print) console.log(formatStatus(report));
     return report;
+  }
+
+  /**
+   * @internal Provider batches that ran but whose results could not be collected (`results_failed`, `poll_failed`):
+   * a sampled dry run without a state file hands them to the real run, which collects them instead of paying twice.
+   */
+  uncollected(): SubmissionState[] {
+    return this.scheduler.batches.flatMap((batch) => batch.uncollected() ?? []);
   }
 
   private complain(error: unknown): void {

@@ -169,4 +169,35 @@ describe('batch.dryRun()', () => {
     );
     expect(extrapolatedCostUsd!).toBeLessThan(report.totals.estimatedCostUsd!);
   });
+
+  it('a sampled job whose answer could not be read is collected by run(), not paid for again', async () => {
+    const batch = batchFor(emulator, {
+      retry: { attempts: 1 },
+      anthropic: { apiKey: 'test-key', baseURL: emulator.anthropicBaseURL, maxRetries: 0 },
+    }).addCostLimit({ usd: 1 });
+    for (let i = 0; i < 4; i++)
+      batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 50, messages: userMessage(`q${i}`) });
+    // The sample's batch runs (and is billed), but its results cannot be downloaded.
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 1000 });
+    const report = await batch.dryRun({ sample: 0.25 });
+    expect(report.sample!.results.j0).toMatchObject({ status: 'failed', error: { code: 'results_failed' } });
+    emulator.clearFaults();
+
+    const run = await batch.run({ wait: true });
+    const results = run.results();
+    expect(Object.values(results).map((r) => [r.jobId, r.status])).toEqual(
+      ['j0', 'j1', 'j2', 'j3'].map((id) => [id, 'succeeded']),
+    );
+    // Collected from the sample's provider batch: one batch for the sample, one for the rest.
+    expect(results.j0!.providerBatchId).toBe(report.sample!.results.j0!.providerBatchId);
+    const billed = (await emulator.billing()).requests.map((r) => r.customId.split('_').at(-1));
+    expect(billed.sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
+    // What j0 cost is counted once: the run's spend is what the provider billed.
+    const billedUsd = (await emulator.billing()).requests.reduce(
+      (sum, r) => sum + batchCost(r.model, r.provider, r)!,
+      0,
+    );
+    expect(run.progress().costSpentUsd).toBeCloseTo(billedUsd, 12);
+    expect(run.progress().costReservedUsd).toBe(0);
+  });
 });

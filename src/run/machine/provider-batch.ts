@@ -283,6 +283,31 @@ export class ProviderBatch {
     }
   }
 
+  /**
+   * A batch the provider ran whose results this run could not collect (`failed` after it was created): what a
+   * later run needs to collect them from the provider instead of sending its jobs again. Null for any other batch.
+   */
+  uncollected(): SubmissionState | null {
+    if (this.currentPhase !== 'failed' || !this.ref) return null;
+    return {
+      intent: {
+        type: 'intent',
+        submissionId: this.submissionId,
+        provider: this.provider,
+        model: this.model,
+        jobIds: this.jobs.map((job) => job.id),
+        reservationsUsd: this.reservationsUsd,
+        attempts: this.jobs.map((job) => job.attempt),
+        resubmits: this.jobs.map((job) => job.resubmits),
+        intentAt: this.intentAt,
+      },
+      inputFileId: this.inputFileId,
+      providerBatchId: this.ref.id,
+      ended: false,
+      abandoned: false,
+    };
+  }
+
   info(): ProviderBatchInfo {
     return {
       index: this.index,
