@@ -140,7 +140,12 @@ export class Batch<T = never> {
   private runStarted = false;
 
   constructor(options: BatchOptions = {}) {
-    this.options = checkBatchOptions(options);
+    try {
+      this.options = checkBatchOptions(options);
+    } catch (error) {
+      // A key given where an option goes (`openai: process.env.OPENAI_API_KEY`) is quoted by the error: scrubbed.
+      throw batchSecrets(options).error(error);
+    }
     this.maxConcurrent = options.maxConcurrent ?? 10;
     this.itemsPerBatch = options.itemsPerBatch ?? 1000;
   }
@@ -512,12 +517,7 @@ export class Batch<T = never> {
    * emitted or thrown. Read when needed, since the environment may change between addJob() and run().
    */
   private secrets(): Secrets {
-    return new Secrets([
-      this.options.anthropic?.apiKey,
-      this.options.openai?.apiKey,
-      process.env.ANTHROPIC_API_KEY,
-      process.env.OPENAI_API_KEY,
-    ]);
+    return batchSecrets(this.options);
   }
 
   private safeLogger(): Logger {
@@ -536,7 +536,8 @@ export class Batch<T = never> {
   /** The batch as `JSON.stringify` shows it: options with API keys replaced, jobs counted. Never a key. */
   toJSON(): { options: BatchOptions; jobs: number; costLimitUsd: number | null; timeLimitMs: number | null } {
     return {
-      options: redactOptions(this.options),
+      // A key may also sit inside another option (a `baseURL` of `https://user:key@host`).
+      options: this.secrets().value(redactOptions(this.options)),
       jobs: this.jobs.length,
       costLimitUsd: this.costLimitUsd ?? null,
       timeLimitMs: this.timeLimitMs ?? null,
@@ -618,4 +619,22 @@ function requireKey(given: string | undefined, variable: string, provider: strin
     );
   }
   return apiKey;
+}
+
+/** The keys a batch may send: its options' (whatever shape they were given in) and the environment's. */
+function batchSecrets(options: unknown): Secrets {
+  const keyOf = (provider: 'anthropic' | 'openai'): unknown => {
+    const client =
+      typeof options === 'object' && options !== null
+        ? (options as Record<string, unknown>)[provider]
+        : undefined;
+    return typeof client === 'object' && client !== null
+      ? (client as { apiKey?: unknown }).apiKey
+      : undefined;
+  };
+  return new Secrets(
+    [keyOf('anthropic'), keyOf('openai'), process.env.ANTHROPIC_API_KEY, process.env.OPENAI_API_KEY].map(
+      (key) => (typeof key === 'string' ? key : undefined),
+    ),
+  );
 }

@@ -70,6 +70,30 @@ describe('API keys never leak, even when a provider echoes the request headers',
     expect(`${batch}`).not.toContain(KEY);
   });
 
+  it('a key in the wrong place: the option error does not quote it, and a key inside a baseURL is not shown', () => {
+    const saved = process.env.OPENAI_API_KEY;
+    process.env.OPENAI_API_KEY = KEY;
+    try {
+      // An easy slip: the key where the client options go.
+      let thrown: unknown;
+      try {
+        new Batch({ openai: process.env.OPENAI_API_KEY as never });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'invalid_option' });
+      expect(String((thrown as Error).message)).not.toContain(KEY);
+      expect(inspect(thrown, { depth: Number.POSITIVE_INFINITY })).not.toContain(KEY);
+    } finally {
+      if (saved === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = saved;
+    }
+    const batch = new Batch({ anthropic: { apiKey: KEY, baseURL: `http://user:${KEY}@127.0.0.1:9/` } });
+    expect(inspect(batch, { depth: Number.POSITIVE_INFINITY })).not.toContain(KEY);
+    expect(JSON.stringify(batch)).not.toContain(KEY);
+    expect(JSON.stringify(batch)).toContain('http://user:[redacted]@127.0.0.1:9/');
+  });
+
   it.each([
     ['anthropic', 'POST /v1/messages/batches'],
     ['openai', 'POST /v1/files'],
