@@ -129,6 +129,15 @@ describe('parseAnthropicResult', () => {
     });
   });
 
+  it('a refusal (stop_reason "refusal") is a failure, never a success, its billed tokens kept', () => {
+    expect(parseAnthropicResult(lines.refusal)).toMatchObject({
+      customId: 'job-00007',
+      status: 'failed',
+      error: { code: 'refusal', message: expect.stringContaining('declined') },
+      billed: { inputTokens: 52, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    });
+  });
+
   it('thinking and redacted_thinking blocks are not the answer; their tokens are in output_tokens', () => {
     const line = (content: unknown[], stopReason: string) => ({
       custom_id: 'sub_think',

@@ -68,25 +68,32 @@ describe('money is held until its cost is known', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
   });
 
-  it('an OpenAI refusal costs what the provider billed for it', async () => {
-    emulator.configure({
-      respond: () => ({ refusal: 'I cannot help with that.', usage: { inputTokens: 120, outputTokens: 9 } }),
-    });
-    const run = await batchFor(emulator)
-      .addJob({ id: 'r', model: 'gpt-4o-mini', messages: userMessage('something refused') })
-      .run({ wait: true });
-    const result = run.results().r!;
-    expect(result).toMatchObject({
-      status: 'failed',
-      error: { code: 'refusal' },
-      inputTokens: 120,
-      outputTokens: 9,
-    });
-    const expected = batchCost('gpt-4o-mini', 'openai', { inputTokens: 120, outputTokens: 9 })!;
-    expect(result.costUsd).toBeCloseTo(expected, 12);
-    expect(run.progress().costSpentUsd).toBeCloseTo(expected, 12);
-    expect(await billedUsd()).toBeCloseTo(expected, 12);
-  });
+  it.each(['gpt-4o-mini', 'claude-haiku-4-5'])(
+    'a refusal (%s) fails and costs what the provider billed for it',
+    async (model) => {
+      emulator.configure({
+        respond: () => ({
+          refusal: 'I cannot help with that.',
+          usage: { inputTokens: 120, outputTokens: 9 },
+        }),
+      });
+      const run = await batchFor(emulator)
+        .addJob({ id: 'r', model, messages: userMessage('something refused') })
+        .run({ wait: true });
+      const result = run.results().r!;
+      expect(result).toMatchObject({
+        status: 'failed',
+        error: { code: 'refusal' },
+        inputTokens: 120,
+        outputTokens: 9,
+      });
+      const provider = model.startsWith('gpt') ? 'openai' : 'anthropic';
+      const expected = batchCost(model, provider, { inputTokens: 120, outputTokens: 9 })!;
+      expect(result.costUsd).toBeCloseTo(expected, 12);
+      expect(run.progress().costSpentUsd).toBeCloseTo(expected, 12);
+      expect(await billedUsd()).toBeCloseTo(expected, 12);
+    },
+  );
 });
 
 describe('a stop never makes a retryable outcome final, and what was paid is remembered', () => {

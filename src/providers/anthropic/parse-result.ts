@@ -48,6 +48,20 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
         cacheReadTokens: usage.cache_read_input_tokens ?? 0,
         cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
       };
+      if (message.stop_reason === 'refusal') {
+        // Claude's safety classifiers stopped the answer: no answer, but the request ran and is billed (as OpenAI's
+        // refusals are).
+        return {
+          customId,
+          status: 'failed',
+          error: {
+            code: 'refusal',
+            message: `Claude declined to answer (stop_reason "refusal")${text ? `; it wrote: ${text}` : ''}`,
+          },
+          billed: tokens,
+          raw: line,
+        };
+      }
       if (
         message.stop_reason === 'max_tokens' &&
         text === '' &&
