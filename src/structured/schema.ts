@@ -1,5 +1,6 @@
 import { toJSONSchema } from 'zod/v4/core';
 import { zodToJsonSchema } from 'zod-to-json-schema';
+import { zod3NotJson } from './zod3-json-types.js';
 
 /**
  * A zod schema, version 3 (3.25+) or 4: both carry the Standard Schema interface, through which batchwise validates
@@ -38,13 +39,23 @@ export function isResponseSchema(value: unknown): value is ResponseSchema {
  * The JSON Schema of a zod schema. Zod 4 schemas (they carry `_zod`) go through zod's own `toJSONSchema`; zod 3
  * schemas through `zod-to-json-schema`, which given a zod 4 schema silently returns an empty schema — so each goes
  * only its own way, and the result is checked not to be empty.
+ *
+ * It is the schema's input side: the model's JSON is what zod parses, so a transform, a pipe or a codec
+ * (`z.stringbool()`, `z.string().pipe(z.coerce.number())`) is described by what it accepts — a string — not by what
+ * it turns it into, which no answer could match. Throws for what JSON cannot carry.
  */
 export function toJsonSchema(schema: ResponseSchema): JsonSchema {
+  if (!('_zod' in schema)) {
+    const notJson = zod3NotJson(schema);
+    if (notJson) throw new Error(notJson);
+  }
   const converted: JsonSchema =
     '_zod' in schema
-      ? (toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0]) as JsonSchema)
+      ? (toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0], { io: 'input' }) as JsonSchema)
       : (zodToJsonSchema(schema as unknown as Parameters<typeof zodToJsonSchema>[0], {
           $refStrategy: 'none',
+          effectStrategy: 'input',
+          pipeStrategy: 'input',
         }) as JsonSchema);
   const { $schema: _dialect, ...jsonSchema } = converted;
   return jsonSchema;

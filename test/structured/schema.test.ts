@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
+import { outputSpecFor } from '../../src/jobs/output-spec.js';
 import { extractJson, parseOutput } from '../../src/structured/parse-output.js';
 import { toJsonSchema } from '../../src/structured/schema.js';
 import { dropNullOptionals, toStrictSchema } from '../../src/structured/strict-schema.js';
@@ -119,5 +120,21 @@ describe('parseOutput', () => {
       ok: false,
       message: 'the response is not JSON',
     });
+  });
+});
+
+describe('zod 3 types JSON cannot carry', () => {
+  it('are refused at addJob with the field and the fix; their coerce forms pass', () => {
+    for (const [field, type, says] of [
+      ['due', z3.date(), 'z.date()'],
+      ['big', z3.bigint(), 'z.bigint()'],
+      ['tags', z3.set(z3.string()), 'z.set()'],
+    ] as const) {
+      const schema = z3.object({ name: z3.string(), nested: z3.object({ [field]: type.optional() }) });
+      const spec = outputSpecFor(schema);
+      expect(typeof spec, field).toBe('string');
+      expect(spec).toContain(`nested.${field} is ${says}`);
+    }
+    expect(typeof outputSpecFor(z3.object({ due: z3.coerce.date(), n: z3.number() }))).toBe('object');
   });
 });

@@ -312,3 +312,31 @@ describe('refused inputs', () => {
     refuse({ id: 'a', model: 'claude-plain-1', messages, responseModel: Invoice }, 'structured_unsupported');
   });
 });
+
+describe('schemas whose input differs from their output', () => {
+  it('transforms, pipes and codecs are sent as what the model writes, and parsed into what they make of it', async () => {
+    // Before, each was sent as its output type (a boolean, a number), which the schema then refused: always invalid.
+    const Schema = z.object({
+      done: z.enum(['yes', 'no']).transform((answer) => answer === 'yes'),
+      count: z.codec(z.string(), z.number(), { decode: (text) => text.length, encode: String }),
+      label: z.string().pipe(z.transform((text: string) => text.length)),
+    });
+    const batch = batchFor(emulator);
+    for (const model of ['claude-haiku-4-5', 'gpt-4o-mini'])
+      batch.addJob({
+        id: model,
+        model,
+        messages: [{ role: 'user', content: 'Is it done?' }],
+        responseModel: Schema,
+      });
+    const results = await (await batch.run()).wait();
+    for (const result of Object.values(results)) {
+      // The emulator answers with JSON that matches the schema it was sent: strings here.
+      expect(result, result.jobId).toMatchObject({ status: 'succeeded', attempts: 1 });
+      const parsed = result.parsedResponse as unknown as z.infer<typeof Schema>;
+      expect(typeof parsed.done).toBe('boolean');
+      expect(typeof parsed.count).toBe('number');
+      expect(typeof parsed.label).toBe('number');
+    }
+  });
+});

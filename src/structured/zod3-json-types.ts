@@ -1,0 +1,91 @@
+/**
+ * Zod 3 types whose values JSON cannot carry: `zod-to-json-schema` still converts them (a date to a `date-time`
+ * string, a set to an array), but the answer then never validates — `z.date()` refuses the string the model wrote,
+ * `z.bigint()` a number, `z.set()` an array — and every retry is paid for in vain. Zod 4's `toJSONSchema` refuses
+ * them itself; for zod 3 they are found here. `z.coerce.date()` and the like take JSON values, so they pass.
+ */
+const NOT_JSON: Record<string, string> = {
+  ZodDate: 'z.date() (JSON has no dates: use z.string() with a date format, or z.coerce.date())',
+  ZodBigInt: 'z.bigint() (use z.number(), or z.coerce.bigint())',
+  ZodSet: 'z.set() (use z.array())',
+  ZodMap: 'z.map() (use z.object() or z.array())',
+  ZodSymbol: 'z.symbol()',
+  ZodFunction: 'z.function()',
+  ZodPromise: 'z.promise()',
+  ZodUndefined: 'z.undefined()',
+  ZodVoid: 'z.void()',
+  ZodNaN: 'z.nan()',
+  ZodNever: 'z.never()',
+};
+
+interface Zod3Def {
+  typeName?: string;
+  coerce?: boolean;
+  [key: string]: unknown;
+}
+
+/** The first zod 3 type in the schema that JSON cannot carry, with its field path, or null. */
+export function zod3NotJson(schema: unknown): string | null {
+  const seen = new Set<unknown>();
+  const visit = (node: unknown, path: string): string | null => {
+    const def = (node as { _def?: Zod3Def } | null)?._def;
+    if (!def || seen.has(node)) return null;
+    seen.add(node);
+    const name = def.typeName ?? '';
+    if (name in NOT_JSON && !def.coerce) return `${path || '(root)'} is ${NOT_JSON[name]}`;
+    const children: [unknown, string][] = [];
+    const at = (key: string) => (path ? `${path}.${key}` : key);
+    switch (name) {
+      case 'ZodObject': {
+        const shape = typeof def.shape === 'function' ? (def.shape as () => Record<string, unknown>)() : {};
+        for (const [key, child] of Object.entries(shape)) children.push([child, at(key)]);
+        // A plain object's catchall is z.never(): no other key is allowed, not a field.
+        const catchall = def.catchall as { _def?: Zod3Def } | undefined;
+        if (catchall && catchall._def?.typeName !== 'ZodNever') children.push([catchall, at('*')]);
+        break;
+      }
+      case 'ZodArray':
+        children.push([def.type, `${path}[]`]);
+        break;
+      case 'ZodRecord':
+        children.push([def.valueType, at('*')]);
+        break;
+      case 'ZodTuple':
+        for (const [index, item] of ((def.items as unknown[]) ?? []).entries())
+          children.push([item, `${path}[${index}]`]);
+        break;
+      case 'ZodUnion':
+      case 'ZodDiscriminatedUnion': {
+        const options =
+          def.options instanceof Map ? [...def.options.values()] : ((def.options as unknown[]) ?? []);
+        for (const option of options) children.push([option, path]);
+        break;
+      }
+      case 'ZodIntersection':
+        children.push([def.left, path], [def.right, path]);
+        break;
+      case 'ZodLazy':
+        children.push([typeof def.getter === 'function' ? (def.getter as () => unknown)() : null, path]);
+        break;
+      case 'ZodEffects':
+        children.push([def.schema, path]);
+        break;
+      case 'ZodPipeline':
+        // The model writes the pipeline's input; what it becomes is zod's business.
+        children.push([def.in, path]);
+        break;
+      case 'ZodBranded':
+        children.push([def.type, path]);
+        break;
+      default:
+        // Optional, nullable, default, catch, readonly: one inner type.
+        if (def.innerType) children.push([def.innerType, path]);
+    }
+    for (const [child, childPath] of children) {
+      const found = visit(child, childPath);
+      if (found) return found;
+    }
+    return null;
+  };
+  return visit(schema, '');
+}
