@@ -362,7 +362,7 @@ export class Scheduler {
 
   private async endJob(job: NormalizedJob, status: 'failed' | 'cancelled', error: ErrorInfo): Promise<void> {
     if (this.ledger.has(job.id)) return;
-    const result = failedResult(job, status, error, null);
+    const result = failedResult(job, status, error, null, { sent: false });
     if (!(await this.sink.record(result))) this.sink.keep(result);
   }
 }

@@ -20,14 +20,20 @@ export function outcomeToResult(job: NormalizedJob, outcome: JobOutcome, provide
   return failedResult(job, outcome.status, outcome.error, providerBatchId);
 }
 
-/** A JobResult for a job that ended without an answer. */
+/**
+ * A JobResult for a job that ended without an answer. `sent: false` when this attempt never went out (held back by
+ * the cost limit, stopped before its batch was created): `attempts` counts only the sends, so that a resume continues
+ * from the right attempt and `retryInvalid` is granted in full.
+ */
 export function failedResult(
   job: NormalizedJob,
   status: Exclude<JobStatus, 'succeeded'>,
   error: ErrorInfo,
   providerBatchId: string | null,
+  options: { sent?: boolean } = {},
 ): JobResult {
-  return { ...baseResult(job, providerBatchId), status, error };
+  const attempts = options.sent === false ? job.attempt - 1 : job.attempt;
+  return { ...baseResult(job, providerBatchId), status, error, attempts };
 }
 
 function baseResult(job: NormalizedJob, providerBatchId: string | null): JobResult {

@@ -271,3 +271,37 @@ describe('a sampled dry run is part of the run', () => {
     expect(await billedUsd()).toBeLessThanOrEqual(limit);
   });
 });
+
+describe('attempts count sends', () => {
+  it('a retry the cost limit held back is still granted after resumes: retryInvalid 2 means 3 sends', async () => {
+    emulator.configure({ respond: () => ({ text: 'not json' }) });
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-attempts-')), 'state.jsonl');
+    const batch = (usd: number | null) => {
+      const built = batchFor(emulator, { stateFile }).addJob({
+        id: 'job',
+        model: 'claude-haiku-4-5',
+        maxTokens: 100,
+        retryInvalid: 2,
+        responseModel: z.object({ n: z.number() }),
+        messages: userMessage('Give n'),
+      });
+      return usd === null ? built : built.addCostLimit({ usd });
+    };
+    const worstCase = (await batch(null).dryRun()).totals.estimatedCostUsd!;
+    // Room for one send only: the first is paid, the retry is held back.
+    const first = (await batch(worstCase).run({ wait: true })).results().job!;
+    expect(first).toMatchObject({ status: 'failed', error: { code: 'cost_limit' }, attempts: 1 });
+    const second = (await batch(worstCase).run({ wait: true })).results().job!;
+    expect(second).toMatchObject({ error: { code: 'cost_limit' }, attempts: 1 });
+    const last = (await batch(worstCase * 100).run({ wait: true })).results().job!;
+    expect(last).toMatchObject({ status: 'invalid', attempts: 3 });
+    expect((await emulator.billing()).requests).toHaveLength(3);
+  });
+
+  it('a job the cost limit never let out says it was sent 0 times', async () => {
+    const batch = batchFor(emulator).addCostLimit({ usd: 1e-9 });
+    batch.addJob({ id: 'never', model: 'claude-haiku-4-5', messages: userMessage('hi') });
+    const result = (await batch.run({ wait: true })).results().never!;
+    expect(result).toMatchObject({ error: { code: 'cost_limit' }, attempts: 0 });
+  });
+});

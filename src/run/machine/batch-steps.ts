@@ -56,7 +56,7 @@ export async function failInFlight(
   const mayBeBilled = batch.phase !== 'planned';
   for (const job of batch.jobs) {
     if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
-    await settle(port, failedResult(job, status, error, providerBatchId), !mayBeBilled);
+    await settle(port, failedResult(job, status, error, providerBatchId, { sent: mayBeBilled }), !mayBeBilled);
   }
   if (!batch.isTerminal) await batch.moveTo('failed');
 }
@@ -89,7 +89,8 @@ export async function abandon(
   }
   for (const job of batch.jobs) {
     if (port.sink.has(job.id)) continue;
-    if (failure) await settle(port, failedResult(job, 'failed', failure, null));
+    // The batch does not exist: this attempt never went out.
+    if (failure) await settle(port, failedResult(job, 'failed', failure, null, { sent: false }));
     else batch.handBack(job);
   }
 }
