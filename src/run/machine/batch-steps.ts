@@ -56,7 +56,11 @@ export async function failInFlight(
   const mayBeBilled = batch.phase !== 'planned';
   for (const job of batch.jobs) {
     if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
-    await settle(port, failedResult(job, status, error, providerBatchId, { sent: mayBeBilled }), !mayBeBilled);
+    await settle(
+      port,
+      failedResult(job, status, error, providerBatchId, { sent: mayBeBilled }),
+      !mayBeBilled,
+    );
   }
   if (!batch.isTerminal) await batch.moveTo('failed');
 }
