@@ -61,7 +61,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       config.resultsWriter,
       config.logger,
       (result) => {
-        this.scheduler.noteResult(result.jobId);
+        this.scheduler.noteResult(result);
         this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
         if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
       },

@@ -4,7 +4,9 @@ import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 import { estimateJob, type TextCounting } from '../pricing/estimate.js';
 import { batchCost } from '../pricing/prices.js';
+import { isFinalResult } from '../store/final-result.js';
 import type { SubmissionState } from '../store/state-records.js';
+import type { JobResult } from '../types.js';
 import type { JobLedger } from './job-ledger.js';
 import type { BatchPhase } from './machine/batch-phase.js';
 import type { BatchPort } from './machine/batch-port.js';
@@ -149,15 +151,16 @@ export class Scheduler {
     if (batch.ref) this.known.add(batch.ref.id);
     for (const job of batch.jobs) {
       this.batchOfJob.set(job.id, batch);
-      if (this.ledger.has(job.id)) batch.noteSettled();
+      const result = this.ledger.results.get(job.id);
+      if (result) batch.noteSettled(isFinalResult(result));
     }
     batch.countInto(this.tally);
     this.batches.push(batch);
   }
 
-  /** Counts a job's result against the batch it is in, for progress. */
-  noteResult(jobId: string): void {
-    this.batchOfJob.get(jobId)?.noteSettled();
+  /** Counts a job's result against the batch it is in, for progress and for the batch's `ended` record. */
+  noteResult(result: JobResult): void {
+    this.batchOfJob.get(result.jobId)?.noteSettled(isFinalResult(result));
   }
 
   private plan(jobs: NormalizedJob[]): void {

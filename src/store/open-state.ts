@@ -11,7 +11,7 @@ import { describeDifference, jobDigests } from './fingerprint.js';
 import { ResultsDirError } from './results-writer.js';
 import { StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
-import { STATE_VERSION, type SubmissionState } from './state-records.js';
+import { resultsDone, STATE_VERSION, type SubmissionState } from './state-records.js';
 
 export interface OpenedState {
   journal: StateJournal;
@@ -106,6 +106,24 @@ export async function openState(options: {
     const inFlight = new Set(open.flatMap((s) => s.intent.jobIds));
     // Results first: a corrupt one is refused before the journal's file is opened (and could be left open).
     const { results, paidUsd, paidAttempts } = await readResults(resultsDir, jobs, inFlight, options.logger);
+    // Every result gone is an accident (a cleaned temporary directory, a volume that did not persist): refused. A
+    // few gone is what moving a damaged or unwanted result away does on purpose: those jobs go out again, said so.
+    const recorded = resultsDone(saved);
+    if (recorded > 0 && results.length === 0) {
+      throw new StateFileError(
+        'results_missing',
+        `${stateFile} records ${recorded} final result(s) written to ${resolvedResultsDir}, and none is there: the ` +
+          'directory was deleted, moved or not mounted. Nothing was sent: those jobs were paid for, and sending them ' +
+          'again would pay twice. Put the files back to resume; to send every job again, pass reuseState: false ' +
+          '(the old state is moved aside, not deleted).',
+      );
+    }
+    if (results.length < recorded) {
+      options.logger.warn(
+        `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${results.length} are there: ` +
+          `the jobs of the ${recorded - results.length} missing file(s) are sent again, and paid again.`,
+      );
+    }
     const journal = await StateJournal.resume(stateFile, saved);
     const done = new Set(results.map((r) => r.jobId));
     const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);

@@ -1,6 +1,12 @@
 import { type FileHandle, open, readFile, rename, stat } from 'node:fs/promises';
 import { ConfigurationError, messageOf } from '../errors.js';
-import { type HeaderRecord, type JournalState, STATE_VERSION, type StateRecord } from './state-records.js';
+import {
+  type HeaderRecord,
+  type JournalState,
+  resultsDone,
+  STATE_VERSION,
+  type StateRecord,
+} from './state-records.js';
 
 /**
  * The state file could not be used: corrupt, from another version, locked, or for another results directory
@@ -99,7 +105,8 @@ export class StateJournal {
 
   /** Continues an existing journal, compacted first. */
   static async resume(path: string, state: JournalState): Promise<StateJournal> {
-    const records: StateRecord[] = [state.header];
+    // The results of the ended submissions dropped here are still counted: a resume can tell when files went missing.
+    const records: StateRecord[] = [{ ...state.header, resultsDone: resultsDone(state) }];
     for (const submission of state.submissions.values()) {
       // Ended and abandoned submissions need no record: their jobs' result files (or their new submissions) say all.
       if (submission.ended || submission.abandoned) continue;
@@ -290,6 +297,7 @@ function applyRecord(state: JournalState, record: StateRecord): boolean {
         inputFileId: null,
         providerBatchId: null,
         ended: false,
+        results: 0,
         abandoned: false,
       });
       return true;
@@ -301,8 +309,10 @@ function applyRecord(state: JournalState, record: StateRecord): boolean {
       if (!submission) return false;
       if (record.type === 'uploaded') submission.inputFileId = record.inputFileId;
       else if (record.type === 'submitted') submission.providerBatchId = record.providerBatchId;
-      else if (record.type === 'ended') submission.ended = true;
-      else submission.abandoned = true;
+      else if (record.type === 'ended') {
+        submission.ended = true;
+        submission.results = record.results ?? 0;
+      } else submission.abandoned = true;
       return true;
     }
     default:

@@ -29,6 +29,11 @@ export interface HeaderRecord {
    * accepted, and the header its compaction writes records the run's directory.
    */
   resultsDir: string;
+  /**
+   * Final results the submissions that compaction dropped (ended ones) wrote to `resultsDir`: a resume that finds
+   * fewer there knows the directory lost files, and refuses to send those jobs again. Absent before batchwise 0.2.
+   */
+  resultsDone?: number;
 }
 
 /** Written and flushed before a provider batch is created. */
@@ -67,6 +72,8 @@ export interface SubmittedRecord {
 export interface EndedRecord {
   type: 'ended';
   submissionId: string;
+  /** How many of them are final results (counted into the header's `resultsDone` by compaction). */
+  results?: number;
 }
 
 /** The intent's batch was never created (none was found at the provider); its jobs go out again. */
@@ -82,10 +89,19 @@ export interface SubmissionState {
   inputFileId: string | null;
   providerBatchId: string | null;
   ended: boolean;
+  /** Final results its `ended` record counted. */
+  results: number;
   abandoned: boolean;
 }
 
 export interface JournalState {
   header: HeaderRecord;
   submissions: Map<string, SubmissionState>;
+}
+
+/** Final results the journal says are in `resultsDir`: those of compacted-away submissions and of ended ones. */
+export function resultsDone(state: JournalState): number {
+  let done = state.header.resultsDone ?? 0;
+  for (const submission of state.submissions.values()) if (submission.ended) done += submission.results;
+  return done;
 }

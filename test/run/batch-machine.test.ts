@@ -122,6 +122,7 @@ describe('provider batch state machine', () => {
       providerBatchId: null,
       inputFileId: null,
       ended: false,
+      results: 0,
       abandoned: false,
     });
     expect([orphan.phase, orphan.confirmed, orphan.requests.map((r) => r.customId)]).toEqual([
@@ -134,6 +135,7 @@ describe('provider batch state machine', () => {
       providerBatchId: 'msgbatch_9',
       inputFileId: null,
       ended: false,
+      results: 0,
       abandoned: false,
     });
     expect([known.phase, known.confirmed, known.ref?.id]).toEqual(['submitted', true, 'msgbatch_9']);

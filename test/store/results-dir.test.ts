@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,43 @@ describe('the state records where its results live', () => {
     });
     expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+
+  it('refuses to resume when result files it wrote are gone, instead of paying for their jobs again', async () => {
+    const results = join(dir, 'results');
+    await jobs({ resultsDir: results }).run({ wait: true });
+    // Once more, so that compaction folds the ended submissions into the header's count.
+    await jobs({ resultsDir: results }).run({ wait: true });
+    expect((await header()).resultsDone).toBe(4);
+    await rm(results, { recursive: true });
+    const calls = JSON.stringify(emulator.stats().calls);
+    await expect(jobs({ resultsDir: results }).run()).rejects.toMatchObject({
+      code: 'results_missing',
+      message: expect.stringContaining('records 4 final result(s)'),
+    });
+    expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
+    // Also right after the run that wrote them, before any compaction: the ended records count them.
+    const fresh = join(dir, 'fresh');
+    await jobs({ resultsDir: fresh, reuseState: false }).run({ wait: true });
+    await rm(fresh, { recursive: true });
+    await expect(jobs({ resultsDir: fresh }).run()).rejects.toMatchObject({ code: 'results_missing' });
+    // reuseState: false starts over, as the message says.
+    const over = await jobs({ resultsDir: fresh, reuseState: false }).run({ wait: true });
+    expect(Object.values(over.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(6);
+  });
+
+  it('one result moved away on purpose: its job goes out again, with a warning that says it is paid again', async () => {
+    const results = join(dir, 'results');
+    await jobs({ resultsDir: results }).run({ wait: true });
+    await rm(join(results, 'j2.json'));
+    const warnings: string[] = [];
+    const again = await jobs({ resultsDir: results })
+      .setVerbosity({ debug: () => {}, info: () => {}, warn: (m) => warnings.push(m), error: () => {} })
+      .run({ wait: true });
+    expect(again.results().j2?.status).toBe('succeeded');
+    expect(warnings.join('\n')).toContain('the jobs of the 1 missing file(s) are sent again, and paid again');
+    expect(emulator.stats().batchesCreated.anthropic).toBe(3);
   });
 
   it('takes the same directory given as a relative or an absolute path', async () => {

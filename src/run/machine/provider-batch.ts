@@ -58,6 +58,8 @@ export class ProviderBatch {
   private readonly handedBack = new Set<string>();
   /** Jobs of this batch that have their result: kept as a count so that progress never walks every job. */
   private settledCount = 0;
+  /** Of those, the final results (its `ended` record counts them, so a resume can tell if files went missing). */
+  private finalCount = 0;
   private jobIndex: Map<string, NormalizedJob> | undefined;
   private tally: ProgressTally | undefined;
   private readonly observers: ((batch: ProviderBatch, from: BatchPhase) => void)[] = [];
@@ -194,8 +196,9 @@ export class ProviderBatch {
     return this.handedBack.has(jobId);
   }
 
-  /** One of its jobs got its result. */
-  noteSettled(): void {
+  /** One of its jobs got its result (`final`: not one a resume would send or collect again). */
+  noteSettled(final: boolean): void {
+    if (final) this.finalCount++;
     this.counted(() => {
       this.settledCount++;
     });
@@ -228,6 +231,7 @@ export class ProviderBatch {
     this.jobIndex = undefined;
     // Admitted jobs have no result yet (those whose file could not be read were settled and left out).
     this.settledCount = 0;
+    this.finalCount = 0;
     this.requests = admitted.map((c) => ({
       ...c.request,
       customId: customIdOf(this.submissionId, c.job.id),
@@ -275,7 +279,7 @@ export class ProviderBatch {
       case 'submitted':
         return { type: 'submitted', submissionId: this.submissionId, providerBatchId: this.ref!.id };
       case 'ended':
-        return { type: 'ended', submissionId: this.submissionId };
+        return { type: 'ended', submissionId: this.submissionId, results: this.finalCount };
       case 'abandoned':
         return { type: 'abandoned', submissionId: this.submissionId };
       case 'none':
@@ -304,6 +308,7 @@ export class ProviderBatch {
       inputFileId: this.inputFileId,
       providerBatchId: this.ref.id,
       ended: false,
+      results: 0,
       abandoned: false,
     };
   }
