@@ -146,8 +146,9 @@ export class Batch<T = never> {
       // A key given where an option goes (`openai: process.env.OPENAI_API_KEY`) is quoted by the error: scrubbed.
       throw batchSecrets(options).error(error);
     }
-    this.maxConcurrent = options.maxConcurrent ?? 10;
-    this.itemsPerBatch = options.itemsPerBatch ?? 1000;
+    // The checked options: `new Batch(null)` from JavaScript is no options, not a TypeError.
+    this.maxConcurrent = this.options.maxConcurrent ?? 10;
+    this.itemsPerBatch = this.options.itemsPerBatch ?? 1000;
   }
 
   /**
@@ -305,8 +306,7 @@ export class Batch<T = never> {
   ): Promise<DryRunReport> {
     if (this.jobs.length === 0)
       throw new ConfigurationError('no_jobs', 'dryRun() needs at least one job: call addJob() first.');
-    const { sample } = checkDryRunOptions(options);
-    const counting = options.countTokens;
+    const { sample, countTokens: counting } = checkDryRunOptions(options);
     const concurrency =
       typeof counting === 'object' && counting !== null
         ? (counting.concurrency ?? DEFAULT_COUNT_CONCURRENCY)

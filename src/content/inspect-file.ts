@@ -33,6 +33,7 @@ export interface InspectedFile {
 export interface FileProblem {
   code:
     | 'empty_file'
+    | 'file_too_large'
     | 'unsupported_file_type'
     | 'file_type_mismatch'
     | 'corrupt_image'
@@ -83,6 +84,13 @@ export function inspectFile(
     }
     const named = typeByName(name);
     if (!type) {
+      // Text past any provider's request size (32 MB) is not read to be told from binary: too large either way.
+      if (size > TEXT_READ_LIMIT && startsAsText(bytes.read(0, IMAGE_HEADER_BYTES))) {
+        return {
+          code: 'file_too_large',
+          message: `${name} is ${(size / 1024 / 1024).toFixed(1)} MB of what looks like text; no provider takes more than 32 MB in one request. Split it into parts, one job each.`,
+        };
+      }
       if (size > TEXT_READ_LIMIT || !isText(bytes.read(0, size))) {
         return {
           code: 'unsupported_file_type',
@@ -184,4 +192,12 @@ function pdfStructure(bytes: ByteReader): PdfStructure {
   } catch (error) {
     return { kind: 'unsure', reason: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** Whether a file's first bytes are text: UTF-8 without NUL, allowing a character cut at the end of the sample. */
+function startsAsText(head: Uint8Array): boolean {
+  for (let cut = 0; cut <= 3 && cut < head.length; cut++) {
+    if (isText(head.subarray(0, head.length - cut))) return true;
+  }
+  return false;
 }

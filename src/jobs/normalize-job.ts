@@ -102,7 +102,7 @@ export function normalizeJob(
       ? Math.min(DEFAULT_REASONING_MAX_TOKENS, model.maxOutputTokens ?? DEFAULT_REASONING_MAX_TOKENS)
       : DEFAULT_MAX_TOKENS);
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-    fail('invalid_max_tokens', `maxTokens must be a positive integer, got ${String(maxTokens)}.`);
+    fail('invalid_max_tokens', `maxTokens must be a positive integer, got ${describeValue(maxTokens)}.`);
   }
   if (model.maxOutputTokens !== null && maxTokens > model.maxOutputTokens) {
     fail(
@@ -131,7 +131,7 @@ export function normalizeJob(
   ) {
     fail(
       'invalid_max_tokens',
-      `expectedOutputTokens must be a positive integer at most maxTokens (${maxTokens}), got ${String(expectedOutputTokens)}.`,
+      `expectedOutputTokens must be a positive integer at most maxTokens (${maxTokens}), got ${describeValue(expectedOutputTokens)}.`,
     );
   }
   const enableCitations = input.enableCitations ?? defaults.enableCitations ?? false;
@@ -189,7 +189,10 @@ export function normalizeJob(
   }
   const retryInvalid = input.retryInvalid ?? defaults.retryInvalid ?? 0;
   if (!Number.isInteger(retryInvalid) || retryInvalid < 0) {
-    fail('invalid_retry', `retryInvalid must be a whole number from 0 up, got ${String(retryInvalid)}.`);
+    fail(
+      'invalid_retry',
+      `retryInvalid must be a whole number from 0 up, got ${describeValue(retryInvalid)}.`,
+    );
   }
   if (retryInvalid > 0 && !output)
     fail('invalid_retry', 'retryInvalid needs a responseModel to validate against.');
@@ -249,7 +252,7 @@ function checkTemperature(
   ) {
     fail(
       'temperature_out_of_range',
-      `temperature must be between ${min} and ${max} for ${model.name}, got ${String(temperature)}.`,
+      `temperature must be between ${min} and ${max} for ${model.name}, got ${describeValue(temperature)}.`,
     );
   }
   return temperature;

@@ -34,6 +34,13 @@ export function checkDryRunOptions(input: unknown): {
 }
 
 /** `timeoutMs: Infinity` means no timeout; NaN or a negative number is refused rather than firing at once. */
+/** `run.onProgress(callback, intervalMs)`: a function, and a positive interval (0 or NaN would fire without pause). */
+export function checkProgressListener(callback: unknown, intervalMs: unknown): void {
+  if (typeof callback !== 'function')
+    refuse('invalid_option', 'callback of onProgress()', 'a function', callback);
+  positiveNumber('intervalMs of onProgress()', intervalMs);
+}
+
 export function checkWaitOptions(input: unknown): { timeoutMs?: number } {
   const options = plainObject('options of wait()', input ?? {});
   refuseUnknownKeys('wait()', options, WAIT_OPTION_KEYS);

@@ -1,7 +1,7 @@
 import { BatchwiseError, WaitTimeoutError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
-import { checkWaitOptions } from '../options/check-run-options.js';
+import { checkProgressListener, checkWaitOptions } from '../options/check-run-options.js';
 import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult, Progress } from '../types.js';
 import type { BatchRunEvents, ProviderBatchInfo } from './events.js';
@@ -239,6 +239,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
    * throws (or rejects) is logged; it never stops the run or the process.
    */
   onProgress(callback: (progress: Progress) => void, intervalMs = 1000): () => void {
+    checkProgressListener(callback, intervalMs);
     const call = () => {
       try {
         const returned: unknown = callback(this.progress());
@@ -300,12 +301,12 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   }
 
   /** The progress and every provider batch; with `print: true` also written to stdout as a table. */
-  status(options: { print?: boolean } = {}): StatusReport {
+  status(options: { print?: boolean } | null = {}): StatusReport {
     const report = {
       progress: this.progress(),
       batches: this.scheduler.batches.filter((b) => !b.skipped).map((b) => b.info()),
     };
-    if (options.print) console.log(formatStatus(report));
+    if (options?.print) console.log(formatStatus(report));
     return report;
   }
 

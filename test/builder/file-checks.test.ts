@@ -121,6 +121,18 @@ describe('.addJob() types a file by its bytes', () => {
     );
   });
 
+  it('a text file past 32 MB is refused as too large, not as an unsupported type', async () => {
+    const big = join(dir, 'big.txt');
+    // 33 MB of text whose sample ends inside a 3-byte character.
+    await writeFile(big, `x${'ü€ '.repeat(6_000_000)}`);
+    refusedAt(
+      () => haiku().addJob({ id: 'big', file: big, prompt: 'p' }),
+      'file_too_large',
+      'Job "big"',
+      '32 MB',
+    );
+  });
+
   it('empty files, unsupported bytes, unreadable images, PDFs cut short or encrypted are refused at addJob', async () => {
     const empty = join(dir, 'empty.pdf');
     await writeFile(empty, '');

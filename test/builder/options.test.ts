@@ -171,6 +171,36 @@ describe('options are checked at runtime, before anything is sent', () => {
     expect(emulator.stats().calls).toEqual({});
   });
 
+  it('null for options is no options, never a TypeError: new Batch(null), dryRun(null), status(null)', async () => {
+    expect(() => new Batch(loose(null as never))).not.toThrow();
+    const batch = () => batchFor(emulator).addJob({ model: 'claude-haiku-4-5', messages: userMessage('x') });
+    expect((await batch().dryRun(loose(null as never))).totals.jobs).toBe(1);
+    const run = await batch().run({ wait: true });
+    expect(run.status(null).progress.isComplete).toBe(true);
+  });
+
+  it('onProgress() refuses a callback that is not a function and an interval that is not positive', async () => {
+    const run = await batchFor(emulator)
+      .addJob({ model: 'claude-haiku-4-5', messages: userMessage('x') })
+      .run({ wait: true });
+    for (const interval of [-5, 0, Number.NaN, Number.POSITIVE_INFINITY, loose('100' as never)]) {
+      expect(refusal(() => run.onProgress(() => {}, interval))).toMatchObject({ code: 'invalid_option' });
+    }
+    expect(refusal(() => run.onProgress(loose('x' as never)))).toMatchObject({
+      code: 'invalid_option',
+      message: expect.stringContaining("got the string 'x'"),
+    });
+  });
+
+  it('job values show their type: temperature "1" is the string \'1\', not 1', () => {
+    const error = refusal(() =>
+      batchFor(emulator).addJob(
+        loose({ model: 'gpt-4o-mini', temperature: '1', messages: userMessage('x') }),
+      ),
+    );
+    expect(error.message).toContain("got the string '1'");
+  });
+
   it("registerModel({ provider: 'gemini' }) is refused at once with a typed error", () => {
     const model = {
       name: 'gemini-2.5-flash',
