@@ -139,6 +139,15 @@ export function normalizeJob(
     ? { kind: 'messages' as const, messages: checkMessages(input.messages, fail) }
     : fileContent(input.files ?? [input.file!], checkPrompt(input.prompt, fail), fail);
 
+  if (model.provider === 'anthropic' && content.kind === 'messages') {
+    const last = content.messages.at(-1)!;
+    if (last.role === 'assistant' && /\s$/.test(last.content)) {
+      fail(
+        'invalid_messages',
+        `the last message, an assistant prefill, ends with whitespace, which Claude refuses ("final assistant content cannot end with trailing whitespace"). Remove the trailing whitespace.`,
+      );
+    }
+  }
   for (const file of content.kind === 'file' ? content.files : []) {
     if (file.kind === 'text') continue;
     const capability = file.kind === 'image' ? 'images' : 'pdf';

@@ -103,6 +103,18 @@ const badJobs: [string, JobInput, string, string][] = [
     'messages[0].content',
   ],
   [
+    'a Claude prefill ending with whitespace',
+    {
+      id: 'j',
+      messages: [
+        { role: 'user', content: 'Name a colour.' },
+        { role: 'assistant', content: 'The colour is ' },
+      ],
+    },
+    'invalid_messages',
+    'trailing whitespace',
+  ],
+  [
     'only system',
     { id: 'j', messages: [{ role: 'system', content: 'x' }] },
     'invalid_messages',

@@ -55,6 +55,30 @@ describe('Anthropic request fields', () => {
     expect(byId.known?.type).toBe('succeeded');
   });
 
+  it('refuses an assistant prefill that ends with whitespace, as the API does; takes one that does not', async () => {
+    const prefill = (text: string) =>
+      ({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 100,
+        messages: [
+          { role: 'user', content: 'Name a colour.' },
+          { role: 'assistant', content: text },
+        ],
+      }) as Params;
+    const blocks = prefill('');
+    blocks.messages[1]!.content = [{ type: 'text', text: 'The colour is\n' }];
+    const { byId } = await anthropicResults(clients.anthropic, {
+      space: prefill('The colour is '),
+      blocks,
+      clean: prefill('The colour is'),
+    });
+    expect(errorOf(byId.space)).toBe('messages: final assistant content cannot end with trailing whitespace');
+    expect(errorOf(byId.blocks)).toBe(
+      'messages: final assistant content cannot end with trailing whitespace',
+    );
+    expect(byId.clean?.type).toBe('succeeded');
+  });
+
   it('takes the sampling fields on API version 2023-06-01, with the thinking rules of that version', async () => {
     const old = new Anthropic({
       apiKey: 'test-key',

@@ -73,6 +73,11 @@ export function anthropicParamsError(params: Record<string, unknown>, version: s
   }
   if ((messages[0] as { role?: unknown }).role !== 'user')
     return 'messages: first message must use the "user" role';
+  // A prefill (a last assistant turn) may not end with whitespace: the API's 400, as users quote it
+  // (github.com/tailcallhq/forgecode/issues/1872).
+  const last = messages.at(-1) as { role?: unknown; content?: unknown };
+  if (last.role === 'assistant' && /\s$/.test(lastText(last.content)))
+    return 'messages: final assistant content cannot end with trailing whitespace';
   return thinkingError(params, version);
 }
 
@@ -88,4 +93,13 @@ function thinkingBlocks(thinking: ComposedThinking): Record<string, unknown>[] {
   ];
   if (thinking.redacted) blocks.push({ type: 'redacted_thinking', data: signature });
   return blocks;
+}
+
+/** A message's text as it ends: the string, or its last block's text. */
+function lastText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  const block = Array.isArray(content)
+    ? (content.at(-1) as { type?: unknown; text?: unknown } | undefined)
+    : undefined;
+  return block?.type === 'text' && typeof block.text === 'string' ? block.text : '';
 }
