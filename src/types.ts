@@ -258,7 +258,8 @@ export interface Progress {
   /**
    * Jobs the providers have processed: those with a result (`completed + failed`) plus those a provider batch in
    * flight reports as done whose answers are not collected yet. OpenAI reports `request_counts` while a batch runs,
-   * so a bar over this moves during a long batch; Anthropic reports counts only when a batch has ended.
+   * so a bar over this moves during a long batch; Anthropic reports counts only when a batch has ended. It never
+   * goes down: a job sent again after an invalid answer (`retryInvalid`) or an expiry stays counted as processed.
    */
   processedByProvider: number;
   /**

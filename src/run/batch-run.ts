@@ -44,6 +44,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   private readonly startedAt = Date.now();
   /** Results this run started with (a resume's, a sample's): not part of the rate the ETA is taken from. */
   private doneAtStart = 0;
+  /** The most `processedByProvider` has been: a job sent again (after an invalid answer) does not move a bar back. */
+  private processedHigh = 0;
   private finished: Promise<void> | undefined;
   private finishing: Promise<void> | undefined;
   private timeLimitTimer: LongTimer | undefined;
@@ -272,7 +274,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     const failed = done - completed;
     const { tally } = this.scheduler;
     const active = tally.activeJobs;
-    const processedByProvider = done + tally.processedJobs;
+    this.processedHigh = Math.min(total, Math.max(this.processedHigh, done + tally.processedJobs));
+    const processedByProvider = this.processedHigh;
     const elapsedMs = Date.now() - this.startedAt;
     const gained = processedByProvider - this.doneAtStart;
     const isComplete = done === total;

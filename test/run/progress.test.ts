@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { Progress } from '../../src/index.js';
 import { ProviderBatch } from '../../src/run/machine/provider-batch.js';
@@ -42,6 +43,37 @@ describe('progress', () => {
     const results = await run.wait();
     expect(Object.keys(results)).toEqual(['j0', 'j1', 'j2']);
     expect(run.progress()).toMatchObject({ total: 3, pending: 0, completed: 3, isComplete: true });
+  });
+
+  it('processedByProvider never goes back, also when invalid answers are sent again', async () => {
+    emulator.configure({
+      respond: (request) =>
+        JSON.stringify(request.body).includes('previous answer') ? undefined : { text: 'not json' },
+    });
+    try {
+      const batch = batchFor(emulator, { itemsPerBatch: 2, maxConcurrent: 4 });
+      for (let i = 0; i < 4; i++) {
+        batch.addJob({
+          id: `r${i}`,
+          model: 'gpt-4.1-mini',
+          maxTokens: 100,
+          retryInvalid: 1,
+          responseModel: z.object({ a: z.string() }),
+          messages: userMessage(`q${i}`),
+        });
+      }
+      const run = await batch.run();
+      const seen: number[] = [];
+      run.on('progress', (progress) => seen.push(progress.processedByProvider));
+      const results = await run.wait();
+      expect(Object.values(results).every((r) => r.isSuccess && r.attempts === 2)).toBe(true);
+      expect(seen.length).toBeGreaterThan(2);
+      for (let i = 1; i < seen.length; i++)
+        expect(seen[i]!, `event ${i}: ${seen}`).toBeGreaterThanOrEqual(seen[i - 1]!);
+      expect(seen.at(-1)).toBe(4);
+    } finally {
+      emulator.configure({ respond: undefined });
+    }
   });
 
   it('costs the same per result whether the run has 8 provider batches or 80 (counts kept, nothing walked)', async () => {
