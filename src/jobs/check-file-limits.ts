@@ -7,7 +7,7 @@ import {
   wireBytes,
 } from '../content/file-limits.js';
 import type { ModelInfo } from '../models/registry.js';
-import type { NormalizedFile } from './normalized-job.js';
+import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 
 /**
  * Refuses, at `addJob`, a file past what the job's provider and model take: bytes per file and per request, an
@@ -92,5 +92,32 @@ function checkManyImages(
         `${name} is ${image!.width}×${image!.height} px; Anthropic refuses images larger than ${maxPixels}×${maxPixels} px in requests with more than ${ANTHROPIC_MANY_IMAGES.count} images (this job has ${images.length}). Scale it down, or send at most ${ANTHROPIC_MANY_IMAGES.count} images per job.`,
       );
     }
+  }
+}
+
+/**
+ * Refuses a request body past the provider's 32 MB per request, text included: files as they go on the wire plus
+ * the prompt or messages as JSON strings (control characters grow six-fold when escaped). No model's context window
+ * holds that much text either, so the provider would refuse it a day later.
+ */
+export function checkRequestSize(
+  content: NormalizedJob['content'],
+  model: ModelInfo,
+  fail: (code: string, message: string) => never,
+): void {
+  const { perRequest } = FILE_LIMITS[model.provider];
+  const texts = content.kind === 'file' ? [content.prompt] : content.messages.map((m) => m.content);
+  const files = content.kind === 'file' ? content.files : [];
+  let bytes = files.reduce((sum, file) => sum + wireBytes(file.kind, file.size), 0);
+  for (const text of texts) {
+    const raw = Buffer.byteLength(text, 'utf8');
+    // Escaping only matters when it could cross the limit: measured then, not for every prompt.
+    bytes += bytes + raw * 6 > perRequest ? Buffer.byteLength(JSON.stringify(text), 'utf8') : raw;
+  }
+  if (bytes > perRequest) {
+    fail(
+      'request_too_large',
+      `the request would be ${(bytes / 1024 / 1024).toFixed(1)} MB (files as sent, text as JSON); ${model.provider} takes at most ${(perRequest / 1024 / 1024).toFixed(0)} MB per request, and no model's context window holds that much. Split the input into several jobs.`,
+    );
   }
 }

@@ -7,7 +7,7 @@ import { describeValue } from '../options/describe-value.js';
 import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
-import { checkFileLimits, checkFilesTogether } from './check-file-limits.js';
+import { checkFileLimits, checkFilesTogether, checkRequestSize } from './check-file-limits.js';
 import { checkJobId, freeGeneratedJobId } from './job-id.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
@@ -172,6 +172,7 @@ export function normalizeJob(
     for (const file of content.files) checkFileLimits(file, model, fail);
     if (content.files.length > 1) checkFilesTogether(content.files, model, fail);
   }
+  checkRequestSize(content, model, fail);
 
   // `null` on a job opts out of a schema set in defaults().
   const responseModel = input.responseModel !== undefined ? input.responseModel : defaults.responseModel;

@@ -133,6 +133,27 @@ describe('.addJob() types a file by its bytes', () => {
     );
   });
 
+  it('a request past 32 MB with its text counted is refused: a file plus a long prompt, or escaped control characters', () => {
+    const file = { data: new Uint8Array(20 * 1024 * 1024).fill(0x61), name: 'a.txt' };
+    refusedAt(
+      () => haiku().addJob({ id: 'long', file, prompt: 'p'.repeat(13 * 1024 * 1024) }),
+      'request_too_large',
+      'Job "long"',
+      '32 MB',
+    );
+    // 8 MB of control characters are 48 MB as JSON.
+    const control = '\u0001'.repeat(8 * 1024 * 1024);
+    refusedAt(
+      () => haiku().addJob({ id: 'ctl', messages: [{ role: 'user', content: control }] }),
+      'request_too_large',
+      'Job "ctl"',
+    );
+    // The same text, printable, fits.
+    expect(() =>
+      haiku().addJob({ id: 'fits', messages: [{ role: 'user', content: 'a'.repeat(8 * 1024 * 1024) }] }),
+    ).not.toThrow();
+  });
+
   it('empty files, unsupported bytes, unreadable images, PDFs cut short or encrypted are refused at addJob', async () => {
     const empty = join(dir, 'empty.pdf');
     await writeFile(empty, '');
