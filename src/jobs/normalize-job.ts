@@ -310,6 +310,14 @@ function checkMessages(messages: unknown, fail: (code: string, message: string) 
     if (typeof content !== 'string' || content.trim() === '') {
       fail('invalid_messages', `messages[${index}].content must be a non-empty string.`);
     }
+    // Anything else would be dropped from the request without a word (a `cache_control`, a `name`).
+    const extra = Object.keys(message as object).find((key) => key !== 'role' && key !== 'content');
+    if (extra !== undefined) {
+      fail(
+        'unknown_option',
+        `messages[${index}] has \`${extra}\`, which batchwise does not send: a message is { role, content }. Remove it (request-wide provider fields go in providerOptions).`,
+      );
+    }
   });
   const turns = (list as Message[]).filter((m) => m.role !== 'system');
   if (turns.length === 0) fail('invalid_messages', '`messages` needs at least one user message.');

@@ -103,6 +103,12 @@ const badJobs: [string, JobInput, string, string][] = [
     'messages[0].content',
   ],
   [
+    'a message field batchwise would drop',
+    { id: 'j', messages: [{ role: 'user', content: 'x', cache_control: { type: 'ephemeral' } } as never] },
+    'unknown_option',
+    '`cache_control`',
+  ],
+  [
     'a Claude prefill ending with whitespace',
     {
       id: 'j',
