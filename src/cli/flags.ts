@@ -50,5 +50,9 @@ export function refuseEmptyValues(argv: readonly string[]): void {
     const [, name, equals, value] = flag;
     const empty = equals ? value === '' : argv[index + 1] === '';
     if (empty) throw new UsageError(`${name} needs a value, got an empty one.`);
+    // `--port -1`: the parser takes `-1` for a flag of its own ("Unknown option `-1`"); say what is wrong instead.
+    const next = argv[index + 1];
+    if (!equals && next !== undefined && /^-\d/.test(next))
+      throw new UsageError(`${name} must be from 0 up, got '${next}'.`);
   }
 }

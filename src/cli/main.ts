@@ -47,12 +47,18 @@ cli.option('-v, --version', 'Display the version number');
 try {
   refuseEmptyValues(process.argv.slice(2));
   const { args, options } = cli.parse(process.argv, { run: false });
-  if (options.version && !cli.matchedCommand) {
+  if (options.version) {
+    // `--version` wins wherever it stands: `batchwise --version emulator` prints the version, starts nothing.
     console.log(packageVersion());
   } else if (options.help) {
     if (cli.matchedCommand) cli.matchedCommand.outputHelp();
     else cli.outputHelp();
   } else if (cli.matchedCommand) {
+    if (args.length > 0) {
+      throw new UsageError(
+        `${cli.matchedCommand.name} takes no arguments, got \`${args.join(' ')}\`. See \`batchwise ${cli.matchedCommand.name} --help\`.`,
+      );
+    }
     await cli.runMatchedCommand();
   } else if (args.length > 0) {
     throw new UsageError(`Unknown command \`${args[0]}\`. Commands: emulator. See \`batchwise --help\`.`);

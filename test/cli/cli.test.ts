@@ -59,6 +59,12 @@ describe('the batchwise command', () => {
     expect(stdout).toBe(`${version}\n`);
   });
 
+  it('--version before a command prints the version and starts nothing', async () => {
+    const { code, stdout } = await cli('--version', 'emulator');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${version}\n`);
+  });
+
   it('an unknown command says so and exits non-zero, without the help', async () => {
     const { code, stdout, stderr } = await cli('emulatr');
     expect(code).not.toBe(0);
@@ -83,6 +89,9 @@ describe('the batchwise command', () => {
     // cac's parser reads an empty value as 0: every interface, any port.
     [['--host', ''], '--host needs a value, got an empty one'],
     [['--port='], '--port needs a value, got an empty one'],
+    // The parser would take `-1` for an option of its own.
+    [['--port', '-1'], "--port must be from 0 up, got '-1'"],
+    [['extra'], 'emulator takes no arguments, got `extra`'],
   ])('emulator %j is refused before it starts', async (args, message) => {
     const { code, stdout, stderr } = await cli('emulator', ...args);
     expect(code).toBe(1);
