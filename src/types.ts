@@ -212,7 +212,10 @@ export interface JobResult<T = unknown> {
   /** The validated object when the job had a `responseModel` and the answer matched it; otherwise null. */
   parsedResponse: T | null;
   citations: Citation[];
-  /** Field path (`vendor`, `address.city`, `lineItems[2].amount`) -> the citations that support its value. */
+  /**
+   * Field path (`vendor`, `address.city`, `lineItems[2].amount`; a key holding `.`, `[`, `]` or `"` quoted:
+   * `meta["a.b"]`) -> the citations that support its value. `error.issues` name fields the same way.
+   */
   citationMappings: Record<string, MappedCitation[]>;
   inputTokens: number;
   outputTokens: number;

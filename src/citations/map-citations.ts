@@ -1,4 +1,5 @@
 import { type Node, parseTree } from 'jsonc-parser';
+import { childPath } from '../structured/field-path.js';
 import type { MappedCitation } from '../types.js';
 import type { CitedBlock } from './extract-citations.js';
 import { words } from './normalize-text.js';
@@ -336,7 +337,7 @@ function collectLeaves(parsed: unknown, text: string): Leaf[] {
     if (Array.isArray(value)) {
       for (const [index, item] of value.entries()) {
         const child = node?.type === 'array' ? node.children?.[index] : undefined;
-        const itemPath = `${path}[${index}]`;
+        const itemPath = childPath(path, index);
         if (item && typeof item === 'object') walk(item, itemPath, name, name, child);
         else leaves.push(leaf(item, itemPath, path, name, parentName, child));
       }
@@ -349,9 +350,9 @@ function collectLeaves(parsed: unknown, text: string): Leaf[] {
         }
       }
       for (const [key, child] of Object.entries(value)) {
-        const childPath = path ? `${path}.${key}` : key;
-        if (child && typeof child === 'object') walk(child, childPath, key, name, properties.get(key));
-        else leaves.push(leaf(child, childPath, path, key, name, properties.get(key)));
+        const keyPath = childPath(path, key);
+        if (child && typeof child === 'object') walk(child, keyPath, key, name, properties.get(key));
+        else leaves.push(leaf(child, keyPath, path, key, name, properties.get(key)));
       }
     }
   };

@@ -1,3 +1,4 @@
+import { fieldPath } from './field-path.js';
 import type { ResponseSchema } from './schema.js';
 import { dropNullOptionals, type PathPattern } from './strict-schema.js';
 
@@ -43,9 +44,13 @@ export async function parseOutput(
   const result = await schema['~standard'].validate(dropNullOptionals(json, nullableOptional));
   if (!result.issues) return { ok: true, value: result.value, json };
   const issues = result.issues.map((issue) => ({
-    path: (issue.path ?? [])
-      .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
-      .join('.'),
+    // The same notation as citationMappings: `lineItems[1].amount`, not `lineItems.1.amount`.
+    path: fieldPath(
+      (issue.path ?? []).map((segment) => {
+        const key = typeof segment === 'object' ? segment.key : segment;
+        return typeof key === 'number' ? key : String(key);
+      }),
+    ),
     message: issue.message,
   }));
   return {

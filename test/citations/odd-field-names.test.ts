@@ -55,6 +55,31 @@ describe('field names that are also names of Object members', () => {
     expect(JSON.parse(JSON.stringify(mappings))).toHaveProperty(['__proto__']);
   });
 
+  it('a key with a dot and a nested key of the same spelling get paths of their own', () => {
+    const content = [
+      { type: 'text', text: '```json\n{"a.b": "Acme Ltd", "a": {"b": "Globex"}}\n```\n' },
+      ...['a.b: Acme Ltd.', 'b: Globex.'].map((line) => ({
+        type: 'text',
+        text: line,
+        citations: [
+          {
+            type: 'char_location',
+            cited_text: line,
+            document_index: 0,
+            document_title: 'c.txt',
+            start_char_index: 0,
+            end_char_index: line.length,
+          },
+        ],
+      })),
+    ];
+    const parsed = { 'a.b': 'Acme Ltd', a: { b: 'Globex' } };
+    const mappings = mapCitations(citedBlocks(content, ['c.txt']), parsed);
+    expect(Object.keys(mappings).sort()).toEqual(['["a.b"]', 'a.b']);
+    expect(mappings['["a.b"]']?.[0]?.text).toBe('a.b: Acme Ltd.');
+    expect(mappings['a.b']?.[0]?.text).toBe('b: Globex.');
+  });
+
   it('a run whose schema has a field named constructor keeps every (paid) result', async () => {
     const contract = new TextEncoder().encode(
       'Constructor: Acme Builders Ltd. Client: Globex. Price: 1,250.00.',

@@ -138,3 +138,20 @@ describe('zod 3 types JSON cannot carry', () => {
     expect(typeof outputSpecFor(z3.object({ due: z3.coerce.date(), n: z3.number() }))).toBe('object');
   });
 });
+
+describe('issue paths', () => {
+  it('use the notation of citationMappings: lineItems[1].amount, and quote keys with dots', async () => {
+    const schema = z.object({
+      lineItems: z.array(z.object({ amount: z.number() })),
+      meta: z.object({ 'a.b': z.number() }),
+    });
+    const parsed = await parseOutput(
+      JSON.stringify({ lineItems: [{ amount: 1 }, { amount: 'x' }], meta: { 'a.b': 'y' } }),
+      schema,
+      [],
+    );
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues.map((issue) => issue.path).sort()).toEqual(['lineItems[1].amount', 'meta["a.b"]']);
+  });
+});
