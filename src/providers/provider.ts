@@ -71,6 +71,8 @@ export type JobOutcome =
       customId: string;
       status: 'failed' | 'cancelled' | 'expired';
       error: ErrorInfo;
+      /** Why the model stopped, for a request that ran without a usable answer (`max_tokens`, `refusal`, `length`). */
+      stopReason?: string | null;
       /** What the provider billed for a request that ran but gave no usable answer (an OpenAI refusal). */
       billed?: {
         inputTokens: number;

@@ -17,7 +17,10 @@ export function outcomeToResult(job: NormalizedJob, outcome: JobOutcome, provide
       stopReason: outcome.stopReason,
     };
   }
-  return failedResult(job, outcome.status, outcome.error, providerBatchId);
+  return {
+    ...failedResult(job, outcome.status, outcome.error, providerBatchId),
+    stopReason: outcome.stopReason ?? null,
+  };
 }
 
 /**

@@ -126,6 +126,7 @@ describe('parseAnthropicResult', () => {
       status: 'failed',
       error: { code: 'output_truncated', message: expect.stringContaining('Raise maxTokens') },
       billed: { inputTokens: 40, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      stopReason: 'max_tokens',
     });
   });
 

@@ -88,6 +88,8 @@ describe('money is held until its cost is known', () => {
         outputTokens: 9,
       });
       const provider = model.startsWith('gpt') ? 'openai' : 'anthropic';
+      // What the provider said is kept: Claude's stop_reason, OpenAI's finish_reason.
+      expect(result.stopReason).toBe(provider === 'anthropic' ? 'refusal' : 'stop');
       const expected = batchCost(model, provider, { inputTokens: 120, outputTokens: 9 })!;
       expect(result.costUsd).toBeCloseTo(expected, 12);
       expect(run.progress().costSpentUsd).toBeCloseTo(expected, 12);

@@ -59,6 +59,7 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
             message: `Claude declined to answer (stop_reason "refusal")${text ? `; it wrote: ${text}` : ''}`,
           },
           billed: tokens,
+          stopReason: message.stop_reason,
           raw: line,
         };
       }
@@ -78,6 +79,7 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
           },
           // Billed all the same: the tokens it spent count.
           billed: tokens,
+          stopReason: message.stop_reason,
           raw: line,
         };
       }

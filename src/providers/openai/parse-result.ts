@@ -76,6 +76,7 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
       error: { code: 'refusal', message: `The model refused: ${choice.message.refusal}` },
       // The request ran and was billed: its tokens count, though the answer is a refusal.
       billed: tokens,
+      stopReason: choice.finish_reason ?? null,
       raw: line,
     };
   }
@@ -94,6 +95,7 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
       },
       // Billed all the same: the tokens it spent count.
       billed: tokens,
+      stopReason: choice.finish_reason,
       raw: line,
     };
   }
