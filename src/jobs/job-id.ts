@@ -48,6 +48,9 @@ function caseTwin(taken: ReadonlySet<string>, id: string): string | undefined {
   return undefined;
 }
 
+/** Names Windows reserves for devices, with any extension: `NUL.json` is the null device there, not a file. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
+
 export function checkJobId(id: unknown, taken: ReadonlySet<string>): string {
   if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id)) {
     throw new JobValidationError(
@@ -67,6 +70,14 @@ export function checkJobId(id: unknown, taken: ReadonlySet<string>): string {
       {
         jobId: id,
       },
+    );
+  }
+  if (WINDOWS_DEVICE.test(id)) {
+    throw new JobValidationError(
+      'invalid_job_id',
+      `Job id "${id}" is a device name on Windows (CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9, in any case): its result ` +
+        `file ${id}.json could not be written there. Give the job another id.`,
+      { jobId: id },
     );
   }
   const twin = caseTwin(taken, id);

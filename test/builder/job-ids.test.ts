@@ -58,4 +58,18 @@ describe('job ids', () => {
     expect(error.jobId).toBe('invoice-1');
     expect(error.message).toContain('"Invoice-1"');
   });
+
+  it('Windows device names are refused as ids, in any case; ids that only contain them are not', () => {
+    for (const id of ['CON', 'nul', 'Aux', 'com1', 'LPT9']) {
+      const error = refusal(() => base().addJob({ id, messages: userMessage('a') }));
+      expect(error).toMatchObject({ code: 'invalid_job_id', jobId: id });
+      expect(error.message).toContain('device name on Windows');
+    }
+    expect(() =>
+      base()
+        .addJob({ id: 'console', messages: userMessage('a') })
+        .addJob({ id: 'null-1', messages: userMessage('b') })
+        .addJob({ id: 'com10', messages: userMessage('c') }),
+    ).not.toThrow();
+  });
 });
