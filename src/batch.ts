@@ -336,6 +336,9 @@ export class Batch<T = never> {
       // With a stateFile the sample is part of the state: the same even spread every time, so running the same code
       // again finds it done on disk and sends nothing. Without one, a second sample picks jobs not sampled yet.
       const done = new Set(this.sampled.results.map((result) => result.jobId));
+      // Jobs of an earlier sample's batch whose results could not be read were paid for too: run() collects them.
+      for (const { intent } of this.sampled.uncollected?.submissions ?? [])
+        for (const id of intent.jobIds) done.add(id);
       const fresh = this.options.stateFile ? this.jobs : this.jobs.filter((job) => !done.has(job.id));
       if (fresh.length > 0) {
         this.sampling = this.runSample(sampleJobs(fresh, sample), providers, report);

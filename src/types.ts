@@ -267,7 +267,8 @@ export interface Progress {
   processedByProvider: number;
   /**
    * Milliseconds until every job is processed, from the rate seen so far in this run (`processedByProvider` gained
-   * since the run started, over `elapsedMs`); `null` until something was processed, `0` once complete. An estimate:
+   * since the run started, over `elapsedMs`); `null` until something was processed, and while every job was processed
+   * but some are out again (a `retryInvalid` round); `0` once complete. An estimate:
    * providers process a batch at their own pace, often unevenly.
    */
   etaMs: number | null;

@@ -311,7 +311,9 @@ function checkMessages(messages: unknown, fail: (code: string, message: string) 
       fail('invalid_messages', `messages[${index}].content must be a non-empty string.`);
     }
     // Anything else would be dropped from the request without a word (a `cache_control`, a `name`).
-    const extra = Object.keys(message as object).find((key) => key !== 'role' && key !== 'content');
+    const extra = Object.entries(message as object).find(
+      ([key, value]) => key !== 'role' && key !== 'content' && value !== undefined,
+    )?.[0];
     if (extra !== undefined) {
       fail(
         'unknown_option',

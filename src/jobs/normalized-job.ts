@@ -67,6 +67,8 @@ export interface OutputSpec {
   /** `[a-zA-Z0-9_-]{1,64}`, as OpenAI requires. */
   name: string;
   jsonSchema: JsonSchema;
+  /** The schema as batchwise 0.1 converted it: what job digests hash, so older state files still match. */
+  digestSchema: JsonSchema;
   /** OpenAI strict mode: every object closed, every field required, optional ones nullable. */
   strict: JsonSchema;
   nullableOptional: PathPattern[];

@@ -1,6 +1,7 @@
 import { anthropicSchemaProblem, toAnthropicSchema } from '../structured/anthropic-schema.js';
 import type { JsonSchema } from '../structured/schema.js';
 import {
+  digestSchema,
   isResponseSchema,
   type ResponseSchema,
   responseSchemaProblem,
@@ -43,6 +44,7 @@ export function outputSpecFor(responseModel: unknown): OutputSpec | string {
     schema: responseModel as ResponseSchema,
     name: 'response',
     jsonSchema,
+    digestSchema: digestSchema(responseModel as ResponseSchema, jsonSchema),
     strict,
     nullableOptional,
     anthropic,

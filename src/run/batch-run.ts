@@ -274,7 +274,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     const failed = done - completed;
     const { tally } = this.scheduler;
     const active = tally.activeJobs;
-    this.processedHigh = Math.min(total, Math.max(this.processedHigh, done + tally.processedJobs));
+    const processedNow = done + tally.processedJobs;
+    this.processedHigh = Math.min(total, Math.max(this.processedHigh, processedNow));
     const processedByProvider = this.processedHigh;
     const elapsedMs = Date.now() - this.startedAt;
     const gained = processedByProvider - this.doneAtStart;
@@ -297,9 +298,12 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       processedByProvider,
       etaMs: isComplete
         ? 0
-        : gained > 0
-          ? Math.round((elapsedMs * (total - processedByProvider)) / gained)
-          : null,
+        : // Every job processed once, but some are out again (a retry round): no rate says how long that takes.
+          processedByProvider >= total && processedNow < total
+          ? null
+          : gained > 0
+            ? Math.round((elapsedMs * (total - processedByProvider)) / gained)
+            : null,
     };
   }
 

@@ -28,7 +28,8 @@ export function jobDigest(job: NormalizedJob): string {
     ...(job.reasoningEffort !== undefined && { reasoningEffort: job.reasoningEffort }),
     enableCitations: job.enableCitations,
     content,
-    schema: job.output?.jsonSchema ?? null,
+    // As batchwise 0.1 converted it (the output side): state files written before the input side was sent still match.
+    schema: job.output?.digestSchema ?? null,
     retryInvalid: job.retryInvalid,
     ...(job.providerOptions !== undefined && { providerOptions: job.providerOptions }),
   };

@@ -51,7 +51,11 @@ export function toJsonSchema(schema: ResponseSchema): JsonSchema {
   }
   const converted: JsonSchema =
     '_zod' in schema
-      ? (toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0], { io: 'input' }) as JsonSchema)
+      ? requireDefaulted(
+          toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0], {
+            io: 'input',
+          }) as JsonSchema,
+        )
       : (zodToJsonSchema(schema as unknown as Parameters<typeof zodToJsonSchema>[0], {
           $refStrategy: 'none',
           effectStrategy: 'input',
@@ -59,6 +63,60 @@ export function toJsonSchema(schema: ResponseSchema): JsonSchema {
         }) as JsonSchema);
   const { $schema: _dialect, ...jsonSchema } = converted;
   return jsonSchema;
+}
+
+/**
+ * The schema as batchwise 0.1 converted it (zod 4's output side, zod-to-json-schema's defaults): what job digests
+ * hash, so that a state file written before the input side was sent still matches the same jobs. A schema whose
+ * output cannot be written as JSON Schema (a transform) was refused then, so no old state holds one: its input side
+ * stands in.
+ */
+export function digestSchema(schema: ResponseSchema, sent: JsonSchema): JsonSchema {
+  try {
+    const converted: JsonSchema =
+      '_zod' in schema
+        ? (toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0]) as JsonSchema)
+        : (zodToJsonSchema(schema as unknown as Parameters<typeof zodToJsonSchema>[0], {
+            $refStrategy: 'none',
+          }) as JsonSchema);
+    const { $schema: _dialect, ...jsonSchema } = converted;
+    return jsonSchema;
+  } catch {
+    return sent;
+  }
+}
+
+/**
+ * Zod 4's input side lists a field with a `.default()` as optional (zod fills it in). The model is asked for it all
+ * the same, as the output side always did: still required, so that limits on optional fields (Claude takes 24) and
+ * what is sent do not change for schemas that worked before.
+ */
+function requireDefaulted(node: JsonSchema): JsonSchema {
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit);
+    if (!value || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      Object.defineProperty(out, key, {
+        value: visit(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    const properties = out.properties;
+    if (out.type === 'object' && properties && typeof properties === 'object') {
+      const required = new Set(Array.isArray(out.required) ? (out.required as string[]) : []);
+      const before = required.size;
+      for (const [name, property] of Object.entries(properties)) {
+        if (property && typeof property === 'object' && 'default' in property) required.add(name);
+      }
+      if (required.size !== before)
+        out.required = Object.keys(properties).filter((name) => required.has(name));
+    }
+    return out;
+  };
+  return visit(node) as JsonSchema;
 }
 
 /** Why a JSON Schema cannot be a response format, or null when it can: the root must be an object with fields. */

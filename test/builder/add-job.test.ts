@@ -384,6 +384,12 @@ describe('builder', () => {
     ).not.toThrow();
   });
 
+  it('a message key left undefined is not a field: accepted', () => {
+    expect(() =>
+      base().addJob({ messages: [{ role: 'user', content: 'x', name: undefined } as never] }),
+    ).not.toThrow();
+  });
+
   it('accepts a PDF path with a prompt', () => {
     expect(() => base().addJob({ file: pdfPath, prompt: 'Summarise', enableCitations: true })).not.toThrow();
   });

@@ -182,6 +182,9 @@ describe('batch.dryRun()', () => {
     const report = await batch.dryRun({ sample: 0.25 });
     expect(report.sample!.results.j0).toMatchObject({ status: 'failed', error: { code: 'results_failed' } });
     emulator.clearFaults();
+    // A second sample picks other jobs: j0 is paid for and waits for run() to collect it.
+    const second = await batch.dryRun({ sample: 0.25 });
+    expect(second.sample!.jobIds).not.toContain('j0');
 
     const run = await batch.run({ wait: true });
     const results = run.results();

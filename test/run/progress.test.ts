@@ -64,13 +64,20 @@ describe('progress', () => {
       }
       const run = await batch.run();
       const seen: number[] = [];
-      run.on('progress', (progress) => seen.push(progress.processedByProvider));
+      const etaWhileAllProcessed: (number | null)[] = [];
+      run.on('progress', (progress) => {
+        seen.push(progress.processedByProvider);
+        if (progress.processedByProvider === progress.total && !progress.isComplete)
+          etaWhileAllProcessed.push(progress.etaMs);
+      });
       const results = await run.wait();
       expect(Object.values(results).every((r) => r.isSuccess && r.attempts === 2)).toBe(true);
       expect(seen.length).toBeGreaterThan(2);
       for (let i = 1; i < seen.length; i++)
         expect(seen[i]!, `event ${i}: ${seen}`).toBeGreaterThanOrEqual(seen[i - 1]!);
       expect(seen.at(-1)).toBe(4);
+      // Every job processed once while the retries went out again: no ETA (before, 0) for a round just started.
+      expect(etaWhileAllProcessed).toContain(null);
     } finally {
       emulator.configure({ respond: undefined });
     }

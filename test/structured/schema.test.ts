@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
 import { outputSpecFor } from '../../src/jobs/output-spec.js';
+import { jobDigest } from '../../src/store/fingerprint.js';
 import { extractJson, parseOutput } from '../../src/structured/parse-output.js';
 import { toJsonSchema } from '../../src/structured/schema.js';
 import { dropNullOptionals, toStrictSchema } from '../../src/structured/strict-schema.js';
@@ -153,5 +155,52 @@ describe('issue paths', () => {
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.issues.map((issue) => issue.path).sort()).toEqual(['lineItems[1].amount', 'meta["a.b"]']);
+  });
+});
+
+describe('sending the input side changes nothing that worked before', () => {
+  const schema = z.object({
+    vendor: z.string(),
+    total: z.number(),
+    note: z.string().default('none'),
+    tags: z.array(z.string()).optional(),
+  });
+
+  it('job digests are those batchwise 0.1 wrote, so its state files still resume', () => {
+    // Digests computed by batchwise at 9f54796 (before the input side was sent) for these exact jobs.
+    for (const [model, digest] of [
+      ['claude-haiku-4-5', 'bab93308051e42a4'],
+      ['gpt-4o-mini', 'b0f93da97067f0fc'],
+    ] as const) {
+      const job = normalizeJob(
+        { id: 'j', model, messages: [{ role: 'user', content: 'Extract' }], responseModel: schema },
+        {},
+        0,
+        new Set(),
+      );
+      expect(jobDigest(job), model).toBe(digest);
+    }
+  });
+
+  it('a field with a default stays required, so 25 of them still fit Claude (24 optional at most)', () => {
+    const spec = outputSpecFor(schema);
+    if (typeof spec === 'string') throw new Error(spec);
+    expect(spec.jsonSchema.required).toEqual(['vendor', 'total', 'note']);
+    const many = z.object(
+      Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, z.string().default('')])),
+    );
+    const job = () =>
+      normalizeJob(
+        {
+          id: 'j',
+          model: 'claude-haiku-4-5',
+          messages: [{ role: 'user', content: 'x' }],
+          responseModel: many,
+        },
+        {},
+        0,
+        new Set(),
+      );
+    expect(job).not.toThrow();
   });
 });
