@@ -31,7 +31,8 @@ export interface HeaderRecord {
   resultsDir: string;
   /**
    * Final results the submissions that compaction dropped (ended ones) wrote to `resultsDir`: a resume that finds
-   * fewer there knows the directory lost files, and refuses to send those jobs again. Absent before batchwise 0.2.
+   * none of them there refuses (`results_missing`) instead of paying for every finished job again, and one that finds
+   * fewer warns. Absent from headers of batchwise 0.1 (counted as 0).
    */
   resultsDone?: number;
 }
