@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NormalizedJob } from '../../jobs/normalized-job.js';
 import type { ProviderName } from '../../models/registry.js';
 import type { ProviderBatchRef, ProviderRequest, SubmissionTag } from '../../providers/provider.js';
-import type { StateRecord, SubmissionState } from '../../store/state-records.js';
+import type { IntentRecord, StateRecord, SubmissionState } from '../../store/state-records.js';
 import type { ProviderBatchInfo, ProviderBatchStatus } from '../events.js';
 import { NO_SHARE, type ProgressTally, type TallyShare } from '../progress-tally.js';
 import type { RunJournal } from '../run-journal.js';
@@ -265,17 +265,7 @@ export class ProviderBatch {
     switch (record.type) {
       case 'intent':
         this.intentAt = Date.now();
-        return {
-          type: 'intent',
-          submissionId: this.submissionId,
-          provider: this.provider,
-          model: this.model,
-          jobIds: this.jobs.map((job) => job.id),
-          reservationsUsd: this.reservationsUsd,
-          attempts: this.jobs.map((job) => job.attempt),
-          resubmits: this.jobs.map((job) => job.resubmits),
-          intentAt: this.intentAt,
-        };
+        return this.intent();
       case 'submitted':
         return { type: 'submitted', submissionId: this.submissionId, providerBatchId: this.ref!.id };
       case 'ended':
@@ -287,6 +277,21 @@ export class ProviderBatch {
     }
   }
 
+  /** The submission as its `intent` record states it: what a resume rebuilds the batch from. */
+  private intent(): IntentRecord {
+    return {
+      type: 'intent',
+      submissionId: this.submissionId,
+      provider: this.provider,
+      model: this.model,
+      jobIds: this.jobs.map((job) => job.id),
+      reservationsUsd: this.reservationsUsd,
+      attempts: this.jobs.map((job) => job.attempt),
+      resubmits: this.jobs.map((job) => job.resubmits),
+      intentAt: this.intentAt,
+    };
+  }
+
   /**
    * A batch the provider ran whose results this run could not collect (`failed` after it was created): what a
    * later run needs to collect them from the provider instead of sending its jobs again. Null for any other batch.
@@ -294,17 +299,7 @@ export class ProviderBatch {
   uncollected(): SubmissionState | null {
     if (this.currentPhase !== 'failed' || !this.ref) return null;
     return {
-      intent: {
-        type: 'intent',
-        submissionId: this.submissionId,
-        provider: this.provider,
-        model: this.model,
-        jobIds: this.jobs.map((job) => job.id),
-        reservationsUsd: this.reservationsUsd,
-        attempts: this.jobs.map((job) => job.attempt),
-        resubmits: this.jobs.map((job) => job.resubmits),
-        intentAt: this.intentAt,
-      },
+      intent: this.intent(),
       inputFileId: this.inputFileId,
       providerBatchId: this.ref.id,
       ended: false,
