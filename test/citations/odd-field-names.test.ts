@@ -11,11 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-/** An answer whose two passages write the same value: only the field's name can tell them apart. */
-function answer(fields: Record<string, string>) {
-  const lines = Object.entries(fields).map(([name, value]) => `${name}: ${value}.`);
+/** A cited answer: the JSON in an uncited fence, then each line cited as a passage of its own. */
+function citedAnswer(parsed: unknown, lines: string[]) {
   const content = [
-    { type: 'text', text: `\`\`\`json\n${JSON.stringify(fields)}\n\`\`\`\n` },
+    { type: 'text', text: `\`\`\`json\n${JSON.stringify(parsed)}\n\`\`\`\n` },
     ...lines.map((line) => ({
       type: 'text',
       text: line,
@@ -32,6 +31,14 @@ function answer(fields: Record<string, string>) {
     })),
   ];
   return citedBlocks(content, ['c.txt']);
+}
+
+/** An answer whose passages write the same value: only the field's name can tell them apart. */
+function answer(fields: Record<string, string>) {
+  return citedAnswer(
+    fields,
+    Object.entries(fields).map(([name, value]) => `${name}: ${value}.`),
+  );
 }
 
 describe('field names that are also names of Object members', () => {
@@ -56,25 +63,8 @@ describe('field names that are also names of Object members', () => {
   });
 
   it('a key with a dot and a nested key of the same spelling get paths of their own', () => {
-    const content = [
-      { type: 'text', text: '```json\n{"a.b": "Acme Ltd", "a": {"b": "Globex"}}\n```\n' },
-      ...['a.b: Acme Ltd.', 'b: Globex.'].map((line) => ({
-        type: 'text',
-        text: line,
-        citations: [
-          {
-            type: 'char_location',
-            cited_text: line,
-            document_index: 0,
-            document_title: 'c.txt',
-            start_char_index: 0,
-            end_char_index: line.length,
-          },
-        ],
-      })),
-    ];
     const parsed = { 'a.b': 'Acme Ltd', a: { b: 'Globex' } };
-    const mappings = mapCitations(citedBlocks(content, ['c.txt']), parsed);
+    const mappings = mapCitations(citedAnswer(parsed, ['a.b: Acme Ltd.', 'b: Globex.']), parsed);
     expect(Object.keys(mappings).sort()).toEqual(['["a.b"]', 'a.b']);
     expect(mappings['["a.b"]']?.[0]?.text).toBe('a.b: Acme Ltd.');
     expect(mappings['a.b']?.[0]?.text).toBe('b: Globex.');

@@ -1,5 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,35 @@ function jobs(options: BatchOptions = {}, count = 4, model = 'claude-haiku-4-5')
   for (let i = 0; i < count; i++)
     batch.addJob({ id: `j${i}`, model, maxTokens: 50, messages: userMessage(`q${i}`) });
   return batch;
+}
+
+/**
+ * A proxy in front of the emulator: `handle` gets each request and a `forward` that passes it on; a request it never
+ * forwards is never answered, as by a provider that accepted the connection and went silent.
+ */
+async function proxyFor(handle: (req: IncomingMessage, forward: () => void) => void) {
+  const proxy = createServer((req, res) => {
+    handle(req, () => {
+      const upstream = request(
+        `${emulator.url}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}`,
+    close: async () => {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
 }
 
 describe('shutdown', () => {
@@ -104,32 +133,19 @@ describe('a provider that stops answering', () => {
     ['result downloads', (method: string, url: string) => method === 'GET' && url.endsWith('/results')],
   ] as const) {
     it(`cannot hold the run past its time limit and grace period (hanging ${what})`, async () => {
-      // A proxy in front of the emulator that never answers some requests, as a provider that accepted the
-      // connection and went silent.
-      const proxy = createServer((req, res) => {
-        if (hangs(req.method ?? '', req.url ?? '')) return;
-        const upstream = request(
-          `${emulator.url}${req.url}`,
-          { method: req.method, headers: req.headers },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        req.pipe(upstream);
+      // Some requests are never answered.
+      const proxy = await proxyFor((req, forward) => {
+        if (!hangs(req.method ?? '', req.url ?? '')) forward();
       });
-      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-      const { port } = proxy.address() as AddressInfo;
       try {
-        const run = await jobs({ stateFile: undefined, anthropic: { baseURL: `http://127.0.0.1:${port}` } })
+        const run = await jobs({ stateFile: undefined, anthropic: { baseURL: proxy.baseURL } })
           .addTimeLimit({ seconds: 0.5, graceSeconds: 0.5 })
           .run();
         const results = await run.wait();
         expect(Object.keys(results).sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
         for (const result of Object.values(results)) expect(result.error?.code).toBe('time_limit');
       } finally {
-        proxy.closeAllConnections();
-        await new Promise((resolve) => proxy.close(resolve));
+        await proxy.close();
       }
     });
   }
@@ -164,24 +180,11 @@ describe('many calls in flight', () => {
   it('more than 10 provider calls at once print no listener-leak warning (each links to the run signal)', async () => {
     // A proxy that holds every batch create until 12 are waiting at once: 12 calls linked to the run's signal.
     const held: (() => void)[] = [];
-    const proxy = createServer((req, res) => {
-      const forward = () => {
-        const upstream = request(
-          `${emulator.url}${req.url}`,
-          { method: req.method, headers: req.headers },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        req.pipe(upstream);
-      };
+    const proxy = await proxyFor((req, forward) => {
       if (req.method !== 'POST' || req.url !== '/v1/messages/batches') return forward();
       held.push(forward);
       if (held.length === 12) for (const release of held.splice(0)) release();
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const { port } = proxy.address() as AddressInfo;
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);
@@ -189,7 +192,7 @@ describe('many calls in flight', () => {
       const batch = batchFor(emulator, {
         itemsPerBatch: 1,
         maxConcurrent: 12,
-        anthropic: { baseURL: `http://127.0.0.1:${port}` },
+        anthropic: { baseURL: proxy.baseURL },
       });
       for (let i = 0; i < 12; i++)
         batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
@@ -200,8 +203,7 @@ describe('many calls in flight', () => {
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     } finally {
       process.off('warning', onWarning);
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 });
