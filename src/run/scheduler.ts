@@ -100,8 +100,16 @@ export class Scheduler {
     const slots = new Semaphore(this.config.maxConcurrent);
     const running = new Set<Promise<void>>();
     const start = (batch: ProviderBatch) => {
-      const task: Promise<void> = driveBatch(batch, this.portFor(batch.provider), this.known).finally(() => {
-        slots.release();
+      // A slot counts batches at the provider: it is free once the provider has ended the batch, so that the next
+      // one is processed there while this one's results are written here (at 100,000 jobs, a third of the run).
+      let holding = true;
+      const free = () => {
+        if (holding) slots.release();
+        holding = false;
+      };
+      const port = this.portFor(batch.provider);
+      const task: Promise<void> = driveBatch(batch, port, this.known, free).finally(() => {
+        free();
         running.delete(task);
         this.takeBack(batch);
       });
@@ -229,7 +237,9 @@ export class Scheduler {
     if (limit === undefined) return candidates;
     let enqueued = 0;
     for (const other of this.batches) {
-      if (other !== batch && other.isInFlight && capacityKey(other) === capacityKey(batch))
+      // A batch being collected has ended at the provider: its tokens are no longer enqueued there.
+      const enqueuedThere = other.isInFlight && other.phase !== 'collecting';
+      if (other !== batch && enqueuedThere && capacityKey(other) === capacityKey(batch))
         enqueued += other.enqueuedTokens;
     }
     const fitting: Candidate[] = [];

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type BatchRun, type JobResult, type Progress, WaitTimeoutError } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { proxyFor } from '../helpers/proxy.js';
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -90,20 +91,21 @@ describe('Batch.run() on Anthropic, end to end', () => {
   });
 
   it('runs 1,000 jobs split into provider batches, never more than maxConcurrent (2) in flight', async () => {
-    // Batches are held in progress until two are in flight (or the last one is out), then let end: the run must
+    // Batches are held in progress until two are processing (or the last one is out), then let end: the run must
     // reach its limit of 2 and never pass it, however slowly a loaded machine creates the second batch.
     emulator.configure({ processingMs: 3_600_000 });
     const run = await withJobs(1000, { itemsPerBatch: 150, maxConcurrent: 2 }).run();
-    let inFlight = 0;
-    let maxInFlight = 0;
+    let processing = 0;
     let submitted = 0;
     run.on('batchSubmitted', () => {
-      inFlight++;
+      processing++;
       submitted++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      if (inFlight === 2 || submitted === 7) void emulator.finishProcessing();
+      if (processing === 2 || submitted === 7) {
+        void emulator.finishProcessing().then((finished) => {
+          processing -= finished;
+        });
+      }
     });
-    run.on('batchCompleted', () => inFlight--);
     const progress = watchProgress(run);
     const results = await run.wait();
     expectOneResultEach(results, 1000);
@@ -111,13 +113,41 @@ describe('Batch.run() on Anthropic, end to end', () => {
     const stats = emulator.stats();
     expect(stats.batchesCreated.anthropic).toBe(7);
     expect(stats.maxActiveBatches.anthropic).toBe(2);
-    expect(maxInFlight).toBeLessThanOrEqual(2);
     expect(progress.at(-1)).toMatchObject({
       completed: 1000,
       isComplete: true,
       batchesTotal: 7,
       batchesCompleted: 7,
     });
+  });
+
+  it('frees a maxConcurrent slot when the provider ends a batch: the next one goes out while its results are read', async () => {
+    // Collecting is local work (parsing, result files, the journal) while the provider could already be processing
+    // the next batch. The first batch's results are held back until the second batch is created: with the slot
+    // held through collecting, the second batch would never be created and the run would never end.
+    let created = 0;
+    const heldResults: (() => void)[] = [];
+    const proxy = await proxyFor(emulator.url, (req, forward) => {
+      if (req.method === 'POST' && req.url === '/v1/messages/batches' && ++created === 2) {
+        for (const release of heldResults.splice(0)) release();
+      }
+      if (req.url?.endsWith('/results') && created < 2) heldResults.push(forward);
+      else forward();
+    });
+    try {
+      const run = await withJobs(4, {
+        itemsPerBatch: 2,
+        maxConcurrent: 1,
+        anthropic: { baseURL: proxy.baseURL },
+      }).run({
+        wait: true,
+      });
+      expectOneResultEach(run.results(), 4);
+      expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
+      expect(emulator.stats().maxActiveBatches.anthropic).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('splits by the provider request limit and every result is matched by custom_id', async () => {

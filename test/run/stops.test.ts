@@ -1,12 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type IncomingMessage, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { proxyFor } from '../helpers/proxy.js';
 
 let emulator: Emulator;
 let dir: string;
@@ -24,35 +23,6 @@ function jobs(options: BatchOptions = {}, count = 4, model = 'claude-haiku-4-5')
   for (let i = 0; i < count; i++)
     batch.addJob({ id: `j${i}`, model, maxTokens: 50, messages: userMessage(`q${i}`) });
   return batch;
-}
-
-/**
- * A proxy in front of the emulator: `handle` gets each request and a `forward` that passes it on; a request it never
- * forwards is never answered, as by a provider that accepted the connection and went silent.
- */
-async function proxyFor(handle: (req: IncomingMessage, forward: () => void) => void) {
-  const proxy = createServer((req, res) => {
-    handle(req, () => {
-      const upstream = request(
-        `${emulator.url}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(upstream);
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}`,
-    close: async () => {
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
-    },
-  };
 }
 
 describe('shutdown', () => {
@@ -134,7 +104,7 @@ describe('a provider that stops answering', () => {
   ] as const) {
     it(`cannot hold the run past its time limit and grace period (hanging ${what})`, async () => {
       // Some requests are never answered.
-      const proxy = await proxyFor((req, forward) => {
+      const proxy = await proxyFor(emulator.url, (req, forward) => {
         if (!hangs(req.method ?? '', req.url ?? '')) forward();
       });
       try {
@@ -180,7 +150,7 @@ describe('many calls in flight', () => {
   it('more than 10 provider calls at once print no listener-leak warning (each links to the run signal)', async () => {
     // A proxy that holds every batch create until 12 are waiting at once: 12 calls linked to the run's signal.
     const held: (() => void)[] = [];
-    const proxy = await proxyFor((req, forward) => {
+    const proxy = await proxyFor(emulator.url, (req, forward) => {
       if (req.method !== 'POST' || req.url !== '/v1/messages/batches') return forward();
       held.push(forward);
       if (held.length === 12) for (const release of held.splice(0)) release();

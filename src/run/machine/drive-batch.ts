@@ -10,18 +10,21 @@ import { submitBatch } from './submit-batch.js';
 /**
  * Drives one provider batch from where it stands (planned, or resumed at intent or submitted) to a terminal phase.
  * It never rejects: a failure inside one batch (a disk error, a journal write, a bug) stays inside it — its jobs end
- * with the resumable reason `batch_error`, its submission stays open, and other batches go on.
+ * with the resumable reason `batch_error`, its submission stays open, and other batches go on. `providerDone` is
+ * called when the provider has ended the batch, before its results are collected.
  */
 export async function driveBatch(
   batch: ProviderBatch,
   port: BatchPort,
   known: ReadonlySet<string>,
+  providerDone: () => void = () => {},
 ): Promise<void> {
   try {
     if (batch.phase === 'planned' && !(await submitBatch(batch, port, known))) return;
     if (batch.phase === 'intent' && !(await adopt(batch, port, known))) return;
     const ended = await followBatch(batch, port);
     if (ended === null) return;
+    providerDone();
     await collectResults(batch, port, ended);
   } catch (error) {
     const message = `provider batch ${batch.index} (${batch.ref?.id ?? 'not created'}) stopped on an unexpected error: ${messageOf(error)}. Its jobs are resumable: running the batch again picks them up.`;
