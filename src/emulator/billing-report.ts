@@ -47,7 +47,14 @@ export async function collectBilling(context: StateContext): Promise<EmulatorBil
 }
 
 function zero(): BilledTotals {
-  return { requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  return {
+    requests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+  };
 }
 
 function add(totals: BilledTotals, tokens: BilledTokens): void {
@@ -56,4 +63,5 @@ function add(totals: BilledTotals, tokens: BilledTokens): void {
   totals.outputTokens += tokens.outputTokens;
   totals.cacheReadTokens += tokens.cacheReadTokens;
   totals.cacheWriteTokens += tokens.cacheWriteTokens;
+  totals.cacheWrite1hTokens += tokens.cacheWrite1hTokens;
 }

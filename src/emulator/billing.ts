@@ -9,6 +9,8 @@ export interface BilledTokens {
   cacheReadTokens: number;
   /** Anthropic `cache_creation_input_tokens`; always 0 for OpenAI. */
   cacheWriteTokens: number;
+  /** Of the cache writes, those to the 1-hour cache (`cache_creation.ephemeral_1h_input_tokens`): priced higher. */
+  cacheWrite1hTokens: number;
 }
 
 /** One request the provider processed and would bill: a success (an OpenAI 200 row, an Anthropic `succeeded`). */
@@ -64,6 +66,7 @@ export function openaiBilled(response: {
     outputTokens: usage.completion_tokens ?? 0,
     cacheReadTokens: cached,
     cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
   };
 }
 
@@ -72,6 +75,7 @@ interface AnthropicUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  cache_creation?: { ephemeral_1h_input_tokens?: number } | null;
 }
 
 /** The billed tokens of one Anthropic `result`, or null unless it `succeeded` (the rest are not billed). */
@@ -83,5 +87,6 @@ export function anthropicBilled(result: Record<string, unknown>): BilledTokens |
     outputTokens: usage.output_tokens ?? 0,
     cacheReadTokens: usage.cache_read_input_tokens ?? 0,
     cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    cacheWrite1hTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
   };
 }

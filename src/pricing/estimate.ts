@@ -3,6 +3,7 @@ import type { Tiktoken } from 'js-tiktoken/lite';
 import { isPdfProblem, readPdf } from '../content/read-pdf.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { thinkingBudget } from '../jobs/provider-options.js';
+import type { TokenUsage } from './prices.js';
 import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
 
 /**
@@ -25,11 +26,53 @@ import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
  *   multiplier); a model in neither table by the larger of both rules — an unreadable image counts as the largest;
  * - output: the job's `expectedOutputTokens` when given, else its `maxTokens` (the worst case). Anthropic thinking
  *   is output too and counts toward `maxTokens`: with `expectedOutputTokens`, its `budget_tokens` is added (capped at
- *   `maxTokens`), and with adaptive thinking (no budget) the estimate stays at `maxTokens`.
+ *   `maxTokens`), and with adaptive thinking (no budget) the estimate stays at `maxTokens`;
+ * - Anthropic prompt caching: a request with a `cache_control` anywhere (top level, tools) may write every input
+ *   token to the cache, at 1.25 times the input price, or twice it with `ttl: '1h'` ({@link worstCaseUsage}).
  */
 export interface TokenEstimate {
   inputTokens: number;
   outputTokens: number;
+  /** The longest cache lifetime the request asks Anthropic for (`cache_control`), or null when it asks for none. */
+  cacheTtl: CacheTtl | null;
+}
+
+export type CacheTtl = '5m' | '1h';
+
+/** The most a request of this estimate may be billed for: with caching asked for, all its input may be cache writes. */
+export function worstCaseUsage(estimate: TokenEstimate): TokenUsage {
+  const { inputTokens, outputTokens, cacheTtl } = estimate;
+  if (cacheTtl === null) return { inputTokens, outputTokens };
+  return {
+    inputTokens,
+    outputTokens,
+    cacheWriteTokens: inputTokens,
+    cacheWrite1hTokens: cacheTtl === '1h' ? inputTokens : 0,
+  };
+}
+
+/**
+ * The longest TTL of the `cache_control` markers in an Anthropic request body (whatever carries them: the top level,
+ * tools, content blocks), or null when there are none. Strings are not searched: a marker is a key.
+ */
+export function cacheTtlOf(body: unknown): CacheTtl | null {
+  let asked = false;
+  let hour = false;
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'cache_control' && inner !== null && typeof inner === 'object') {
+        asked = true;
+        if ((inner as { ttl?: unknown }).ttl === '1h') hour = true;
+      } else visit(inner);
+    }
+  };
+  visit(body);
+  return hour ? '1h' : asked ? '5m' : null;
 }
 
 /** The provider-blind floor: `ceil(UTF-8 bytes / 3)`. Alone it undercounts digits, hex, base64, CJK and emoji. */
@@ -318,7 +361,11 @@ export async function estimateJob(
     else if (kind === 'image') inputTokens += imageTokenEstimate(file, job.provider, job.model);
     // A text file is in the body as text already.
   }
-  return { inputTokens, outputTokens: outputEstimate(job) };
+  return {
+    inputTokens,
+    outputTokens: outputEstimate(job),
+    cacheTtl: job.provider === 'anthropic' ? cacheTtlOf(body) : null,
+  };
 }
 
 /** The output a job may bill: its answer and, on Claude with thinking on, its thinking. */

@@ -7,7 +7,7 @@ export interface ModelPrice {
   outputPerMTok: number;
   /** Default: the input price. */
   cacheReadPerMTok?: number;
-  /** Default: the input price. */
+  /** Anthropic's 5-minute cache writes. Default: the input price. A 1-hour write costs twice `inputPerMTok`. */
   cacheWritePerMTok?: number;
 }
 
@@ -19,7 +19,16 @@ export interface TokenUsage {
   outputTokens: number;
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
+  /**
+   * Of `cacheWriteTokens`, those written to Anthropic's 1-hour cache (`cache_control.ttl: '1h'`): twice the input
+   * price, where the 5-minute cache's writes are 1.25 times it
+   * (platform.claude.com/docs/en/build-with-claude/prompt-caching#pricing).
+   */
+  cacheWrite1hTokens?: number;
 }
+
+/** A 1-hour cache write costs twice the input price: what it costs beyond the input price, per input token. */
+const HOUR_WRITE_EXTRA = 1;
 
 /** Both providers bill batch requests at half their standard price. */
 export const BATCH_DISCOUNT: Record<ProviderName, number> = { anthropic: 0.5, openai: 0.5 };
@@ -56,31 +65,43 @@ function standardCost(
 ): number | null {
   const own = prices[model];
   const cacheRead = usage.cacheReadTokens ?? 0;
-  const cacheWrite = usage.cacheWriteTokens ?? 0;
+  const hourWrite = usage.cacheWrite1hTokens ?? 0;
+  // 5-minute writes at the cache-write price; 1-hour writes at the input price and as much again.
+  const minuteWrite = (usage.cacheWriteTokens ?? 0) - hourWrite;
+  const uncached = usage.inputTokens - cacheRead - minuteWrite - hourWrite;
   if (own) {
-    const uncached = usage.inputTokens - cacheRead - cacheWrite;
     return (
       (uncached * own.inputPerMTok +
         cacheRead * (own.cacheReadPerMTok ?? own.inputPerMTok) +
-        cacheWrite * (own.cacheWritePerMTok ?? own.inputPerMTok) +
+        minuteWrite * (own.cacheWritePerMTok ?? own.inputPerMTok) +
+        hourWrite * (1 + HOUR_WRITE_EXTRA) * own.inputPerMTok +
         usage.outputTokens * own.outputPerMTok) /
       1_000_000
     );
   }
   const rates = linearRates(model, provider);
   if (rates) {
-    const uncached = usage.inputTokens - cacheRead - cacheWrite;
     return (
       rates.base +
       (uncached * rates.input +
         cacheRead * rates.cacheRead +
-        cacheWrite * rates.cacheWrite +
+        minuteWrite * rates.cacheWrite +
+        hourWrite * (1 + HOUR_WRITE_EXTRA) * rates.input +
         usage.outputTokens * rates.output) /
         1_000_000
     );
   }
   if (rates === null) return null;
-  return tableCost(model, provider, usage);
+  const table = tableCost(model, provider, {
+    ...usage,
+    cacheWriteTokens: minuteWrite,
+    cacheWrite1hTokens: 0,
+  });
+  if (table === null || hourWrite === 0) return table;
+  // Tiered prices (by prompt length): the hour's writes as input, and their extra at the input price of as many.
+  const asInput = tableCost(model, provider, { inputTokens: hourWrite, outputTokens: 0 });
+  const zero = tableCost(model, provider, { inputTokens: 0, outputTokens: 0 });
+  return asInput === null || zero === null ? null : table + HOUR_WRITE_EXTRA * (asInput - zero);
 }
 
 function tableCost(model: string, provider: ProviderName, usage: TokenUsage): number | null {

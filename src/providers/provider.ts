@@ -64,6 +64,8 @@ export type JobOutcome =
       outputTokens: number;
       cacheReadTokens: number;
       cacheWriteTokens: number;
+      /** Of the cache writes, those to Anthropic's 1-hour cache (priced higher); absent means none. */
+      cacheWrite1hTokens?: number;
       stopReason: string | null;
       raw: unknown;
     }
@@ -79,6 +81,7 @@ export type JobOutcome =
         outputTokens: number;
         cacheReadTokens: number;
         cacheWriteTokens: number;
+        cacheWrite1hTokens?: number;
       };
       raw: unknown;
     };

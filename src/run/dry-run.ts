@@ -2,7 +2,7 @@ import { loadJobFiles } from '../content/load-file.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
-import { estimateJob } from '../pricing/estimate.js';
+import { type CacheTtl, estimateJob, worstCaseUsage } from '../pricing/estimate.js';
 import { batchCost, type PriceTable, sumCosts } from '../pricing/prices.js';
 import type { BatchProvider } from '../providers/provider.js';
 import type { JobResult } from '../types.js';
@@ -103,6 +103,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     job: NormalizedJob;
     entry: Omit<DryRunJob, 'estimatedCostUsd' | 'stoppedByCostLimit'>;
     counted?: Promise<number>;
+    cacheTtl: CacheTtl | null;
   }[] = [];
   const submissionIds = new Map<number, string>();
   for (const batch of planned) {
@@ -129,6 +130,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
       built.push({
         job,
         ...(counted && { counted }),
+        cacheTtl: estimate.cacheTtl,
         entry: {
           jobId: job.id,
           provider: job.provider,
@@ -146,7 +148,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
   const jobs: DryRunJob[] = [];
   const costsByBatch = new Map<number, (number | null)[]>();
   let committed = 0;
-  for (const { job, entry, counted } of built) {
+  for (const { job, entry, counted, cacheTtl } of built) {
     if (counted) {
       entry.estimatedInputTokens = await counted;
       entry.inputTokensSource = 'counted';
@@ -154,7 +156,11 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     const cost = batchCost(
       job.model,
       job.provider,
-      { inputTokens: entry.estimatedInputTokens, outputTokens: entry.estimatedOutputTokens },
+      worstCaseUsage({
+        inputTokens: entry.estimatedInputTokens,
+        outputTokens: entry.estimatedOutputTokens,
+        cacheTtl,
+      }),
       input.prices,
     );
     let stopped = false;

@@ -2,7 +2,7 @@ import { loadJobFiles } from '../content/load-file.js';
 import { type ErrorInfo, messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
-import { estimateJob, type TextCounting } from '../pricing/estimate.js';
+import { estimateJob, type TextCounting, worstCaseUsage } from '../pricing/estimate.js';
 import { batchCost } from '../pricing/prices.js';
 import { isFinalResult } from '../store/final-result.js';
 import type { SubmissionState } from '../store/state-records.js';
@@ -303,7 +303,7 @@ export class Scheduler {
         candidates.push({
           job,
           request,
-          estimateUsd: batchCost(job.model, job.provider, estimate, this.config.prices),
+          estimateUsd: batchCost(job.model, job.provider, worstCaseUsage(estimate), this.config.prices),
           inputTokens: estimate.inputTokens,
         });
       } catch (error) {

@@ -19,10 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type FaultRule, type RespondHook, startEmulator } from '../../src/emulator/index.js';
 import { seededRandom } from '../../src/emulator/random.js';
 import type { JobResult } from '../../src/index.js';
-import { batchCost } from '../../src/pricing/prices.js';
 import { isFinalResult } from '../../src/store/final-result.js';
 import type { StateRecord } from '../../src/store/state-records.js';
 import { type ChaosBatchSpec, type ChaosJob, type ChaosModel, chaosBatch } from '../fixtures/chaos/runner.js';
+import { billedCost } from '../helpers/billing.js';
 import { until } from '../helpers/clients.js';
 
 const SEED = Number(process.env.BATCHWISE_CHAOS_SEED ?? 1);
@@ -647,7 +647,7 @@ async function playRound(round: Round): Promise<void> {
     // (3) Never more billed than the cost limit.
     let billedUsd = 0;
     for (const request of billing.requests) {
-      const cost = batchCost(request.model, request.provider, request);
+      const cost = billedCost(request);
       if (cost === null) throw new Error(`no price for ${request.model}`);
       billedUsd += cost;
     }

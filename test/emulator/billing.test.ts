@@ -86,6 +86,7 @@ describe('.billing()', () => {
           outputTokens: usage.completion_tokens,
           cacheReadTokens: 0,
           cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
         },
       ]);
     }
@@ -117,6 +118,7 @@ describe('.billing()', () => {
           outputTokens: usage.output_tokens,
           cacheReadTokens: usage.cache_read_input_tokens ?? 0,
           cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+          cacheWrite1hTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
         },
       ]);
     }
@@ -193,7 +195,14 @@ describe('.billing()', () => {
       requests: [],
       byBatch: {},
       byModel: {},
-      total: { requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      total: {
+        requests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+      },
       unfinished: [],
     });
     const after = await anthropic.messages.batches.create({ requests: [request('after')] });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeJob } from '../../src/jobs/normalize-job.js';
 import {
+  cacheTtlOf,
   estimateJob,
   imageTokenEstimate,
   pdfTokenEstimate,
   textTokenEstimate,
+  worstCaseUsage,
 } from '../../src/pricing/estimate.js';
 import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
 import { makePdf } from '../helpers/pdf.js';
@@ -90,5 +92,33 @@ describe('estimates', () => {
     const estimate = await estimateJob(job, toAnthropicRequest(job, image).body, image);
     expect(estimate.inputTokens).toBeGreaterThan(1334);
     expect(estimate.inputTokens).toBeLessThan(1334 + 100);
+  });
+});
+
+describe('cacheTtlOf', () => {
+  it('finds the longest TTL of any cache_control in an Anthropic body, wherever it is', () => {
+    expect(cacheTtlOf({ model: 'm', messages: [{ role: 'user', content: 'cache_control' }] })).toBeNull();
+    expect(cacheTtlOf({ cache_control: null })).toBeNull();
+    expect(cacheTtlOf({ cache_control: { type: 'ephemeral' } })).toBe('5m');
+    // A 1-hour marker on a tool wins over a later 5-minute one at the top level.
+    expect(
+      cacheTtlOf({
+        tools: [{ name: 't', input_schema: {}, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        cache_control: { type: 'ephemeral' },
+      }),
+    ).toBe('1h');
+  });
+
+  it('turns every input token into a cache write in the worst case, and none without a marker', () => {
+    expect(worstCaseUsage({ inputTokens: 10, outputTokens: 5, cacheTtl: null })).toEqual({
+      inputTokens: 10,
+      outputTokens: 5,
+    });
+    expect(worstCaseUsage({ inputTokens: 10, outputTokens: 5, cacheTtl: '1h' })).toEqual({
+      inputTokens: 10,
+      outputTokens: 5,
+      cacheWriteTokens: 10,
+      cacheWrite1hTokens: 10,
+    });
   });
 });

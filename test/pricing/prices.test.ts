@@ -54,6 +54,32 @@ describe('batchCost', () => {
     ).toBeCloseTo(0.075 / 2, 9);
   });
 
+  it('prices 1-hour cache writes at twice the input price: the table, tiered models and your own prices', () => {
+    // claude-haiku-4-5: input 1 per MTok; a 5-minute write 1.25, a 1-hour write 2 (standard). All 100k tokens are
+    // cache writes, 40k of them to the 1-hour cache.
+    const writes = {
+      inputTokens: 100_000,
+      outputTokens: 0,
+      cacheWriteTokens: 100_000,
+      cacheWrite1hTokens: 40_000,
+    };
+    expect(batchCost('claude-haiku-4-5', 'anthropic', writes)).toBeCloseTo((0.06 * 1.25 + 0.04 * 2) / 2, 9);
+    // claude-sonnet-4-5 is tiered (its price is not one rate): 3 per MTok of input below 200k tokens.
+    expect(
+      batchCost('claude-sonnet-4-5', 'anthropic', {
+        inputTokens: 100_000,
+        outputTokens: 0,
+        cacheWriteTokens: 100_000,
+        cacheWrite1hTokens: 100_000,
+      }),
+    ).toBeCloseTo((0.1 * 3 * 2) / 2, 9);
+    const prices = { 'claude-future-9': { inputPerMTok: 2, outputPerMTok: 10, cacheWritePerMTok: 2.5 } };
+    expect(batchCost('claude-future-9', 'anthropic', writes, prices)).toBeCloseTo(
+      (0.06 * 2.5 + 0.04 * 4) / 2,
+      9,
+    );
+  });
+
   it("uses the user's price for a model, over the table too", () => {
     const prices = { 'claude-future-9': { inputPerMTok: 2, outputPerMTok: 10, cacheReadPerMTok: 0.2 } };
     expect(batchCost('claude-future-9', 'anthropic', million, prices)).toBeCloseTo(6, 9);

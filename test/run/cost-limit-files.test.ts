@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor } from '../helpers/batch.js';
+import { billedCost } from '../helpers/billing.js';
 import { until } from '../helpers/clients.js';
 import { makePng } from '../helpers/image.js';
 import { makePagesPdf, makePdf } from '../helpers/pdf.js';
@@ -54,7 +54,7 @@ describe('the cost limit with images and PDFs, billed by the emulator’s image 
       };
       const plan = await build(null).dryRun();
       const billedUsd = (requests: Awaited<ReturnType<Emulator['billing']>>['requests']) =>
-        requests.reduce((sum, request) => sum + batchCost(request.model, request.provider, request)!, 0);
+        requests.reduce((sum, request) => sum + billedCost(request)!, 0);
       const finalBilling = () =>
         until(
           () => emulator.billing(),

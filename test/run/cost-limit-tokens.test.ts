@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { textTokenEstimate } from '../../src/pricing/estimate.js';
-import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { billedCost } from '../helpers/billing.js';
 import { until } from '../helpers/clients.js';
 
 let emulator: Emulator;
@@ -66,7 +66,7 @@ describe('the cost limit on adversarial texts, billed by the emulator’s tokeni
       let billedInput = 0;
       let oldRule = 0;
       for (const request of billing.requests) {
-        billedUsd += batchCost(request.model, request.provider, request)!;
+        billedUsd += billedCost(request)!;
         billedInput += request.inputTokens;
         const planned = plan.jobs.find((job) => request.customId.endsWith(job.jobId))!;
         // Each job's estimate holds against what the emulator billed for it.
@@ -77,6 +77,51 @@ describe('the cost limit on adversarial texts, billed by the emulator’s tokeni
       expect(billedUsd).toBeLessThanOrEqual(limit + 1e-12);
       // The former rule (bytes / 3 of the request) would have reserved less input than was billed for these texts.
       expect(billedInput).toBeGreaterThan(oldRule);
+    }, 30_000);
+  }
+});
+
+describe('the cost limit with Anthropic prompt caching', () => {
+  // A cache_control marker makes input a cache write: 1.25 times the input price, twice it with ttl '1h'. The
+  // emulator writes every input token of a marked request, at the longest TTL asked for.
+  for (const ttl of ['5m', '1h'] as const) {
+    it(`reserves every input token as a cache write (${ttl}) and never bills past the limit`, async () => {
+      const build = (limitUsd: number | null) => {
+        const batch = batchFor(emulator, { itemsPerBatch: 3, maxConcurrent: 1 });
+        if (limitUsd !== null) batch.addCostLimit({ usd: limitUsd });
+        for (let i = 0; i < 12; i++)
+          batch.addJob({
+            id: `cached_${i}`,
+            model: 'claude-haiku-4-5',
+            // Long input, short answers: the cache writes are most of the bill.
+            maxTokens: 16,
+            expectedOutputTokens: 16,
+            messages: userMessage(`${i} ${adversarial[0]!.text}`),
+            providerOptions: { anthropic: { cache_control: { type: 'ephemeral', ttl } } },
+          });
+        return batch;
+      };
+      // Room for half the jobs as the plan prices them.
+      const plan = await build(null).dryRun();
+      const limit = plan.totals.estimatedCostUsd! / 2;
+      const run = await build(limit).run({ wait: true });
+      const results = Object.values(run.results());
+      expect(results.filter((r) => r.isSuccess).length).toBeGreaterThan(0);
+      expect(results.filter((r) => r.error?.code === 'cost_limit').length).toBeGreaterThan(0);
+
+      const billing = await until(
+        () => emulator.billing(),
+        (b) => b.unfinished.length === 0,
+      );
+      let billedUsd = 0;
+      for (const request of billing.requests) {
+        expect(request.cacheWriteTokens).toBeGreaterThan(0);
+        expect(request.cacheWrite1hTokens).toBe(ttl === '1h' ? request.cacheWriteTokens : 0);
+        billedUsd += billedCost(request)!;
+      }
+      expect(billedUsd).toBeLessThanOrEqual(limit + 1e-12);
+      // What the run says it spent is what was billed, 1-hour writes at their own price.
+      expect(run.progress().costSpentUsd).toBeCloseTo(billedUsd, 12);
     }, 30_000);
   }
 });

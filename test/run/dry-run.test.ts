@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { billedCost } from '../helpers/billing.js';
 import { makePdf } from '../helpers/pdf.js';
 
 let emulator: Emulator;
@@ -196,10 +197,7 @@ describe('batch.dryRun()', () => {
     const billed = (await emulator.billing()).requests.map((r) => r.customId.split('_').at(-1));
     expect(billed.sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
     // What j0 cost is counted once: the run's spend is what the provider billed.
-    const billedUsd = (await emulator.billing()).requests.reduce(
-      (sum, r) => sum + batchCost(r.model, r.provider, r)!,
-      0,
-    );
+    const billedUsd = (await emulator.billing()).requests.reduce((sum, r) => sum + billedCost(r)!, 0);
     expect(run.progress().costSpentUsd).toBeCloseTo(billedUsd, 12);
     expect(run.progress().costReservedUsd).toBe(0);
   });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { billedCost } from '../helpers/billing.js';
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -18,10 +19,7 @@ afterEach(() => emulator.close());
 async function billedUsd(): Promise<number> {
   const billing = await emulator.billing();
   let usd = 0;
-  for (const request of billing.requests) {
-    const provider = request.provider;
-    usd += batchCost(request.model, provider, request) ?? Number.NaN;
-  }
+  for (const request of billing.requests) usd += billedCost(request) ?? Number.NaN;
   return usd;
 }
 

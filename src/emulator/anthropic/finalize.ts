@@ -9,6 +9,7 @@ import type { StateContext } from '../route.js';
 import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
 import { outputSchemaError } from './output-schema-rules.js';
 import { extraFieldError } from './params-rules.js';
+import { promptCacheTtl } from './prompt-cache.js';
 
 /**
  * Answers every request of an ended batch and keeps the results JSONL, in an order that is not the input order.
@@ -50,7 +51,11 @@ export async function finalizeAnthropicBatch(
         });
         const { seed, citedShapes } = context.options;
         const shape = citedShapes[Math.floor(unitHash(`${seed}/${customId}`) * citedShapes.length)]!;
-        result = anthropicResult(await compose(view, scripted, shape), String(params.model));
+        result = anthropicResult(
+          await compose(view, scripted, shape),
+          String(params.model),
+          promptCacheTtl(params),
+        );
       }
     }
     const tokens = anthropicBilled(result);

@@ -1,9 +1,14 @@
 import { extraFieldError, streamError, thinkingError } from '../anthropic/params-rules.js';
+import { inputUsage, type PromptCacheTtl } from '../anthropic/prompt-cache.js';
 import { randomId, unitHash } from '../random.js';
 import type { Composed, ComposedThinking } from './compose.js';
 
 /** The `result` of one Anthropic batch results line for a composed answer. */
-export function anthropicResult(composed: Composed, model: string): Record<string, unknown> {
+export function anthropicResult(
+  composed: Composed,
+  model: string,
+  cacheTtl: PromptCacheTtl | null = null,
+): Record<string, unknown> {
   if (composed.kind === 'error') {
     return {
       type: 'errored',
@@ -36,11 +41,9 @@ export function anthropicResult(composed: Composed, model: string): Record<strin
       stop_reason: composed.kind === 'tool' ? 'tool_use' : composed.stopReason,
       stop_sequence: null,
       usage: {
-        input_tokens: composed.inputTokens,
+        ...inputUsage(composed.inputTokens, cacheTtl),
         output_tokens: composed.outputTokens + composed.reasoningTokens,
         output_tokens_details: { thinking_tokens: composed.reasoningTokens },
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
       },
     },
   };
