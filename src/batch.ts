@@ -15,6 +15,7 @@ import { plainObject, positiveNumber } from './options/check-values.js';
 import { COST_LIMIT_KEYS, JOB_SETTING_KEYS, TIME_LIMIT_KEYS } from './options/option-keys.js';
 import { refuseUnknownKeys } from './options/unknown-keys.js';
 import { hasPrice, type PriceTable, sumCosts } from './pricing/prices.js';
+import { unboundedCostOf } from './pricing/unbounded-costs.js';
 import {
   type AnthropicProviderOptions,
   anthropicProvider,
@@ -554,6 +555,7 @@ export class Batch<T = never> {
   private async preflight(sending: boolean, counting = false): Promise<Map<ProviderName, BatchProvider>> {
     const providers = this.providers(sending, counting);
     this.checkPrices();
+    this.checkBoundedCosts();
     const { stateFile, resultsDir } = this.options;
     await checkStoragePaths({
       ...(stateFile !== undefined && { stateFile }),
@@ -578,6 +580,20 @@ export class Batch<T = never> {
       throw new ConfigurationError(
         'unknown_price',
         `No price for model ${unpriced.join(', ')}: a cost limit cannot be kept without one. Pass prices: ${example} to new Batch() (USD per million tokens, standard rate).`,
+      );
+    }
+  }
+
+  /** With a cost limit, every job's worst case must be known before it runs: no tool the provider runs at will. */
+  private checkBoundedCosts(): void {
+    if (this.costLimitUsd === undefined) return;
+    for (const job of this.jobs) {
+      const unbounded = unboundedCostOf(job);
+      if (unbounded === null) continue;
+      throw new ConfigurationError(
+        'cost_unbounded',
+        `Job "${job.id}": ${unbounded}. What that costs is not in the request, so a cost limit cannot be kept: remove it from the job, or run without addCostLimit().`,
+        { jobId: job.id },
       );
     }
   }

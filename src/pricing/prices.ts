@@ -25,7 +25,15 @@ export interface TokenUsage {
    * (platform.claude.com/docs/en/build-with-claude/prompt-caching#pricing).
    */
   cacheWrite1hTokens?: number;
+  /** Anthropic web searches (`usage.server_tool_use.web_search_requests`): a fee each, not a token price. */
+  webSearchRequests?: number;
 }
+
+/**
+ * Anthropic's web search fee, $10 per 1,000 searches (platform.claude.com/docs/en/about-claude/pricing). The batch
+ * discount is documented for tokens, so the fee is counted whole: a cost is never reported below what is billed.
+ */
+const WEB_SEARCH_USD = 10 / 1_000;
 
 /** A 1-hour cache write costs twice the input price: what it costs beyond the input price, per input token. */
 const HOUR_WRITE_EXTRA = 1;
@@ -45,7 +53,8 @@ export function batchCost(
   prices: PriceTable = {},
 ): number | null {
   const standard = standardCost(model, provider, usage, prices);
-  return standard === null ? null : standard * BATCH_DISCOUNT[provider];
+  if (standard === null) return null;
+  return standard * BATCH_DISCOUNT[provider] + (usage.webSearchRequests ?? 0) * WEB_SEARCH_USD;
 }
 
 /** The sum of costs, or null when any is unknown: an unknown part makes the whole unknown, never $0. */

@@ -66,6 +66,8 @@ export type JobOutcome =
       cacheWriteTokens: number;
       /** Of the cache writes, those to Anthropic's 1-hour cache (priced higher); absent means none. */
       cacheWrite1hTokens?: number;
+      /** Anthropic web searches the request made (a fee each); absent means none. */
+      webSearchRequests?: number;
       stopReason: string | null;
       raw: unknown;
     }
@@ -82,6 +84,7 @@ export type JobOutcome =
         cacheReadTokens: number;
         cacheWriteTokens: number;
         cacheWrite1hTokens?: number;
+        webSearchRequests?: number;
       };
       raw: unknown;
     };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import { batchCost } from '../../src/pricing/prices.js';
 import { parseAnthropicResult } from '../../src/providers/anthropic/parse-result.js';
 import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
 import type { JobInput } from '../../src/types.js';
@@ -118,6 +119,22 @@ describe('parseAnthropicResult', () => {
       outputTokens: 36,
       stopReason: 'end_turn',
     });
+  });
+
+  it('a line with web searches and 1-hour cache writes: both counted, and priced (searches at $10 per 1,000)', () => {
+    const outcome = parseAnthropicResult(lines.webSearchCached);
+    expect(outcome).toMatchObject({
+      status: 'succeeded',
+      text: 'Half price.',
+      inputTokens: 5_100,
+      cacheWriteTokens: 3_000,
+      cacheWrite1hTokens: 2_000,
+      webSearchRequests: 2,
+    });
+    if (outcome?.status !== 'succeeded') throw new Error('expected a success');
+    // claude-sonnet-4-6 per MTok: input 3, 5-minute write 3.75, 1-hour write 6, output 15; half that in a batch.
+    const tokens = (2_100 * 3 + 1_000 * 3.75 + 2_000 * 6 + 40 * 15) / 1e6 / 2;
+    expect(batchCost('claude-sonnet-4-6', 'anthropic', outcome)).toBeCloseTo(tokens + 2 * 0.01, 12);
   });
 
   it('an empty answer cut by max_tokens is output_truncated, its billed tokens kept', () => {

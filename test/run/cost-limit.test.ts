@@ -56,6 +56,76 @@ describe('cost', () => {
     expect(priced.results().x!.costUsd).toBeCloseTo(((9 * 2 + 6 * 4) / 1e6) * 0.5, 12);
   });
 
+  it('a tool the provider runs at will (web search, fetch, code execution, MCP) is refused with a cost limit, before any request', async () => {
+    const unbounded: [string, Record<string, unknown>, string][] = [
+      [
+        'claude-haiku-4-5',
+        { anthropic: { tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] } },
+        'providerOptions.anthropic.tools[0] is web_search_20250305',
+      ],
+      [
+        'claude-haiku-4-5',
+        {
+          anthropic: {
+            tools: [
+              { name: 'lookup', input_schema: { type: 'object' } },
+              { type: 'web_fetch_20250910', name: 'web_fetch' },
+            ],
+          },
+        },
+        'providerOptions.anthropic.tools[1] is web_fetch_20250910',
+      ],
+      [
+        'claude-haiku-4-5',
+        { anthropic: { tools: [{ type: 'code_execution_20250825', name: 'code_execution' }] } },
+        'tools[0] is code_execution_20250825',
+      ],
+      [
+        'claude-haiku-4-5',
+        { anthropic: { mcp_servers: [{ type: 'url', url: 'https://example.com/mcp', name: 'x' }] } },
+        'providerOptions.anthropic.mcp_servers',
+      ],
+      ['gpt-4o-mini', { openai: { web_search_options: {} } }, 'providerOptions.openai.web_search_options'],
+    ];
+    for (const [model, providerOptions, named] of unbounded) {
+      const batch = () =>
+        batchFor(emulator)
+          .addJob({ id: 'plain', model, messages: userMessage('hi') })
+          .addJob({ id: 'searching', model, messages: userMessage('hi'), providerOptions });
+      for (const attempt of [
+        () => batch().addCostLimit({ usd: 1 }).run(),
+        () => batch().addCostLimit({ usd: 1 }).dryRun(),
+      ]) {
+        await expect(attempt(), named).rejects.toMatchObject({
+          code: 'cost_unbounded',
+          jobId: 'searching',
+          message: expect.stringContaining(named),
+        });
+      }
+      // Without a limit it is the user's call: the plan is made.
+      expect((await batch().dryRun()).jobs).toHaveLength(2);
+    }
+    expect(emulator.stats().calls).toEqual({});
+    // Tools the caller runs (a custom tool, a client tool such as bash) cost only their tokens: a limit holds them.
+    const plan = await batchFor(emulator)
+      .addCostLimit({ usd: 1 })
+      .addJob({
+        id: 'client-tools',
+        model: 'claude-haiku-4-5',
+        messages: userMessage('hi'),
+        providerOptions: {
+          anthropic: {
+            tools: [
+              { name: 'lookup', input_schema: { type: 'object' } },
+              { type: 'bash_20250124', name: 'bash' },
+            ],
+          },
+        },
+      })
+      .dryRun();
+    expect(plan.jobs[0]!.stoppedByCostLimit).toBe(false);
+  });
+
   it('reuses budget freed by results: jobs that did not fit are sent later', async () => {
     // Each job reserves its worst case (4,000 output tokens) but costs a few tokens; the limit fits two at a time.
     const worstCase = batchCost('claude-haiku-4-5', 'anthropic', { inputTokens: 40, outputTokens: 4_000 })!;

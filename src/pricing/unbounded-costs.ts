@@ -1,0 +1,37 @@
+import type { NormalizedJob } from '../jobs/normalized-job.js';
+
+/**
+ * Anthropic tools that the API runs itself, inside one request, as often as the model asks
+ * (platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool: "this process may repeat multiple times
+ * throughout a single request"): web search ($10 per 1,000 searches) and web fetch add what they find to the input,
+ * code execution bills container time. None of it is in the request body, so no estimate of the body bounds it.
+ * Tool search is not here: the tools it finds are already in the body.
+ */
+const ANTHROPIC_SERVER_TOOL = /^(web_search|web_fetch|code_execution)_\d{8}$/;
+
+/**
+ * What in a job's provider options makes its cost unbounded by its request — a sentence naming it — or null. Such a
+ * job cannot be held to a cost limit: its worst case is not known before it runs.
+ */
+export function unboundedCostOf(job: NormalizedJob): string | null {
+  const options = job.providerOptions;
+  if (!options) return null;
+  const where = `providerOptions.${job.provider}`;
+  if (job.provider === 'anthropic') {
+    const tools = Array.isArray(options.tools) ? options.tools : [];
+    for (const [index, tool] of tools.entries()) {
+      const type = tool !== null && typeof tool === 'object' && !Array.isArray(tool) ? tool.type : undefined;
+      if (typeof type === 'string' && ANTHROPIC_SERVER_TOOL.test(type)) {
+        return `${where}.tools[${index}] is ${type}, a tool Anthropic runs itself as often as the model asks, billing its uses and what they add to the input`;
+      }
+    }
+    if (options.mcp_servers !== undefined) {
+      return `${where}.mcp_servers connects MCP servers whose tool results Anthropic adds to the input, as often as the model calls them`;
+    }
+    return null;
+  }
+  if (options.web_search_options !== undefined) {
+    return `${where}.web_search_options makes OpenAI search the web, billing each search and the results it adds to the input`;
+  }
+  return null;
+}
