@@ -6,6 +6,7 @@ import { JobIdSet } from './jobs/job-id.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
 import { mergeProviderOptions } from './jobs/provider-options.js';
+import { withRetryNote } from './jobs/retry-note.js';
 import { consoleLogger, type Logger, type Verbosity } from './log/logger.js';
 import type { ProviderName } from './models/registry.js';
 import { checkBatchOptions } from './options/check-batch-options.js';
@@ -470,10 +471,14 @@ export class Batch<T = never> {
       jobs,
       toSend: (state?.remaining ?? jobs)
         .filter((job) => !sampledIds.has(job.id) && (!only || only.has(job.id)))
-        // A job with paid attempts continues their count, so a resume never grants retryInvalid afresh.
+        // A job with paid attempts continues their count, so a resume never grants retryInvalid afresh; a retry after
+        // an invalid answer says what was wrong, as it would have in the run that held it back.
         .map((job) => {
-          const paid = state?.paidAttempts.get(job.id);
-          return paid ? { ...job, attempt: paid + 1 } : job;
+          const paid = state?.paid.get(job.id);
+          if (!paid) return job;
+          return paid.problem
+            ? withRetryNote({ ...job, attempt: paid.attempts }, paid.problem)
+            : { ...job, attempt: paid.attempts + 1 };
         }),
       ...(durable && {
         prior: {
@@ -500,13 +505,13 @@ export class Batch<T = never> {
         resume: {
           stateId: state.stateId,
           results: state.results,
-          paidUsd: state.paidUsd,
+          paid: state.paid,
           submissions: state.submissions,
         },
         onFinished: state.release,
       }),
       ...(carried && {
-        resume: { stateId: carried.runId, results: [], paidUsd: new Map(), submissions: carried.submissions },
+        resume: { stateId: carried.runId, results: [], paid: new Map(), submissions: carried.submissions },
       }),
     });
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);

@@ -207,7 +207,10 @@ export interface JobResult<T = unknown> {
   jobId: string;
   status: JobStatus;
   isSuccess: boolean;
-  /** The model's text (or JSON text), as returned. */
+  /**
+   * The model's text (or JSON text), as returned. A job that ended before a retry could be sent (a cost limit, a
+   * stop) keeps the rejected answer it paid for.
+   */
   rawResponse: string | null;
   /** The validated object when the job had a `responseModel` and the answer matched it; otherwise null. */
   parsedResponse: T | null;

@@ -1,3 +1,5 @@
+import { stripCiteTags } from '../citations/cite-tags.js';
+import { parseOutput } from '../structured/parse-output.js';
 import type { NormalizedJob } from './normalized-job.js';
 
 /** The job to send again after an invalid answer: its prompt says what was wrong. */
@@ -10,4 +12,25 @@ export function withRetryNote(job: NormalizedJob, problem: string): NormalizedJo
   const last = messages.map((m) => m.role).lastIndexOf('user');
   messages[last] = { ...messages[last]!, content: messages[last]!.content + note };
   return { ...next, content: { kind: 'messages', messages } };
+}
+
+/** What an invalid answer's result says was wrong with it (the retry note quotes it). */
+export function invalidOutputMessage(job: NormalizedJob, problem: string): string {
+  return `Job "${job.id}": ${problem}`;
+}
+
+/**
+ * What was wrong with a paid answer, found again from its text, or null when it parses. A resume that sends a retry
+ * a stop or a cost limit held back gives it the note the run would have given: the note is not stored, the answer
+ * is (in the job's result file: its `resending` marker, or the result the stop or the limit ended it with), and
+ * parsing is deterministic.
+ */
+export async function answerProblem(job: NormalizedJob, text: string): Promise<string | null> {
+  if (!job.output) return null;
+  const parsed = await parseOutput(
+    job.enableCitations ? stripCiteTags(text) : text,
+    job.output.schema,
+    job.provider === 'openai' ? job.output.nullableOptional : [],
+  );
+  return parsed.ok ? null : invalidOutputMessage(job, parsed.message);
 }

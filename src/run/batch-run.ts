@@ -110,7 +110,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       },
     });
     for (const result of config.resume?.results ?? []) this.ledger.preload(result);
-    for (const [jobId, usd] of config.resume?.paidUsd ?? []) this.ledger.preloadAttempts(jobId, usd);
+    for (const [jobId, { usd, answer }] of config.resume?.paid ?? [])
+      this.ledger.preloadAttempts(jobId, usd, answer);
     if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
     this.scheduler.load(this.resumedSubmissions(), config.toSend);
     this.doneAtStart = this.ledger.results.size;

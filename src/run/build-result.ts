@@ -3,6 +3,7 @@ import { citedBlocks } from '../citations/extract-citations.js';
 import { mapCitations } from '../citations/map-citations.js';
 import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { invalidOutputMessage } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import { batchCost, type PriceTable } from '../pricing/prices.js';
 import type { JobOutcome } from '../providers/provider.js';
@@ -60,7 +61,11 @@ export async function buildResult(
       status: 'invalid',
       isSuccess: false,
       citations,
-      error: { code: 'invalid_output', message: `Job "${job.id}": ${parsed.message}`, issues: parsed.issues },
+      error: {
+        code: 'invalid_output',
+        message: invalidOutputMessage(job, parsed.message),
+        issues: parsed.issues,
+      },
     };
   }
   return {

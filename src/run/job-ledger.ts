@@ -17,6 +17,11 @@ export class JobLedger {
    * a 100,000-job run does not keep an entry per job.
    */
   private readonly costByJob = new Map<string, number>();
+  /**
+   * The last answer paid for, of jobs sent again after it (an invalid one): a job that ends before its retry is
+   * sent keeps it as its `rawResponse`, so that nothing paid for is lost with the retry.
+   */
+  private readonly lastAnswer = new Map<string, string>();
   private unknownCost = false;
 
   constructor(
@@ -37,9 +42,10 @@ export class JobLedger {
   }
 
   /** Earlier attempts of a job that goes out again: already billed, so they count against the limit. */
-  preloadAttempts(jobId: string, usd: number): void {
+  preloadAttempts(jobId: string, usd: number, answer: string | null = null): void {
     this.budget.spentUsd += usd;
     this.costByJob.set(jobId, (this.costByJob.get(jobId) ?? 0) + usd);
+    if (answer !== null) this.lastAnswer.set(jobId, answer);
   }
 
   /**
@@ -53,14 +59,24 @@ export class JobLedger {
 
   /** The attempt with `costUsd` as the job's cost over all its attempts (nothing is booked yet). */
   costed(attempt: JobResult, billingKnown = true): JobResult {
-    if (!billingKnown) return { ...attempt, costUsd: null };
+    const kept = this.keptAnswer(attempt);
+    if (!billingKnown) return { ...kept, costUsd: null };
     const costUsd = this.attemptCost(attempt);
-    if (costUsd === null) return { ...attempt, costUsd };
-    return { ...attempt, costUsd: (this.costByJob.get(attempt.jobId) ?? 0) + costUsd };
+    if (costUsd === null) return { ...kept, costUsd };
+    return { ...kept, costUsd: (this.costByJob.get(attempt.jobId) ?? 0) + costUsd };
+  }
+
+  /** A result of a job that was not sent again (no provider batch) keeps the answer its last paid attempt gave. */
+  private keptAnswer(attempt: JobResult): JobResult {
+    const answer = this.lastAnswer.get(attempt.jobId);
+    if (answer === undefined || attempt.rawResponse !== null || attempt.providerBatchId !== null)
+      return attempt;
+    return { ...attempt, rawResponse: answer };
   }
 
   /** An attempt that was paid for although the job goes out again (an invalid answer, an expired batch). */
   chargeAttempt(attempt: JobResult): void {
+    if (attempt.rawResponse !== null) this.lastAnswer.set(attempt.jobId, attempt.rawResponse);
     const costUsd = this.attemptCost(attempt);
     this.book(attempt.jobId, costUsd);
     if (costUsd !== null)
@@ -76,8 +92,9 @@ export class JobLedger {
       const before = this.costByJob.get(result.jobId) ?? 0;
       this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
     }
-    // The result carries the job's cost from here on.
+    // The result carries the job's cost (and its answer) from here on.
     this.costByJob.delete(result.jobId);
+    this.lastAnswer.delete(result.jobId);
     this.take(result);
   }
 

@@ -68,8 +68,8 @@ export interface RunConfig {
 export interface ResumeState {
   stateId: string;
   results: JobResult[];
-  /** What jobs without a final result were already billed for (earlier attempts), by job id. */
-  paidUsd: Map<string, number>;
+  /** What jobs without a final result were already billed for (earlier attempts) and their last answer, by job id. */
+  paid: ReadonlyMap<string, { usd: number; answer: string | null }>;
   submissions: SubmissionState[];
 }
 

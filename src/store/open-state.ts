@@ -4,6 +4,7 @@ import { type FileHandle, open, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { answerProblem } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
@@ -13,18 +14,27 @@ import { StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
 import { resultsDone, STATE_VERSION, type SubmissionState } from './state-records.js';
 
+/** What a job without its final result already had from the provider. */
+export interface PaidAttempts {
+  usd: number;
+  /** Sends so far: the next send continues the count (`retryInvalid`). */
+  attempts: number;
+  /** The last answer paid for, kept in the job's result until a later one replaces it. */
+  answer: string | null;
+  /** What was wrong with that answer when it was invalid: the retry's note says it. */
+  problem: string | null;
+}
+
 export interface OpenedState {
   journal: StateJournal;
   stateId: string;
   /** Results already on disk, final for their jobs. */
   results: JobResult[];
   /**
-   * What jobs without a final result were already billed for, by job id (a rejected first attempt before a stop
-   * or the cost limit ended the job): it counts against the cost limit again when the job is sent again.
+   * Jobs without a final result that were already billed, by job id (a rejected first attempt before a stop or the
+   * cost limit ended the job): what they cost counts against the cost limit again when they are sent again.
    */
-  paidUsd: Map<string, number>;
-  /** How many paid attempts those jobs already had: the next send continues their count (`retryInvalid`). */
-  paidAttempts: Map<string, number>;
+  paid: Map<string, PaidAttempts>;
   /** Submissions that were created (or may have been) and have not ended. */
   submissions: SubmissionState[];
   /** Jobs that are neither done nor in a live submission: to be planned. */
@@ -73,8 +83,7 @@ export async function openState(options: {
         journal,
         stateId,
         results: [],
-        paidUsd: new Map(),
-        paidAttempts: new Map(),
+        paid: new Map(),
         submissions: [],
         remaining: jobs,
         release,
@@ -105,7 +114,7 @@ export async function openState(options: {
     const open = [...saved.submissions.values()].filter((s) => !s.ended && !s.abandoned);
     const inFlight = new Set(open.flatMap((s) => s.intent.jobIds));
     // Results first: a corrupt one is refused before the journal's file is opened (and could be left open).
-    const { results, paidUsd, paidAttempts } = await readResults(resultsDir, jobs, inFlight, options.logger);
+    const { results, paid } = await readResults(resultsDir, jobs, inFlight, options.logger);
     // Every result gone is an accident (a cleaned temporary directory, a volume that did not persist): refused. A
     // few gone is what moving a damaged or unwanted result away does on purpose: those jobs go out again, said so.
     const recorded = resultsDone(saved);
@@ -135,8 +144,7 @@ export async function openState(options: {
       journal,
       stateId: saved.header.stateId,
       results,
-      paidUsd,
-      paidAttempts,
+      paid,
       submissions,
       remaining,
       release,
@@ -158,10 +166,9 @@ async function readResults(
   jobs: NormalizedJob[],
   inFlight: ReadonlySet<string>,
   logger: Logger,
-): Promise<{ results: JobResult[]; paidUsd: Map<string, number>; paidAttempts: Map<string, number> }> {
+): Promise<{ results: JobResult[]; paid: Map<string, PaidAttempts> }> {
   const results: JobResult[] = [];
-  const paidUsd = new Map<string, number>();
-  const paidAttempts = new Map<string, number>();
+  const paid = new Map<string, PaidAttempts>();
   let torn = 0;
   for (const job of jobs) {
     const path = join(resultsDir, `${job.id}.json`);
@@ -178,12 +185,17 @@ async function readResults(
     }
     if (isFinalResult(result)) results.push(result);
     else if (result.costUsd) {
-      paidUsd.set(result.jobId, result.costUsd);
-      paidAttempts.set(result.jobId, result.attempts);
+      const answer = typeof result.rawResponse === 'string' ? result.rawResponse : null;
+      paid.set(result.jobId, {
+        usd: result.costUsd,
+        attempts: result.attempts,
+        answer,
+        problem: answer === null ? null : await answerProblem(job, answer),
+      });
     }
   }
   if (torn > 0) logger.info(`${torn} result file(s) cut short by the crash are collected again`);
-  return { results, paidUsd, paidAttempts };
+  return { results, paid };
 }
 
 async function readResultFile(path: string, jobId: string): Promise<string | undefined> {

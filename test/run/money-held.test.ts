@@ -101,8 +101,10 @@ describe('a stop never makes a retryable outcome final, and what was paid is rem
     const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-money-')), 'state.jsonl');
     const answered = new Set<string>();
     // Each job's first answer does not match the schema; later ones do.
+    const prompts: string[] = [];
     emulator.configure({
-      respond: ({ customId }) => {
+      respond: ({ customId, body }) => {
+        prompts.push((body as { messages: { content: string }[] }).messages.at(-1)!.content);
         const jobId = customId.slice(9);
         if (answered.has(jobId)) return { json: { total: 42 } };
         answered.add(jobId);
@@ -124,7 +126,11 @@ describe('a stop never makes a retryable outcome final, and what was paid is rem
     first.once('batchSubmitted', () => void first.shutdown());
     const stopped = await first.wait();
     for (const id of ['a', 'b']) {
-      expect(stopped[id]).toMatchObject({ status: 'cancelled', error: { code: 'shutdown' } });
+      expect(stopped[id]).toMatchObject({
+        status: 'cancelled',
+        error: { code: 'shutdown' },
+        rawResponse: 'not json at all',
+      });
       expect(stopped[id]!.costUsd).toBeGreaterThan(0); // the invalid answer was billed
     }
     const paidBefore = await billedUsd();
@@ -142,6 +148,10 @@ describe('a stop never makes a retryable outcome final, and what was paid is rem
     expect([results.a!.attempts, results.b!.attempts]).toEqual([2, 2]);
     const sends = (await emulator.billing()).requests.map((r) => r.customId.slice(9)).sort();
     expect(sends).toEqual(['a', 'a', 'b', 'b']);
+    // The resume's retries say what was wrong with the answers the stopped run paid for.
+    expect(prompts.filter((p) => p.includes('A previous answer to this request was rejected'))).toHaveLength(
+      2,
+    );
   });
 
   it('an attempt that is paid and sent again is on disk before the next one goes out', async () => {
@@ -273,8 +283,15 @@ describe('a sampled dry run is part of the run', () => {
 });
 
 describe('attempts count sends', () => {
-  it('a retry the cost limit held back is still granted after resumes: retryInvalid 2 means 3 sends', async () => {
-    emulator.configure({ respond: () => ({ text: 'not json' }) });
+  it('a retry the cost limit held back is still granted after resumes, with its note: retryInvalid 2 means 3 sends', async () => {
+    const prompts: string[] = [];
+    emulator.configure({
+      respond: ({ body }) => {
+        const messages = (body as { messages: { content: string }[] }).messages;
+        prompts.push(messages.at(-1)!.content);
+        return { text: 'not json' };
+      },
+    });
     const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-attempts-')), 'state.jsonl');
     const batch = (usd: number | null) => {
       const built = batchFor(emulator, { stateFile }).addJob({
@@ -290,12 +307,26 @@ describe('attempts count sends', () => {
     const worstCase = (await batch(null).dryRun()).totals.estimatedCostUsd!;
     // Room for one send only: the first is paid, the retry is held back.
     const first = (await batch(worstCase).run({ wait: true })).results().job!;
-    expect(first).toMatchObject({ status: 'failed', error: { code: 'cost_limit' }, attempts: 1 });
+    // The retry was held back, and the answer paid for is kept.
+    expect(first).toMatchObject({
+      status: 'failed',
+      error: { code: 'cost_limit' },
+      attempts: 1,
+      rawResponse: 'not json',
+    });
     const second = (await batch(worstCase).run({ wait: true })).results().job!;
-    expect(second).toMatchObject({ error: { code: 'cost_limit' }, attempts: 1 });
+    expect(second).toMatchObject({ error: { code: 'cost_limit' }, attempts: 1, rawResponse: 'not json' });
     const last = (await batch(worstCase * 100).run({ wait: true })).results().job!;
     expect(last).toMatchObject({ status: 'invalid', attempts: 3 });
     expect((await emulator.billing()).requests).toHaveLength(3);
+    // Each retry, though sent by a later run than the answer it follows, says what was wrong with that answer.
+    expect(prompts).toHaveLength(3);
+    expect(prompts[0]).toBe('Give n');
+    for (const retry of prompts.slice(1)) {
+      expect(retry).toMatch(
+        /^Give n\n\nA previous answer to this request was rejected: Job "job": .+\. Answer again/,
+      );
+    }
   });
 
   it('a job the cost limit never let out says it was sent 0 times', async () => {

@@ -244,7 +244,8 @@ async function resend(
   const stop = port.stop.reason;
   if (stop) {
     const { status, error } = stopError(stop);
-    return failedResult(job, status, error, result.providerBatchId);
+    // The answer was paid for: the result keeps it, and a resume's retry says what was wrong with it.
+    return { ...failedResult(job, status, error, result.providerBatchId), rawResponse: result.rawResponse };
   }
   batch.handBack(again);
   return undefined;
