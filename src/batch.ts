@@ -42,7 +42,10 @@ import type { JobInput, JobResult, JobSettings, Progress } from './types.js';
 export interface BatchOptions {
   /** One `<jobId>.json` per job is written here (atomically); an existing directory is never deleted. */
   resultsDir?: string;
-  /** Provider batches in flight at once. @default 10 */
+  /**
+   * Provider batches processing at the provider at once; the next is submitted when the provider ends one, and as
+   * many ended ones may be collected (their results read and written) at the same time. @default 10
+   */
   maxConcurrent?: number;
   /**
    * Jobs per provider batch, also capped by each provider's request-count and byte limits. A provider returns a

@@ -1,5 +1,6 @@
 import type { ProviderName } from '../models/registry.js';
 import type { ProviderOptions } from '../types.js';
+import { cacheMarkerProblem, cacheMarkers } from './cache-markers.js';
 
 /** JSON as it goes on the wire: what a provider option may hold. */
 export type JsonObject = { [key: string]: JsonValue };
@@ -125,6 +126,10 @@ function checkShape(options: unknown, name: string, fail: Fail): void {
 }
 
 function checkAnthropic(options: JsonObject, maxTokens: number, where: (key: string) => string, fail: Fail) {
+  for (const found of cacheMarkers(options)) {
+    const problem = cacheMarkerProblem(found);
+    if (problem) fail('invalid_provider_option', `${where(found.path)}: ${problem}.`);
+  }
   const output = options.output_config;
   if (output !== undefined) {
     if (!isPlainObject(output))

@@ -1,6 +1,7 @@
 import { imageSize } from 'image-size';
 import type { Tiktoken } from 'js-tiktoken/lite';
 import { isPdfProblem, readPdf } from '../content/read-pdf.js';
+import { cacheMarkers } from '../jobs/cache-markers.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { thinkingBudget } from '../jobs/provider-options.js';
 import type { TokenUsage } from './prices.js';
@@ -51,28 +52,11 @@ export function worstCaseUsage(estimate: TokenEstimate): TokenUsage {
   };
 }
 
-/**
- * The longest TTL of the `cache_control` markers in an Anthropic request body (whatever carries them: the top level,
- * tools, content blocks), or null when there are none. Strings are not searched: a marker is a key.
- */
+/** The longest TTL of the `cache_control` markers in an Anthropic request body, or null when there are none. */
 export function cacheTtlOf(body: unknown): CacheTtl | null {
-  let asked = false;
-  let hour = false;
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item);
-      return;
-    }
-    for (const [key, inner] of Object.entries(value)) {
-      if (key === 'cache_control' && inner !== null && typeof inner === 'object') {
-        asked = true;
-        if ((inner as { ttl?: unknown }).ttl === '1h') hour = true;
-      } else visit(inner);
-    }
-  };
-  visit(body);
-  return hour ? '1h' : asked ? '5m' : null;
+  const markers = cacheMarkers(body);
+  if (markers.length === 0) return null;
+  return markers.some(({ marker }) => marker.ttl === '1h') ? '1h' : '5m';
 }
 
 /** The provider-blind floor: `ceil(UTF-8 bytes / 3)`. Alone it undercounts digits, hex, base64, CJK and emoji. */

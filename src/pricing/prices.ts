@@ -7,7 +7,10 @@ export interface ModelPrice {
   outputPerMTok: number;
   /** Default: the input price. */
   cacheReadPerMTok?: number;
-  /** Anthropic's 5-minute cache writes. Default: the input price. A 1-hour write costs twice `inputPerMTok`. */
+  /**
+   * Anthropic's 5-minute cache writes. Default: 1.25 times the input price, as Anthropic prices them. A 1-hour write
+   * costs twice `inputPerMTok` (at least this).
+   */
   cacheWritePerMTok?: number;
 }
 
@@ -35,8 +38,9 @@ export interface TokenUsage {
  */
 const WEB_SEARCH_USD = 10 / 1_000;
 
-/** A 1-hour cache write costs twice the input price: what it costs beyond the input price, per input token. */
-const HOUR_WRITE_EXTRA = 1;
+/** Anthropic's cache writes, as multiples of the input price: 5-minute ones, and 1-hour ones. */
+const MINUTE_WRITE = 1.25;
+const HOUR_WRITE = 2;
 
 /** Both providers bill batch requests at half their standard price. */
 export const BATCH_DISCOUNT: Record<ProviderName, number> = { anthropic: 0.5, openai: 0.5 };
@@ -75,15 +79,15 @@ function standardCost(
   const own = prices[model];
   const cacheRead = usage.cacheReadTokens ?? 0;
   const hourWrite = usage.cacheWrite1hTokens ?? 0;
-  // 5-minute writes at the cache-write price; 1-hour writes at the input price and as much again.
   const minuteWrite = (usage.cacheWriteTokens ?? 0) - hourWrite;
   const uncached = usage.inputTokens - cacheRead - minuteWrite - hourWrite;
   if (own) {
+    const minuteRate = own.cacheWritePerMTok ?? MINUTE_WRITE * own.inputPerMTok;
     return (
       (uncached * own.inputPerMTok +
         cacheRead * (own.cacheReadPerMTok ?? own.inputPerMTok) +
-        minuteWrite * (own.cacheWritePerMTok ?? own.inputPerMTok) +
-        hourWrite * (1 + HOUR_WRITE_EXTRA) * own.inputPerMTok +
+        minuteWrite * minuteRate +
+        hourWrite * hourWriteRate(own.inputPerMTok, minuteRate) +
         usage.outputTokens * own.outputPerMTok) /
       1_000_000
     );
@@ -95,22 +99,30 @@ function standardCost(
       (uncached * rates.input +
         cacheRead * rates.cacheRead +
         minuteWrite * rates.cacheWrite +
-        hourWrite * (1 + HOUR_WRITE_EXTRA) * rates.input +
+        hourWrite * hourWriteRate(rates.input, rates.cacheWrite) +
         usage.outputTokens * rates.output) /
         1_000_000
     );
   }
   if (rates === null) return null;
+  // Tiered prices (by prompt length): the table prices the 1-hour writes as plain input, at the tier of the whole
+  // prompt; what they cost beyond that is the same input rate again.
   const table = tableCost(model, provider, {
     ...usage,
     cacheWriteTokens: minuteWrite,
     cacheWrite1hTokens: 0,
   });
   if (table === null || hourWrite === 0) return table;
-  // Tiered prices (by prompt length): the hour's writes as input, and their extra at the input price of as many.
-  const asInput = tableCost(model, provider, { inputTokens: hourWrite, outputTokens: 0 });
+  const allInput = tableCost(model, provider, { inputTokens: usage.inputTokens, outputTokens: 0 });
   const zero = tableCost(model, provider, { inputTokens: 0, outputTokens: 0 });
-  return asInput === null || zero === null ? null : table + HOUR_WRITE_EXTRA * (asInput - zero);
+  if (allInput === null || zero === null) return null;
+  const inputRate = (allInput - zero) / usage.inputTokens;
+  return table + hourWrite * (HOUR_WRITE - 1) * inputRate;
+}
+
+/** A 1-hour write per token: twice the input price, and never below a 5-minute write. */
+function hourWriteRate(inputRate: number, minuteRate: number): number {
+  return Math.max(HOUR_WRITE * inputRate, minuteRate);
 }
 
 function tableCost(model: string, provider: ProviderName, usage: TokenUsage): number | null {

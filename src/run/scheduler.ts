@@ -98,21 +98,32 @@ export class Scheduler {
 
   async run(): Promise<void> {
     const slots = new Semaphore(this.config.maxConcurrent);
+    const collectSlots = new Semaphore(this.config.maxConcurrent);
+    const collecting = async (work: () => Promise<void>) => {
+      await collectSlots.acquire();
+      try {
+        await work();
+      } finally {
+        collectSlots.release();
+      }
+    };
     const running = new Set<Promise<void>>();
     const start = (batch: ProviderBatch) => {
       // A slot counts batches at the provider: it is free once the provider has ended the batch, so that the next
-      // one is processed there while this one's results are written here (at 100,000 jobs, a third of the run).
+      // one is processed there while this one's results are written here.
       let holding = true;
-      const free = () => {
+      const providerDone = () => {
         if (holding) slots.release();
         holding = false;
       };
       const port = this.portFor(batch.provider);
-      const task: Promise<void> = driveBatch(batch, port, this.known, free).finally(() => {
-        free();
-        running.delete(task);
-        this.takeBack(batch);
-      });
+      const task: Promise<void> = driveBatch(batch, port, this.known, { providerDone, collecting }).finally(
+        () => {
+          providerDone();
+          running.delete(task);
+          this.takeBack(batch);
+        },
+      );
       running.add(task);
     };
     // Batches that exist (or may) at the provider are followed at once: they count against maxConcurrent, but

@@ -100,6 +100,37 @@ describe('providerOptions at .addJob()', () => {
     ).not.toThrow();
   });
 
+  it('refuses a prompt-caching marker the API would refuse: a TTL other than 5m or 1h, a type other than ephemeral', () => {
+    expectRefused(
+      anthropic({ cache_control: { type: 'ephemeral', ttl: '2h' } }),
+      'invalid_provider_option',
+      "providerOptions.anthropic.cache_control: its ttl must be '5m' or '1h', got \"2h\"",
+    );
+    expectRefused(
+      anthropic({
+        tools: [{ name: 't', input_schema: { type: 'object' }, cache_control: { type: 'persistent' } }],
+      }),
+      'invalid_provider_option',
+      "providerOptions.anthropic.tools.0.cache_control: its type must be 'ephemeral'",
+    );
+    // A tool field named cache_control is a field, not a marker.
+    expect(() =>
+      batchFor(emulator).addJob({
+        ...anthropic({
+          cache_control: { type: 'ephemeral', ttl: '1h' },
+          tools: [
+            {
+              name: 't',
+              input_schema: { type: 'object', properties: { cache_control: { type: 'string' } } },
+            },
+          ],
+        }),
+        model: 'claude-haiku-4-5',
+        messages: userMessage('x'),
+      }),
+    ).not.toThrow();
+  });
+
   it('refuses values that are not plain JSON', () => {
     expectRefused(
       anthropic({ metadata: { user_id: () => 'x' } }),

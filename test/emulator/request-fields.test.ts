@@ -55,6 +55,23 @@ describe('Anthropic request fields', () => {
     expect(byId.known?.type).toBe('succeeded');
   });
 
+  it('refuses a cache_control TTL other than 5m or 1h; bills every input token of a marked request as a cache write', async () => {
+    const marked = (cacheControl: Record<string, unknown>) => params({ cache_control: cacheControl });
+    const { byId } = await anthropicResults(clients.anthropic, {
+      twoHours: marked({ type: 'ephemeral', ttl: '2h' }),
+      hour: marked({ type: 'ephemeral', ttl: '1h' }),
+      plain: params({}),
+    });
+    expect(errorOf(byId.twoHours)).toBe("cache_control.ttl: Input should be '5m' or '1h'");
+    if (byId.hour?.type !== 'succeeded' || byId.plain?.type !== 'succeeded')
+      throw new Error('expected successes');
+    const hour = byId.hour.message.usage;
+    expect(hour.input_tokens).toBe(0);
+    expect(hour.cache_creation_input_tokens).toBe(byId.plain.message.usage.input_tokens);
+    expect(hour.cache_creation?.ephemeral_1h_input_tokens).toBe(hour.cache_creation_input_tokens);
+    expect(byId.plain.message.usage.cache_creation_input_tokens).toBe(0);
+  });
+
   it('refuses an assistant prefill that ends with whitespace, as the API does; takes one that does not', async () => {
     const prefill = (text: string) =>
       ({

@@ -122,3 +122,14 @@ describe('cacheTtlOf', () => {
     });
   });
 });
+
+describe('cacheTtlOf in schemas', () => {
+  it('takes a field named cache_control in a tool schema or the output format for a field, not a marker', () => {
+    expect(
+      cacheTtlOf({
+        tools: [{ name: 't', input_schema: { properties: { cache_control: { type: 'object' } } } }],
+        output_config: { format: { schema: { properties: { cache_control: { type: 'object' } } } } },
+      }),
+    ).toBeNull();
+  });
+});

@@ -78,6 +78,24 @@ describe('batchCost', () => {
       (0.06 * 2.5 + 0.04 * 4) / 2,
       9,
     );
+    // Above 200k tokens in the prompt, the 1-hour writes are at the higher tier too: 6 per MTok of input, 12 a write.
+    expect(
+      batchCost('claude-sonnet-4-5', 'anthropic', {
+        inputTokens: 300_000,
+        outputTokens: 0,
+        cacheWriteTokens: 150_000,
+        cacheWrite1hTokens: 150_000,
+      }),
+    ).toBeCloseTo((0.15 * 6 + 0.15 * 12) / 2, 9);
+    // Your own price without cacheWritePerMTok: 5-minute writes at 1.25 times your input price, as Anthropic's are.
+    expect(
+      batchCost(
+        'claude-future-9',
+        'anthropic',
+        { inputTokens: 100_000, outputTokens: 0, cacheWriteTokens: 100_000 },
+        { 'claude-future-9': { inputPerMTok: 2, outputPerMTok: 10 } },
+      ),
+    ).toBeCloseTo((0.1 * 2.5) / 2, 9);
   });
 
   it("uses the user's price for a model, over the table too", () => {

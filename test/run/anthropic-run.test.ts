@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type BatchRun, type JobResult, type Progress, WaitTimeoutError } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { until } from '../helpers/clients.js';
 import { proxyFor } from '../helpers/proxy.js';
 
 let emulator: Emulator;
@@ -145,6 +146,37 @@ describe('Batch.run() on Anthropic, end to end', () => {
       expectOneResultEach(run.results(), 4);
       expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
       expect(emulator.stats().maxActiveBatches.anthropic).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('collects at most maxConcurrent batches at once, though the provider has ended more', async () => {
+    // Results downloads are held. The provider ends all three batches meanwhile; once the run has seen them ended,
+    // two of them must wait for the first one's collection, not collect beside it.
+    let holding = true;
+    const held: (() => void)[] = [];
+    const proxy = await proxyFor(emulator.url, (req, forward) => {
+      if (req.url?.endsWith('/results') && holding) held.push(forward);
+      else forward();
+    });
+    try {
+      const run = await withJobs(6, {
+        itemsPerBatch: 2,
+        maxConcurrent: 1,
+        anthropic: { baseURL: proxy.baseURL },
+      }).run();
+      const seen = await until(
+        async () => run.status().batches,
+        (batches) => batches.length === 3 && batches.every((b) => b.rawStatus === 'ended'),
+      );
+      expect(seen.filter((b) => b.phase === 'collecting')).toHaveLength(1);
+      expect(held).toHaveLength(1);
+      holding = false;
+      for (const forward of held) forward();
+      const results = await run.wait();
+      expectOneResultEach(results, 6);
+      expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
     } finally {
       await proxy.close();
     }

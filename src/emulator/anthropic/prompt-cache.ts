@@ -9,6 +9,30 @@
  */
 export type PromptCacheTtl = '5m' | '1h';
 
+/**
+ * The first marker whose TTL the API would refuse (`5m` and `1h` are the values it takes, @anthropic-ai/sdk
+ * `CacheControlEphemeral.ttl`), as the request error's message, or null.
+ */
+export function promptCacheError(params: Record<string, unknown>): string | null {
+  let error: string | null = null;
+  const visit = (value: unknown, path: string): void => {
+    if (error !== null || value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'input_schema' || key === 'output_config') continue;
+      const at = path === '' ? key : `${path}.${key}`;
+      if (key !== 'cache_control') visit(inner, at);
+      else if (inner !== null && typeof inner === 'object') {
+        const { type, ttl } = inner as { type?: unknown; ttl?: unknown };
+        if (type !== 'ephemeral') error = `${at}.type: Input should be 'ephemeral'`;
+        else if (ttl !== undefined && ttl !== '5m' && ttl !== '1h')
+          error = `${at}.ttl: Input should be '5m' or '1h'`;
+      }
+    }
+  };
+  visit(params, '');
+  return error;
+}
+
 /** The longest TTL the request's markers ask for, or null when it has none. */
 export function promptCacheTtl(params: Record<string, unknown>): PromptCacheTtl | null {
   let marked = false;
@@ -16,6 +40,8 @@ export function promptCacheTtl(params: Record<string, unknown>): PromptCacheTtl 
   const visit = (value: unknown): void => {
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
+      // In a schema, `cache_control` is a field's name, not a marker.
+      if (key === 'input_schema' || key === 'output_config') continue;
       if (key !== 'cache_control') visit(inner);
       else if (inner !== null && typeof inner === 'object') {
         marked = true;

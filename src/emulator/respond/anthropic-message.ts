@@ -1,5 +1,5 @@
 import { extraFieldError, streamError, thinkingError } from '../anthropic/params-rules.js';
-import { inputUsage, type PromptCacheTtl } from '../anthropic/prompt-cache.js';
+import { inputUsage, type PromptCacheTtl, promptCacheError } from '../anthropic/prompt-cache.js';
 import { randomId, unitHash } from '../random.js';
 import type { Composed, ComposedThinking } from './compose.js';
 
@@ -54,7 +54,8 @@ export function anthropicResult(
  * Returns the error message, or null when the params are acceptable. `version` is the create's `anthropic-version`.
  */
 export function anthropicParamsError(params: Record<string, unknown>, version: string): string | null {
-  const fields = extraFieldError(params, version, 'messages') ?? streamError(params);
+  const fields =
+    extraFieldError(params, version, 'messages') ?? streamError(params) ?? promptCacheError(params);
   if (fields) return fields;
   // Whether the model is served is checked by the caller (a 404 `not_found_error`, src/emulator/models.ts).
   if (typeof params.model !== 'string') return 'model: Input should be a valid string';

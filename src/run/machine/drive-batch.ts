@@ -3,29 +3,42 @@ import type { BatchPort } from './batch-port.js';
 import { abandon, failInFlight, failUnresolved } from './batch-steps.js';
 import { collectResults } from './collect-results.js';
 import { findOwnBatch } from './find-own-batch.js';
-import { followBatch } from './follow-batch.js';
+import { followBatch, GONE } from './follow-batch.js';
 import type { ProviderBatch } from './provider-batch.js';
 import { submitBatch } from './submit-batch.js';
 
 /**
+ * How a batch's drive takes its turns in the run's limits: `maxConcurrent` batches at the provider, and as many being
+ * collected here, so that the next batch is processed there while this one's results are written, and collecting
+ * stays bounded when it is slower than processing.
+ */
+export interface DriveTurns {
+  /** The provider has ended the batch: its slot there is free for the next one. */
+  providerDone(): void;
+  /** Runs the batch's collection once a collecting slot is free. */
+  collecting(work: () => Promise<void>): Promise<void>;
+}
+
+/**
  * Drives one provider batch from where it stands (planned, or resumed at intent or submitted) to a terminal phase.
  * It never rejects: a failure inside one batch (a disk error, a journal write, a bug) stays inside it — its jobs end
- * with the resumable reason `batch_error`, its submission stays open, and other batches go on. `providerDone` is
- * called when the provider has ended the batch, before its results are collected.
+ * with the resumable reason `batch_error`, its submission stays open, and other batches go on.
  */
 export async function driveBatch(
   batch: ProviderBatch,
   port: BatchPort,
   known: ReadonlySet<string>,
-  providerDone: () => void = () => {},
+  turns: DriveTurns,
 ): Promise<void> {
   try {
     if (batch.phase === 'planned' && !(await submitBatch(batch, port, known))) return;
     if (batch.phase === 'intent' && !(await adopt(batch, port, known))) return;
     const ended = await followBatch(batch, port);
     if (ended === null) return;
-    providerDone();
-    await collectResults(batch, port, ended);
+    // A batch refused for capacity keeps its slot until the scheduler has learned the limit from it: freed earlier,
+    // the next batch would be sent without that knowledge and refused too.
+    if (ended === GONE || !ended.capacity) turns.providerDone();
+    await turns.collecting(() => collectResults(batch, port, ended));
   } catch (error) {
     const message = `provider batch ${batch.index} (${batch.ref?.id ?? 'not created'}) stopped on an unexpected error: ${messageOf(error)}. Its jobs are resumable: running the batch again picks them up.`;
     try {
