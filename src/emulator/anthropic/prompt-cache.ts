@@ -9,48 +9,42 @@
  */
 export type PromptCacheTtl = '5m' | '1h';
 
+interface Marker {
+  path: string;
+  type: unknown;
+  ttl: unknown;
+}
+
+/** Every `cache_control` marker of a request, with where it is. In a schema, `cache_control` is a field's name. */
+function markersOf(value: unknown, path = ''): Marker[] {
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]): Marker[] => {
+    if (key === 'input_schema' || key === 'output_config') return [];
+    const at = path === '' ? key : `${path}.${key}`;
+    if (key !== 'cache_control') return markersOf(inner, at);
+    if (inner === null || typeof inner !== 'object') return [];
+    const { type, ttl } = inner as { type?: unknown; ttl?: unknown };
+    return [{ path: at, type, ttl }];
+  });
+}
+
 /**
- * The first marker whose TTL the API would refuse (`5m` and `1h` are the values it takes, @anthropic-ai/sdk
- * `CacheControlEphemeral.ttl`), as the request error's message, or null.
+ * The first marker the API would refuse (type `ephemeral`, TTL `5m` or `1h` are what it takes: @anthropic-ai/sdk
+ * `CacheControlEphemeral`), as the request error's message, or null.
  */
 export function promptCacheError(params: Record<string, unknown>): string | null {
-  let error: string | null = null;
-  const visit = (value: unknown, path: string): void => {
-    if (error !== null || value === null || typeof value !== 'object') return;
-    for (const [key, inner] of Object.entries(value)) {
-      if (key === 'input_schema' || key === 'output_config') continue;
-      const at = path === '' ? key : `${path}.${key}`;
-      if (key !== 'cache_control') visit(inner, at);
-      else if (inner !== null && typeof inner === 'object') {
-        const { type, ttl } = inner as { type?: unknown; ttl?: unknown };
-        if (type !== 'ephemeral') error = `${at}.type: Input should be 'ephemeral'`;
-        else if (ttl !== undefined && ttl !== '5m' && ttl !== '1h')
-          error = `${at}.ttl: Input should be '5m' or '1h'`;
-      }
-    }
-  };
-  visit(params, '');
-  return error;
+  for (const { path, type, ttl } of markersOf(params)) {
+    if (type !== 'ephemeral') return `${path}.type: Input should be 'ephemeral'`;
+    if (ttl !== undefined && ttl !== '5m' && ttl !== '1h') return `${path}.ttl: Input should be '5m' or '1h'`;
+  }
+  return null;
 }
 
 /** The longest TTL the request's markers ask for, or null when it has none. */
 export function promptCacheTtl(params: Record<string, unknown>): PromptCacheTtl | null {
-  let marked = false;
-  let hour = false;
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, inner] of Object.entries(value)) {
-      // In a schema, `cache_control` is a field's name, not a marker.
-      if (key === 'input_schema' || key === 'output_config') continue;
-      if (key !== 'cache_control') visit(inner);
-      else if (inner !== null && typeof inner === 'object') {
-        marked = true;
-        hour ||= (inner as { ttl?: unknown }).ttl === '1h';
-      }
-    }
-  };
-  visit(params);
-  return hour ? '1h' : marked ? '5m' : null;
+  const markers = markersOf(params);
+  if (markers.length === 0) return null;
+  return markers.some((marker) => marker.ttl === '1h') ? '1h' : '5m';
 }
 
 /** The usage fields of a request's input: all of it written to the cache when caching is asked for. */
