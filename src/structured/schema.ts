@@ -1,6 +1,6 @@
 import { toJSONSchema } from 'zod/v4/core';
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { zod3NotJson } from './zod3-json-types.js';
+import { zod3Problem } from './zod3-json-types.js';
 
 /**
  * A zod schema, version 3 (3.25+) or 4: both carry the Standard Schema interface, through which batchwise validates
@@ -46,8 +46,8 @@ export function isResponseSchema(value: unknown): value is ResponseSchema {
  */
 export function toJsonSchema(schema: ResponseSchema): JsonSchema {
   if (!('_zod' in schema)) {
-    const notJson = zod3NotJson(schema);
-    if (notJson) throw new Error(notJson);
+    const problem = zod3Problem(schema);
+    if (problem) throw new Error(problem);
   }
   const converted: JsonSchema =
     '_zod' in schema

@@ -24,11 +24,20 @@ interface Zod3Def {
   [key: string]: unknown;
 }
 
-/** The first zod 3 type in the schema that JSON cannot carry, with its field path, or null. */
-export function zod3NotJson(schema: unknown): string | null {
+/**
+ * The first zod 3 type in the schema that JSON cannot carry, or the first field that refers back to an enclosing
+ * schema, with its field path; null when there is none. Recursion is found here because `zod-to-json-schema` (with
+ * the inline references batchwise needs) prints a warning to the console and writes `{}` in its place, which would
+ * reach the provider as a field of any type.
+ */
+export function zod3Problem(schema: unknown): string | null {
   const seen = new Set<unknown>();
+  const enclosing = new Set<unknown>();
   const visit = (node: unknown, path: string): string | null => {
     const def = (node as { _def?: Zod3Def } | null)?._def;
+    if (def && enclosing.has(node)) {
+      return `${path || '(root)'} refers back to an enclosing schema (a recursive z.lazy): batchwise cannot send a recursive zod 3 schema. Bound the depth with explicit nested objects, or define it with zod 4 (OpenAI's strict mode takes recursion)`;
+    }
     if (!def || seen.has(node)) return null;
     seen.add(node);
     const name = def.typeName ?? '';
@@ -81,10 +90,12 @@ export function zod3NotJson(schema: unknown): string | null {
         // Optional, nullable, default, catch, readonly: one inner type.
         if (def.innerType) children.push([def.innerType, path]);
     }
+    enclosing.add(node);
     for (const [child, childPath] of children) {
       const found = visit(child, childPath);
       if (found) return found;
     }
+    enclosing.delete(node);
     return null;
   };
   return visit(schema, '');

@@ -139,6 +139,29 @@ describe('zod 3 types JSON cannot carry', () => {
     }
     expect(typeof outputSpecFor(z3.object({ due: z3.coerce.date(), n: z3.number() }))).toBe('object');
   });
+
+  it('a recursive schema is refused by the field that refers back, and nothing is printed to the console', () => {
+    interface Category {
+      name: string;
+      children: Category[];
+    }
+    const Category: z3.ZodType<Category> = z3.lazy(() =>
+      z3.object({ name: z3.string(), children: z3.array(Category) }),
+    );
+    const warnings: unknown[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      const spec = outputSpecFor(z3.object({ root: Category }));
+      expect(spec).toContain('root.children[] refers back to an enclosing schema');
+      // A schema used twice, not inside itself, is no recursion.
+      const Address = z3.object({ city: z3.string() });
+      expect(typeof outputSpecFor(z3.object({ home: Address, work: Address }))).toBe('object');
+    } finally {
+      console.warn = original;
+    }
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('issue paths', () => {
