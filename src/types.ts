@@ -208,8 +208,8 @@ export interface JobResult<T = unknown> {
   status: JobStatus;
   isSuccess: boolean;
   /**
-   * The model's text (or JSON text), as returned. A job that ended before a retry could be sent (a cost limit, a
-   * stop) keeps the rejected answer it paid for.
+   * The model's text (or JSON text), as returned. A job whose retry brought no answer (held back by a cost limit,
+   * stopped, cancelled, errored) keeps the rejected answer it paid for.
    */
   rawResponse: string | null;
   /** The validated object when the job had a `responseModel` and the answer matched it; otherwise null. */

@@ -1,7 +1,8 @@
 /**
  * Anthropic prompt-caching markers (`cache_control`) in a request body or its provider options: on the top level, on
- * tools, on content blocks. Strings are not searched (a marker is a key), nor schemas, where `cache_control` would
- * be the name of a field (a tool's `input_schema`, the `output_config` format).
+ * tools, on content blocks. Strings are not searched (a marker is a key), nor schemas and examples, where
+ * `cache_control` would be the name of a field (a tool's `input_schema` and `input_examples`, the `output_config`
+ * format).
  */
 export interface CacheMarker {
   /** Where the marker is, as a dotted path from where the search began (`tools.0.cache_control`). */
@@ -9,7 +10,7 @@ export interface CacheMarker {
   marker: { type?: unknown; ttl?: unknown };
 }
 
-const SCHEMA_KEYS = new Set(['input_schema', 'output_config']);
+const NOT_MARKERS = new Set(['input_schema', 'input_examples', 'output_config']);
 
 export function cacheMarkers(value: unknown, path = ''): CacheMarker[] {
   if (value === null || typeof value !== 'object') return [];
@@ -19,7 +20,7 @@ export function cacheMarkers(value: unknown, path = ''): CacheMarker[] {
     if (key === 'cache_control') {
       if (inner !== null && typeof inner === 'object')
         found.push({ path: at, marker: inner as CacheMarker['marker'] });
-    } else if (!SCHEMA_KEYS.has(key)) found.push(...cacheMarkers(inner, at));
+    } else if (!NOT_MARKERS.has(key)) found.push(...cacheMarkers(inner, at));
   }
   return found;
 }

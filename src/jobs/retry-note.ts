@@ -1,6 +1,6 @@
 import { stripCiteTags } from '../citations/cite-tags.js';
 import { parseOutput } from '../structured/parse-output.js';
-import type { NormalizedJob } from './normalized-job.js';
+import type { NormalizedJob, OutputSpec } from './normalized-job.js';
 
 /** The job to send again after an invalid answer: its prompt says what was wrong. */
 export function withRetryNote(job: NormalizedJob, problem: string): NormalizedJob {
@@ -27,10 +27,22 @@ export function invalidOutputMessage(job: NormalizedJob, problem: string): strin
  */
 export async function answerProblem(job: NormalizedJob, text: string): Promise<string | null> {
   if (!job.output) return null;
-  const parsed = await parseOutput(
-    job.enableCitations ? stripCiteTags(text) : text,
-    job.output.schema,
-    job.provider === 'openai' ? job.output.nullableOptional : [],
-  );
+  const parsed = await parseAnswer(job, text, job.output);
   return parsed.ok ? null : invalidOutputMessage(job, parsed.message);
+}
+
+/**
+ * A job's answer parsed with its `responseModel`, as every result is: `<cite>` tags Claude wrote into its text are
+ * markup, never part of a value (anthropic-sdk-python #1060); OpenAI's strict mode sent optional fields as nullable.
+ */
+export function parseAnswer(
+  job: NormalizedJob,
+  text: string,
+  output: OutputSpec,
+): ReturnType<typeof parseOutput> {
+  return parseOutput(
+    job.enableCitations ? stripCiteTags(text) : text,
+    output.schema,
+    job.provider === 'openai' ? output.nullableOptional : [],
+  );
 }

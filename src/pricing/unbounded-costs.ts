@@ -25,7 +25,9 @@ export function unboundedCostOf(job: NormalizedJob): string | null {
         return `${where}.tools[${index}] is ${type}, a tool Anthropic runs itself as often as the model asks, billing its uses and what they add to the input`;
       }
     }
-    if (options.mcp_servers !== undefined) {
+    if (
+      Array.isArray(options.mcp_servers) ? options.mcp_servers.length > 0 : options.mcp_servers !== undefined
+    ) {
       return `${where}.mcp_servers connects MCP servers whose tool results Anthropic adds to the input, as often as the model calls them`;
     }
     return null;

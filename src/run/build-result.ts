@@ -1,13 +1,11 @@
-import { stripCiteTags } from '../citations/cite-tags.js';
 import { citedBlocks } from '../citations/extract-citations.js';
 import { mapCitations } from '../citations/map-citations.js';
 import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
-import { invalidOutputMessage } from '../jobs/retry-note.js';
+import { invalidOutputMessage, parseAnswer } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import { batchCost, type PriceTable } from '../pricing/prices.js';
 import type { JobOutcome } from '../providers/provider.js';
-import { parseOutput } from '../structured/parse-output.js';
 import type { JobResult } from '../types.js';
 import { outcomeToResult } from './to-job-result.js';
 
@@ -49,12 +47,7 @@ export async function buildResult(
   const citations = blocks.flatMap((block) => block.citations);
   if (!job.output) return { ...result, citations };
 
-  // `<cite>` tags Claude wrote into its text are markup, never part of a value (anthropic-sdk-python #1060).
-  const parsed = await parseOutput(
-    job.enableCitations ? stripCiteTags(outcome.text) : outcome.text,
-    job.output.schema,
-    job.provider === 'openai' ? job.output.nullableOptional : [],
-  );
+  const parsed = await parseAnswer(job, outcome.text, job.output);
   if (!parsed.ok) {
     return {
       ...result,

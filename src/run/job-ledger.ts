@@ -18,8 +18,8 @@ export class JobLedger {
    */
   private readonly costByJob = new Map<string, number>();
   /**
-   * The last answer paid for, of jobs sent again after it (an invalid one): a job that ends before its retry is
-   * sent keeps it as its `rawResponse`, so that nothing paid for is lost with the retry.
+   * The last answer paid for, of jobs sent again after it (an invalid one): a job whose retry brings no answer (held
+   * back, stopped, cancelled, errored) keeps it as its `rawResponse`, so that nothing paid for is lost with the retry.
    */
   private readonly lastAnswer = new Map<string, string>();
   private unknownCost = false;
@@ -66,11 +66,10 @@ export class JobLedger {
     return { ...kept, costUsd: (this.costByJob.get(attempt.jobId) ?? 0) + costUsd };
   }
 
-  /** A result of a job that was not sent again (no provider batch) keeps the answer its last paid attempt gave. */
+  /** A result without an answer of its own keeps the answer the job's last paid attempt gave. */
   private keptAnswer(attempt: JobResult): JobResult {
     const answer = this.lastAnswer.get(attempt.jobId);
-    if (answer === undefined || attempt.rawResponse !== null || attempt.providerBatchId !== null)
-      return attempt;
+    if (answer === undefined || attempt.rawResponse !== null) return attempt;
     return { ...attempt, rawResponse: answer };
   }
 

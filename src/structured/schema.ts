@@ -1,6 +1,6 @@
 import { toJSONSchema } from 'zod/v4/core';
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { zod3Problem } from './zod3-json-types.js';
+import { zod3IsRecursive, zod3Problem } from './zod3-json-types.js';
 
 /**
  * A zod schema, version 3 (3.25+) or 4: both carry the Standard Schema interface, through which batchwise validates
@@ -72,6 +72,8 @@ export function toJsonSchema(schema: ResponseSchema): JsonSchema {
  * stands in.
  */
 export function digestSchema(schema: ResponseSchema, sent: JsonSchema): JsonSchema {
+  // Recursion on a pipe's output side: zod-to-json-schema would print a warning to the user's console.
+  if (!('_zod' in schema) && zod3IsRecursive(schema)) return sent;
   try {
     const converted: JsonSchema =
       '_zod' in schema

@@ -31,6 +31,18 @@ interface Zod3Def {
  * reach the provider as a field of any type.
  */
 export function zod3Problem(schema: unknown): string | null {
+  return findProblem(schema, { outputSide: false, notJson: true });
+}
+
+/** Whether a zod 3 schema refers back to itself anywhere, either side of a pipe (its conversion would warn). */
+export function zod3IsRecursive(schema: unknown): boolean {
+  return findProblem(schema, { outputSide: true, notJson: false }) !== null;
+}
+
+function findProblem(
+  schema: unknown,
+  { outputSide, notJson }: { outputSide: boolean; notJson: boolean },
+): string | null {
   const seen = new Set<unknown>();
   const enclosing = new Set<unknown>();
   const visit = (node: unknown, path: string): string | null => {
@@ -41,7 +53,7 @@ export function zod3Problem(schema: unknown): string | null {
     if (!def || seen.has(node)) return null;
     seen.add(node);
     const name = def.typeName ?? '';
-    if (name in NOT_JSON && !def.coerce) return `${path || '(root)'} is ${NOT_JSON[name]}`;
+    if (notJson && name in NOT_JSON && !def.coerce) return `${path || '(root)'} is ${NOT_JSON[name]}`;
     const children: [unknown, string][] = [];
     const at = (key: string) => (path ? `${path}.${key}` : key);
     switch (name) {
@@ -62,6 +74,7 @@ export function zod3Problem(schema: unknown): string | null {
       case 'ZodTuple':
         for (const [index, item] of ((def.items as unknown[]) ?? []).entries())
           children.push([item, `${path}[${index}]`]);
+        if (def.rest) children.push([def.rest, `${path}[]`]);
         break;
       case 'ZodUnion':
       case 'ZodDiscriminatedUnion': {
@@ -80,8 +93,10 @@ export function zod3Problem(schema: unknown): string | null {
         children.push([def.schema, path]);
         break;
       case 'ZodPipeline':
-        // The model writes the pipeline's input; what it becomes is zod's business.
+        // The model writes the pipeline's input; what it becomes is zod's business — but for recursion, which the
+        // output side's conversion (job digests) would print a warning for too.
         children.push([def.in, path]);
+        if (outputSide) children.push([def.out, path]);
         break;
       case 'ZodBranded':
         children.push([def.type, path]);

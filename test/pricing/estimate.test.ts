@@ -127,7 +127,13 @@ describe('cacheTtlOf in schemas', () => {
   it('takes a field named cache_control in a tool schema or the output format for a field, not a marker', () => {
     expect(
       cacheTtlOf({
-        tools: [{ name: 't', input_schema: { properties: { cache_control: { type: 'object' } } } }],
+        tools: [
+          {
+            name: 't',
+            input_schema: { properties: { cache_control: { type: 'object' } } },
+            input_examples: [{ cache_control: { type: 'ephemeral', ttl: '1h' } }],
+          },
+        ],
         output_config: { format: { schema: { properties: { cache_control: { type: 'object' } } } } },
       }),
     ).toBeNull();

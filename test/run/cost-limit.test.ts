@@ -124,6 +124,17 @@ describe('cost', () => {
       })
       .dryRun();
     expect(plan.jobs[0]!.stoppedByCostLimit).toBe(false);
+    // No MCP server connected connects nothing.
+    const none = await batchFor(emulator)
+      .addCostLimit({ usd: 1 })
+      .addJob({
+        id: 'no-mcp',
+        model: 'claude-haiku-4-5',
+        messages: userMessage('hi'),
+        providerOptions: { anthropic: { mcp_servers: [] } },
+      })
+      .dryRun();
+    expect(none.jobs).toHaveLength(1);
   });
 
   it('reuses budget freed by results: jobs that did not fit are sent later', async () => {

@@ -329,6 +329,40 @@ describe('attempts count sends', () => {
     }
   });
 
+  it('a retry cancelled in flight keeps the answer paid for, and the resume sends it with its note', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-retry-cancel-')), 'state.jsonl');
+    const prompts: string[] = [];
+    emulator.configure({
+      respond: ({ body }) => {
+        prompts.push((body as { messages: { content: string }[] }).messages.at(-1)!.content);
+        return prompts.length === 1 ? { text: 'not json at all' } : { json: { total: 42 } };
+      },
+    });
+    const batch = () =>
+      batchFor(emulator, { stateFile }).addJob({
+        id: 'a',
+        model: 'claude-haiku-4-5',
+        maxTokens: 100,
+        retryInvalid: 1,
+        responseModel: z.object({ total: z.number() }),
+        messages: userMessage('first'),
+      });
+    // Batches are held in progress: the first is let end, the retry's is cancelled while it runs (no answer).
+    emulator.configure({ processingMs: 3_600_000, cancelMs: 10 });
+    const first = await batch().run();
+    let submitted = 0;
+    first.on('batchSubmitted', () => {
+      if (++submitted === 1) void emulator.finishProcessing();
+      else void first.shutdown({ waitForActive: false });
+    });
+    const stopped = (await first.wait()).a!;
+    expect(stopped).toMatchObject({ status: 'cancelled', rawResponse: 'not json at all' });
+    emulator.configure({ processingMs: 40 });
+    const resumed = (await batch().run({ wait: true })).results().a!;
+    expect(resumed).toMatchObject({ status: 'succeeded', parsedResponse: { total: 42 } });
+    expect(prompts.at(-1)).toContain('A previous answer to this request was rejected');
+  });
+
   it('a job the cost limit never let out says it was sent 0 times', async () => {
     const batch = batchFor(emulator).addCostLimit({ usd: 1e-9 });
     batch.addJob({ id: 'never', model: 'claude-haiku-4-5', messages: userMessage('hi') });

@@ -157,6 +157,15 @@ describe('zod 3 types JSON cannot carry', () => {
       // A schema used twice, not inside itself, is no recursion.
       const Address = z3.object({ city: z3.string() });
       expect(typeof outputSpecFor(z3.object({ home: Address, work: Address }))).toBe('object');
+      // Through a tuple's rest.
+      const Row: z3.ZodType = z3.lazy(() => z3.object({ cells: z3.tuple([z3.string()]).rest(Row) }));
+      expect(outputSpecFor(z3.object({ row: Row }))).toContain('row.cells[] refers back');
+      // On a pipe's output side only: what is sent (the input side) is not recursive, and the job digest does not
+      // convert the output side either.
+      const Parsed: z3.ZodType = z3.lazy(() =>
+        z3.object({ s: z3.string().pipe(z3.object({ inner: Parsed }).or(z3.string())) }),
+      );
+      expect(typeof outputSpecFor(z3.object({ parsed: Parsed }))).toBe('object');
     } finally {
       console.warn = original;
     }

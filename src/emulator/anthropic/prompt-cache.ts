@@ -15,11 +15,14 @@ interface Marker {
   ttl: unknown;
 }
 
-/** Every `cache_control` marker of a request, with where it is. In a schema, `cache_control` is a field's name. */
+/**
+ * Every `cache_control` marker of a request, with where it is. In a schema or a tool's examples, `cache_control`
+ * is a field's name.
+ */
 function markersOf(value: unknown, path = ''): Marker[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, inner]): Marker[] => {
-    if (key === 'input_schema' || key === 'output_config') return [];
+    if (key === 'input_schema' || key === 'input_examples' || key === 'output_config') return [];
     const at = path === '' ? key : `${path}.${key}`;
     if (key !== 'cache_control') return markersOf(inner, at);
     if (inner === null || typeof inner !== 'object') return [];
