@@ -124,14 +124,15 @@ describe('cost', () => {
       })
       .dryRun();
     expect(plan.jobs[0]!.stoppedByCostLimit).toBe(false);
-    // No MCP server connected connects nothing.
+    // No MCP server connected connects nothing (mcp_servers is a beta field: not in the SDK's types).
+    const noServers: Record<string, unknown> = { anthropic: { mcp_servers: [] } };
     const none = await batchFor(emulator)
       .addCostLimit({ usd: 1 })
       .addJob({
         id: 'no-mcp',
         model: 'claude-haiku-4-5',
         messages: userMessage('hi'),
-        providerOptions: { anthropic: { mcp_servers: [] } },
+        providerOptions: noServers,
       })
       .dryRun();
     expect(none.jobs).toHaveLength(1);
