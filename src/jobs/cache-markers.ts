@@ -5,7 +5,7 @@
  * format).
  */
 export interface CacheMarker {
-  /** Where the marker is, as a dotted path from where the search began (`tools.0.cache_control`). */
+  /** Where the marker is, from where the search began (`tools[0].cache_control`). */
   path: string;
   marker: { type?: unknown; ttl?: unknown };
 }
@@ -16,7 +16,7 @@ export function cacheMarkers(value: unknown, path = ''): CacheMarker[] {
   if (value === null || typeof value !== 'object') return [];
   const found: CacheMarker[] = [];
   for (const [key, inner] of Object.entries(value)) {
-    const at = path === '' ? key : `${path}.${key}`;
+    const at = Array.isArray(value) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
     if (key === 'cache_control') {
       if (inner !== null && typeof inner === 'object')
         found.push({ path: at, marker: inner as CacheMarker['marker'] });

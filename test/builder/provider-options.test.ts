@@ -111,7 +111,7 @@ describe('providerOptions at .addJob()', () => {
         tools: [{ name: 't', input_schema: { type: 'object' }, cache_control: { type: 'persistent' } }],
       }),
       'invalid_provider_option',
-      "providerOptions.anthropic.tools.0.cache_control: its type must be 'ephemeral'",
+      "providerOptions.anthropic.tools[0].cache_control: its type must be 'ephemeral'",
     );
     // A tool field named cache_control is a field, not a marker.
     expect(() =>
