@@ -57,6 +57,11 @@ export class JobLedger {
     this.budget.spentUsd += committedUsd;
   }
 
+  /** Whether earlier attempts of the job were paid for (it was sent again after them). */
+  hasPaidAttempts(jobId: string): boolean {
+    return this.costByJob.has(jobId);
+  }
+
   /** The attempt with `costUsd` as the job's cost over all its attempts (nothing is booked yet). */
   costed(attempt: JobResult, billingKnown = true): JobResult {
     const kept = this.keptAnswer(attempt);

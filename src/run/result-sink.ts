@@ -31,6 +31,12 @@ export class ResultSink {
   async record(attempt: JobResult, options: RecordOptions = {}): Promise<boolean> {
     if (this.ledger.has(attempt.jobId)) return true;
     const billingKnown = options.billingKnown ?? true;
+    if (!billingKnown && this.ledger.hasPaidAttempts(attempt.jobId)) {
+      // The job's file is the marker of what its earlier attempts cost; a result whose cost is unknown written over
+      // it would make a resume forget that cost. The marker and the open submission are all a resume needs.
+      this.keep(attempt, options);
+      return true;
+    }
     const result = this.ledger.costed(attempt, billingKnown);
     try {
       crashPoint('before-result-write');

@@ -363,6 +363,38 @@ describe('attempts count sends', () => {
     expect(prompts.at(-1)).toContain('A previous answer to this request was rejected');
   });
 
+  it('a resumed retry whose results cannot be read does not make the next resume forget what the first attempt cost', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-retry-unread-')), 'state.jsonl');
+    emulator.configure({ respond: () => ({ text: 'not json at all' }) });
+    const batch = () =>
+      batchFor(emulator, { stateFile, retry: { attempts: 1 } })
+        .addCostLimit({ usd: 1 })
+        .addJob({
+          id: 'a',
+          model: 'claude-haiku-4-5',
+          maxTokens: 100,
+          retryInvalid: 1,
+          responseModel: z.object({ total: z.number() }),
+          messages: userMessage('first'),
+        });
+    // 1: the first answer is invalid and the run stops before the retry goes out.
+    const first = await batch().run();
+    first.once('batchSubmitted', () => void first.shutdown());
+    expect((await first.wait()).a).toMatchObject({ error: { code: 'shutdown' }, attempts: 1 });
+    // 2: the retry goes out, and its results cannot be downloaded.
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 1_000 });
+    const second = (await batch().run({ wait: true })).results().a!;
+    expect(second).toMatchObject({ error: { code: 'results_failed' }, costUsd: null });
+    // 3: the retry's results are read; the job cost both attempts, as the provider billed them.
+    emulator.clearFaults();
+    const third = await batch().run({ wait: true });
+    const billed = await billedUsd();
+    expect((await emulator.billing()).requests).toHaveLength(2);
+    expect(third.results().a).toMatchObject({ status: 'invalid', attempts: 2 });
+    expect(third.results().a!.costUsd).toBeCloseTo(billed, 12);
+    expect(third.progress().costSpentUsd).toBeCloseTo(billed, 12);
+  });
+
   it('a job the cost limit never let out says it was sent 0 times', async () => {
     const batch = batchFor(emulator).addCostLimit({ usd: 1e-9 });
     batch.addJob({ id: 'never', model: 'claude-haiku-4-5', messages: userMessage('hi') });
