@@ -27,7 +27,10 @@ export class ResultSink {
     return this.ledger.has(jobId);
   }
 
-  /** Writes the job's result (atomically, fsync'd) and then takes it. Returns false when it could not be written. */
+  /**
+   * Writes the job's result and then takes it. Returns false when it could not be written (true when it need not be:
+   * a result of unknown cost never replaces the record of what the job's earlier attempts cost).
+   */
   async record(attempt: JobResult, options: RecordOptions = {}): Promise<boolean> {
     if (this.ledger.has(attempt.jobId)) return true;
     const billingKnown = options.billingKnown ?? true;
