@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { JobInput } from '../../src/index.js';
 import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
 import { billedCost } from '../helpers/billing.js';
@@ -14,6 +15,21 @@ beforeEach(async () => {
   emulator = await startEmulator({ processingMs: 40 });
 });
 afterEach(() => emulator.close());
+
+/** The text of a request's last message: where a retry's note goes. */
+function lastMessage(body: unknown): string {
+  return (body as { messages: { content: string }[] }).messages.at(-1)!.content;
+}
+
+/** Job "a": its answer must be `{ total: number }`, and it is sent again once after an invalid one. */
+const retriedJob: JobInput = {
+  id: 'a',
+  model: 'claude-haiku-4-5',
+  maxTokens: 100,
+  retryInvalid: 1,
+  responseModel: z.object({ total: z.number() }),
+  messages: userMessage('first'),
+};
 
 /** What the emulator billed, in dollars at the batch price (both test models are in the price table). */
 async function billedUsd(): Promise<number> {
@@ -104,7 +120,7 @@ describe('a stop never makes a retryable outcome final, and what was paid is rem
     const prompts: string[] = [];
     emulator.configure({
       respond: ({ customId, body }) => {
-        prompts.push((body as { messages: { content: string }[] }).messages.at(-1)!.content);
+        prompts.push(lastMessage(body));
         const jobId = customId.slice(9);
         if (answered.has(jobId)) return { json: { total: 42 } };
         answered.add(jobId);
@@ -287,8 +303,7 @@ describe('attempts count sends', () => {
     const prompts: string[] = [];
     emulator.configure({
       respond: ({ body }) => {
-        const messages = (body as { messages: { content: string }[] }).messages;
-        prompts.push(messages.at(-1)!.content);
+        prompts.push(lastMessage(body));
         return { text: 'not json' };
       },
     });
@@ -334,19 +349,11 @@ describe('attempts count sends', () => {
     const prompts: string[] = [];
     emulator.configure({
       respond: ({ body }) => {
-        prompts.push((body as { messages: { content: string }[] }).messages.at(-1)!.content);
+        prompts.push(lastMessage(body));
         return prompts.length === 1 ? { text: 'not json at all' } : { json: { total: 42 } };
       },
     });
-    const batch = () =>
-      batchFor(emulator, { stateFile }).addJob({
-        id: 'a',
-        model: 'claude-haiku-4-5',
-        maxTokens: 100,
-        retryInvalid: 1,
-        responseModel: z.object({ total: z.number() }),
-        messages: userMessage('first'),
-      });
+    const batch = () => batchFor(emulator, { stateFile }).addJob(retriedJob);
     // Batches are held in progress: the first is let end, the retry's is cancelled while it runs (no answer).
     emulator.configure({ processingMs: 3_600_000, cancelMs: 10 });
     const first = await batch().run();
@@ -369,14 +376,7 @@ describe('attempts count sends', () => {
     const batch = () =>
       batchFor(emulator, { stateFile, retry: { attempts: 1 } })
         .addCostLimit({ usd: 1 })
-        .addJob({
-          id: 'a',
-          model: 'claude-haiku-4-5',
-          maxTokens: 100,
-          retryInvalid: 1,
-          responseModel: z.object({ total: z.number() }),
-          messages: userMessage('first'),
-        });
+        .addJob(retriedJob);
     // 1: the first answer is invalid and the run stops before the retry goes out.
     const first = await batch().run();
     first.once('batchSubmitted', () => void first.shutdown());
