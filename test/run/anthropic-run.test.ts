@@ -170,8 +170,9 @@ describe('Batch.run() on Anthropic, end to end', () => {
         async () => run.status().batches,
         (batches) => batches.length === 3 && batches.every((b) => b.rawStatus === 'ended'),
       );
-      expect(seen.filter((b) => b.phase === 'collecting')).toHaveLength(1);
+      // One download at a time; the two waiting for their turn are collecting too, not processing at the provider.
       expect(held).toHaveLength(1);
+      expect(seen.map((b) => b.phase)).toEqual(['collecting', 'collecting', 'collecting']);
       holding = false;
       for (const forward of held) forward();
       const results = await run.wait();

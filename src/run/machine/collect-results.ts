@@ -23,7 +23,6 @@ export async function collectResults(
   port: BatchPort,
   ended: ProviderBatchState | typeof GONE,
 ): Promise<void> {
-  await batch.moveTo('collecting');
   const ref = batch.ref!;
   if (ended === 'gone') {
     const message = `provider batch ${ref.id} no longer exists at ${batch.provider} (HTTP 404: past its retention, or deleted); its results cannot be collected`;

@@ -38,6 +38,9 @@ export async function driveBatch(
     // A batch refused for capacity keeps its slot until the scheduler has learned the limit from it: freed earlier,
     // the next batch would be sent without that knowledge and refused too.
     if (ended === GONE || !ended.capacity) turns.providerDone();
+    // Ended at the provider, the batch is collecting from here on, also while it waits for its turn: status() shows
+    // it so, not as still processing there.
+    await batch.moveTo('collecting');
     await turns.collecting(() => collectResults(batch, port, ended));
   } catch (error) {
     const message = `provider batch ${batch.index} (${batch.ref?.id ?? 'not created'}) stopped on an unexpected error: ${messageOf(error)}. Its jobs are resumable: running the batch again picks them up.`;
