@@ -50,7 +50,8 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   /**
    * A positive integer at most the model's output maximum. On reasoning models (gpt-5 family, o-series) it is
    * `max_completion_tokens`, which includes the hidden reasoning tokens: an answer whose budget reasoning used up comes
-   * back empty and ends `failed` with `error.code: 'output_truncated'`.
+   * back empty and ends `failed` with `error.code: 'output_truncated'`, as does a `responseModel` answer cut off
+   * before it was complete (it is not sent again by `retryInvalid`: the same budget would cut it again).
    * @default 1024; 25,000 on reasoning models (OpenAI's advice), capped at the model's maximum
    */
   maxTokens?: number;

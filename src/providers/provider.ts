@@ -69,6 +69,8 @@ export type JobOutcome =
       /** Anthropic web searches the request made (a fee each); absent means none. */
       webSearchRequests?: number;
       stopReason: string | null;
+      /** The model stopped at the token budget (`max_tokens`, `length`): the text may be cut short. */
+      truncated?: boolean;
       raw: unknown;
     }
   | {

@@ -48,6 +48,21 @@ export async function buildResult(
   if (!job.output) return { ...result, citations };
 
   const parsed = await parseAnswer(job, outcome.text, job.output);
+  if (!parsed.ok && outcome.truncated) {
+    // Cut off by the token budget: not an answer the model got wrong, so not one `retryInvalid` pays to ask again
+    // (the same budget would cut it again).
+    return {
+      ...result,
+      status: 'failed',
+      isSuccess: false,
+      citations,
+      error: {
+        code: 'output_truncated',
+        message: `The answer was cut off at maxTokens (${job.maxTokens}) before it was complete, so it does not match responseModel (${parsed.message}). Raise maxTokens; it was not sent again, since the same budget would cut it again.`,
+        issues: parsed.issues,
+      },
+    };
+  }
   if (!parsed.ok) {
     return {
       ...result,

@@ -194,6 +194,31 @@ describe('structured extraction from a PDF, end to end', () => {
     expect(run.results().inv).toMatchObject({ status: 'invalid', attempts: 3 });
     expect(emulator.stats().batchesCreated.openai).toBe(3);
   });
+
+  it.each(['gpt-4o-mini', 'claude-haiku-4-5'])(
+    '%s: an answer cut off at maxTokens is output_truncated, not sent again by retryInvalid (the same budget would cut it again)',
+    async (model) => {
+      const run = await batchFor(emulator)
+        .addJob({
+          id: 'inv',
+          model,
+          maxTokens: 12,
+          messages: [{ role: 'user', content: `Vendor: ${'Acme Corporation International '.repeat(4)}` }],
+          responseModel: Invoice,
+          retryInvalid: 2,
+        })
+        .run({ wait: true });
+      const result = run.results().inv!;
+      expect(result).toMatchObject({ status: 'failed', isSuccess: false, parsedResponse: null, attempts: 1 });
+      expect(result.error!.code).toBe('output_truncated');
+      expect(result.error!.message).toContain('Raise maxTokens');
+      // The partial answer that was paid for is kept.
+      expect(result.rawResponse).toMatch(/^\{/);
+      expect(() => JSON.parse(result.rawResponse as string)).toThrow();
+      expect((await emulator.billing()).total.requests).toBe(1);
+      expect(result.costUsd).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('typing and opting out', () => {

@@ -95,6 +95,7 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
         content,
         ...tokens,
         stopReason: message.stop_reason ?? null,
+        truncated: message.stop_reason === 'max_tokens',
         raw: line,
       };
     }

@@ -106,6 +106,7 @@ export function parseOpenAIResult(line: unknown): JobOutcome | undefined {
     content: [{ type: 'text', text }],
     ...tokens,
     stopReason: choice?.finish_reason ?? null,
+    truncated: choice?.finish_reason === 'length',
     raw: line,
   };
 }
