@@ -2,7 +2,7 @@ import type { FileKind } from '../content/file-type.js';
 import type { ModelInfo, ProviderName } from '../models/registry.js';
 import type { JsonSchema, ResponseSchema } from '../structured/schema.js';
 import type { SchemaProblem } from '../structured/schema-problem.js';
-import type { PathPattern } from '../structured/strict-schema.js';
+import type { NullableOptionals } from '../structured/strict-schema.js';
 import type { Message, ReasoningEffort } from '../types.js';
 import type { JsonObject } from './provider-options.js';
 
@@ -71,7 +71,7 @@ export interface OutputSpec {
   digestSchema: JsonSchema;
   /** OpenAI strict mode: every object closed, every field required, optional ones nullable. */
   strict: JsonSchema;
-  nullableOptional: PathPattern[];
+  nullableOptional: NullableOptionals;
   /** Anthropic `output_config.format.schema`: the SDK's transform of `jsonSchema`. */
   anthropic: JsonSchema | null;
   /** What each provider cannot express in this schema; checked at `addJob` against the job's provider. */

@@ -43,6 +43,6 @@ export function parseAnswer(
   return parseOutput(
     job.enableCitations ? stripCiteTags(text) : text,
     output.schema,
-    job.provider === 'openai' ? output.nullableOptional : [],
+    job.provider === 'openai' ? output.nullableOptional : null,
   );
 }

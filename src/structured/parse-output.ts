@@ -1,6 +1,6 @@
 import { fieldPath } from './field-path.js';
 import type { ResponseSchema } from './schema.js';
-import { dropNullOptionals, type PathPattern } from './strict-schema.js';
+import type { NullableOptionals } from './strict-schema.js';
 
 export type ParsedOutput =
   | { ok: true; value: unknown; json: unknown }
@@ -31,7 +31,7 @@ export function extractJson(text: string): unknown {
 export async function parseOutput(
   text: string,
   schema: ResponseSchema,
-  nullableOptional: PathPattern[] = [],
+  nullableOptional: NullableOptionals | null = null,
 ): Promise<ParsedOutput> {
   const json = extractJson(text);
   if (json === undefined) {
@@ -41,7 +41,7 @@ export async function parseOutput(
       issues: [{ path: '', message: 'no JSON object found in the response' }],
     };
   }
-  const result = await schema['~standard'].validate(dropNullOptionals(json, nullableOptional));
+  const result = await schema['~standard'].validate(nullableOptional ? nullableOptional.drop(json) : json);
   if (!result.issues) return { ok: true, value: result.value, json };
   const issues = result.issues.map((issue) => ({
     // The same notation as citationMappings: `lineItems[1].amount`, not `lineItems.1.amount`.

@@ -70,51 +70,51 @@ export function strictSchemaProblem(schema: JsonSchema): SchemaProblem | null {
   });
 }
 
-/** A path pattern into a value: property names, with `*` for every array item. */
-export type PathPattern = string[];
-
 export interface StrictSchema {
   schema: JsonSchema;
   /** Optional fields the strict schema made required-but-nullable: a `null` there means "absent". */
-  nullableOptional: PathPattern[];
+  nullableOptional: NullableOptionals;
 }
 
 /**
  * Makes a JSON Schema acceptable to OpenAI's strict structured outputs: every object closed with
  * `additionalProperties: false` and listing every property in `required`, optional ones turned into a union with
- * null. Pure; the input is not changed.
+ * null; `$defs` (named and recursive types) too. Pure; the input is not changed.
  */
 export function toStrictSchema(schema: JsonSchema): StrictSchema {
-  const nullableOptional: PathPattern[] = [];
-  const visit = (node: unknown, path: PathPattern): unknown => {
-    if (Array.isArray(node)) return node.map((item) => visit(item, path));
+  const optional = new WeakMap<object, ReadonlySet<string>>();
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
     if (!node || typeof node !== 'object') return node;
     const source = node as JsonSchema;
     const result: JsonSchema = {};
     for (const [key, value] of Object.entries(source)) {
       if (key === 'properties' || key === 'required' || key === 'additionalProperties') continue;
-      if (key === 'items') result.items = visit(value, [...path, '*']);
+      if (key === 'items') result.items = visit(value);
       else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf')
-        result[key === 'oneOf' ? 'anyOf' : key] = visit(value, path);
-      else if (key === '$defs' || key === 'definitions') result[key] = visit(value, path);
+        result[key === 'oneOf' ? 'anyOf' : key] = visit(value);
+      else if ((key === '$defs' || key === 'definitions') && value && typeof value === 'object')
+        result[key] = Object.fromEntries(Object.entries(value).map(([name, def]) => [name, visit(def)]));
       else result[key] = value;
     }
     moveUnlistedStringKeywords(result);
     if (source.properties && typeof source.properties === 'object') {
       const required = new Set(Array.isArray(source.required) ? (source.required as string[]) : []);
       const properties: JsonSchema = {};
+      const optionalNames = new Set<string>();
       for (const [name, property] of Object.entries(source.properties as JsonSchema)) {
-        const strict = visit(property, [...path, name]);
+        const strict = visit(property);
         if (required.has(name)) {
           properties[name] = strict;
         } else {
           properties[name] = nullable(strict);
-          nullableOptional.push([...path, name]);
+          optionalNames.add(name);
         }
       }
       result.properties = properties;
       result.required = Object.keys(properties);
       result.additionalProperties = false;
+      if (optionalNames.size > 0) optional.set(result, optionalNames);
     } else if (source.type === 'object') {
       result.properties = {};
       result.required = [];
@@ -122,7 +122,97 @@ export function toStrictSchema(schema: JsonSchema): StrictSchema {
     }
     return result;
   };
-  return { schema: visit(schema, []) as JsonSchema, nullableOptional };
+  const strict = visit(schema) as JsonSchema;
+  return { schema: strict, nullableOptional: new NullableOptionals(strict, optional) };
+}
+
+/**
+ * The optional fields of a strict schema, by the object schema they belong to: an answer is walked along the schema
+ * (its `$ref`s resolved, the union branch it matches chosen), so a field is known by where it is, not by its name —
+ * the same name can be optional in one branch and required-but-nullable in another.
+ */
+export class NullableOptionals {
+  constructor(
+    private readonly root: JsonSchema,
+    private readonly optional: WeakMap<object, ReadonlySet<string>>,
+  ) {}
+
+  /**
+   * A copy of the answer without the `null`s the strict schema put where an optional field was absent, so that zod
+   * sees the field missing.
+   */
+  drop(value: unknown): unknown {
+    const copy = structuredClone(value);
+    this.walk(copy, this.root, 0);
+    return copy;
+  }
+
+  private walk(value: unknown, schema: unknown, depth: number): void {
+    // Far deeper than any answer a provider gives: a bound, not a limit, against a schema that refers to itself.
+    if (depth > 256 || value === null || typeof value !== 'object') return;
+    const node = this.resolve(schema);
+    if (!node) return;
+    if (Array.isArray(node.anyOf)) {
+      const matching = node.anyOf.map((branch) => this.resolve(branch)).filter((b) => b && fits(value, b));
+      // Two branches the answer fits equally: which field is optional is not known, so nothing is dropped.
+      if (matching.length === 1) this.walk(value, matching[0], depth + 1);
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) this.walk(item, node.items, depth + 1);
+      return;
+    }
+    const properties = node.properties as JsonSchema | undefined;
+    if (!properties || typeof properties !== 'object') return;
+    const optional = this.optional.get(node);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!Object.hasOwn(properties, key)) continue;
+      if (record[key] === null && optional?.has(key)) delete record[key];
+      else this.walk(record[key], properties[key], depth + 1);
+    }
+  }
+
+  /** The schema a `$ref` points to (`#`, `#/$defs/Name`, `#/definitions/Name`); others as they are. */
+  private resolve(schema: unknown): JsonSchema | undefined {
+    let node = schema as JsonSchema | undefined;
+    for (let hops = 0; node && typeof node.$ref === 'string' && hops < 32; hops++) {
+      const ref = node.$ref as string;
+      if (ref === '#') node = this.root;
+      else {
+        const match = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
+        const defs = match ? (this.root[match[1]!] as JsonSchema | undefined) : undefined;
+        node = defs && Object.hasOwn(defs, match![2]!) ? (defs[match![2]!] as JsonSchema) : undefined;
+      }
+    }
+    return node && typeof node === 'object' ? node : undefined;
+  }
+}
+
+/**
+ * Whether an answer's value is one a strict-schema branch could have produced: its type, and for an object exactly
+ * the branch's properties (strict mode writes every one) with any `const` or `enum` among them matched.
+ */
+function fits(value: unknown, branch: JsonSchema): boolean {
+  const types = branch.type === undefined ? [] : Array.isArray(branch.type) ? branch.type : [branch.type];
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  if (types.length > 0) {
+    const allowed = types.some((t) => t === type || (t === 'integer' && type === 'number'));
+    if (!allowed) return false;
+  }
+  if (branch.const !== undefined && branch.const !== value) return false;
+  if (Array.isArray(branch.enum) && !branch.enum.includes(value)) return false;
+  if (type !== 'object' || !branch.properties || typeof branch.properties !== 'object') return true;
+  const properties = branch.properties as Record<string, JsonSchema>;
+  const keys = Object.keys(value as object);
+  if (keys.length !== Object.keys(properties).length) return false;
+  return keys.every((key) => {
+    if (!Object.hasOwn(properties, key)) return false;
+    const property = properties[key]!;
+    const field = (value as Record<string, unknown>)[key];
+    if (property.const !== undefined && property.const !== field) return false;
+    return !(Array.isArray(property.enum) && !property.enum.includes(field));
+  });
 }
 
 /** Unsupported `format`s and string lengths go into the description; the zod schema still checks them. */
@@ -151,26 +241,4 @@ function nullable(schema: unknown): unknown {
       : { ...node, anyOf: [...node.anyOf, { type: 'null' }] };
   }
   return { anyOf: [node, { type: 'null' }] };
-}
-
-/** Removes `null`s the strict schema put where an optional field was absent, so that zod sees the field missing. */
-export function dropNullOptionals(value: unknown, patterns: PathPattern[]): unknown {
-  const copy = structuredClone(value);
-  for (const pattern of patterns) removeAt(copy, pattern);
-  return copy;
-}
-
-function removeAt(node: unknown, pattern: PathPattern): void {
-  if (!node || typeof node !== 'object' || pattern.length === 0) return;
-  const [head, ...rest] = pattern;
-  if (head === '*') {
-    if (Array.isArray(node)) for (const item of node) removeAt(item, rest);
-    return;
-  }
-  const record = node as Record<string, unknown>;
-  if (rest.length === 0) {
-    if (record[head!] === null) delete record[head!];
-  } else {
-    removeAt(record[head!], rest);
-  }
 }

@@ -221,6 +221,42 @@ describe('structured extraction from a PDF, end to end', () => {
   );
 });
 
+describe('named and recursive types', () => {
+  const Address = z.object({ city: z.string(), zip: z.string().optional() }).meta({ id: 'Address' });
+  interface Part {
+    name: string;
+    parts: Part[];
+  }
+  const Part: z.ZodType<Part> = z.object({
+    name: z.string(),
+    get parts() {
+      return z.array(Part);
+    },
+  });
+
+  it.each([
+    ['gpt-4o-mini', z.object({ home: Address, work: Address.optional(), assembly: Part })],
+    // Anthropic refuses recursion at addJob; a named type is a $defs entry all the same.
+    ['claude-haiku-4-5', z.object({ home: Address, work: Address.optional() })],
+  ])(
+    '%s: a schema with $defs (a named type, a recursive one below the root) is accepted by the API and parsed',
+    async (model, schema) => {
+      const run = await batchFor(emulator)
+        .addJob({
+          id: 'a',
+          model,
+          messages: [{ role: 'user', content: 'Describe it' }],
+          responseModel: schema,
+        })
+        .run({ wait: true });
+      const result = run.results().a!;
+      expect(result.error).toBeNull();
+      expect(result.status).toBe('succeeded');
+      expect(result.parsedResponse).toMatchObject({ home: { city: expect.any(String) } });
+    },
+  );
+});
+
 describe('typing and opting out', () => {
   it('a job opts out of the default schema with responseModel: null; an explicit type parameter types a loop', async () => {
     const batch = new Batch<z.infer<typeof Invoice>>({
