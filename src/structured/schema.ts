@@ -1,6 +1,7 @@
 import { toJSONSchema } from 'zod/v4/core';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { zod3IsRecursive, zod3Problem } from './zod3-json-types.js';
+import { zod4JsonSchema } from './zod4-json-types.js';
 
 /**
  * A zod schema, version 3 (3.25+) or 4: both carry the Standard Schema interface, through which batchwise validates
@@ -49,18 +50,17 @@ export function toJsonSchema(schema: ResponseSchema): JsonSchema {
     const problem = zod3Problem(schema);
     if (problem) throw new Error(problem);
   }
-  const converted: JsonSchema =
-    '_zod' in schema
-      ? requireDefaulted(
-          toJSONSchema(schema as unknown as Parameters<typeof toJSONSchema>[0], {
-            io: 'input',
-          }) as JsonSchema,
-        )
-      : (zodToJsonSchema(schema as unknown as Parameters<typeof zodToJsonSchema>[0], {
-          $refStrategy: 'none',
-          effectStrategy: 'input',
-          pipeStrategy: 'input',
-        }) as JsonSchema);
+  let converted: JsonSchema;
+  if ('_zod' in schema) {
+    const zod4 = zod4JsonSchema(schema);
+    if ('problem' in zod4 && typeof zod4.problem === 'string') throw new Error(zod4.problem);
+    converted = requireDefaulted(zod4);
+  } else
+    converted = zodToJsonSchema(schema as unknown as Parameters<typeof zodToJsonSchema>[0], {
+      $refStrategy: 'none',
+      effectStrategy: 'input',
+      pipeStrategy: 'input',
+    }) as JsonSchema;
   const { $schema: _dialect, ...jsonSchema } = converted;
   return jsonSchema;
 }

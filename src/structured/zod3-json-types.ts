@@ -54,6 +54,8 @@ function findProblem(
     seen.add(node);
     const name = def.typeName ?? '';
     if (notJson && name in NOT_JSON && !def.coerce) return `${path || '(root)'} is ${NOT_JSON[name]}`;
+    if (notJson && name === 'ZodLiteral' && (typeof def.value === 'bigint' || def.value === undefined))
+      return `${path || '(root)'} is a z.literal() of a bigint or undefined, which JSON cannot carry (use a number or string literal)`;
     const children: [unknown, string][] = [];
     const at = (key: string) => (path ? `${path}.${key}` : key);
     switch (name) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
 import { zodToJsonSchema } from 'zod-to-json-schema';
+import { Batch } from '../../src/index.js';
 import { normalizeJob } from '../../src/jobs/normalize-job.js';
 import { outputSpecFor } from '../../src/jobs/output-spec.js';
 import { jobDigest } from '../../src/store/fingerprint.js';
@@ -208,6 +209,7 @@ describe('zod 3 types JSON cannot carry', () => {
       expect(spec).toContain(`nested.${field} is ${says}`);
     }
     expect(typeof outputSpecFor(z3.object({ due: z3.coerce.date(), n: z3.number() }))).toBe('object');
+    expect(outputSpecFor(z3.object({ n: z3.literal(5n) }))).toContain('n is a z.literal() of a bigint');
   });
 
   it('a recursive schema is refused by the field that refers back, and nothing is printed to the console', () => {
@@ -240,6 +242,50 @@ describe('zod 3 types JSON cannot carry', () => {
       console.warn = original;
     }
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('zod 4 types JSON cannot carry', () => {
+  it('are refused at addJob with the field path and the fix, z.file() among them; their coerce forms are sent as JSON types', () => {
+    for (const [type, says] of [
+      [z.date(), 'z.date() (JSON has no dates'],
+      [z.bigint(), 'z.bigint()'],
+      [z.file(), 'z.file()'],
+      [z.custom<string>(), 'z.custom()'],
+      [z.literal(5n), 'a z.literal() of a bigint'],
+      [z.union([z.string(), z.date()]), 'z.date()'],
+    ] as const) {
+      const schema = z.object({
+        name: z.string(),
+        lineItems: z.array(z.object({ shippedAt: type.optional() })),
+      });
+      const spec = outputSpecFor(schema);
+      expect(typeof spec, says).toBe('string');
+      expect(spec).toContain(`lineItems[].shippedAt is ${says}`);
+    }
+    const coerced = outputSpecFor(z.object({ due: z.coerce.date(), n: z.coerce.bigint() }));
+    if (typeof coerced === 'string') throw new Error(coerced);
+    expect(coerced.jsonSchema.properties).toEqual({
+      due: { type: 'string', format: 'date-time' },
+      n: { type: 'integer' },
+    });
+  });
+
+  it('a z.file() field is refused at addJob for Claude too, before anything is sent', () => {
+    const batch = new Batch({ anthropic: { apiKey: 'k' } });
+    expect(() =>
+      batch.addJob({
+        id: 'a',
+        model: 'claude-haiku-4-5',
+        messages: [{ role: 'user', content: 'x' }],
+        responseModel: z.object({ doc: z.file() }),
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'invalid_response_model',
+        message: expect.stringContaining('doc is z.file()'),
+      }),
+    );
   });
 });
 
