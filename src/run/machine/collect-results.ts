@@ -25,7 +25,7 @@ export async function collectResults(
 ): Promise<void> {
   const ref = batch.ref!;
   if (ended === 'gone') {
-    const message = `provider batch ${ref.id} no longer exists at ${batch.provider} (HTTP 404: past its retention, or deleted); its results cannot be collected`;
+    const message = `provider batch ${ref.id} no longer exists at ${batch.provider} (HTTP 404, and past the 29 days the provider keeps batches); its results cannot be collected`;
     port.report(new BatchwiseError('batch_not_found', message));
     const durable = await endRest(batch, port, { code: 'batch_not_found', message });
     return durable ? finish(batch, port) : batch.moveTo('failed');

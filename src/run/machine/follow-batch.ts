@@ -5,8 +5,15 @@ import type { BatchPort } from './batch-port.js';
 import { failInFlight, retrying, stopError } from './batch-steps.js';
 import type { ProviderBatch } from './provider-batch.js';
 
-/** The provider says the batch does not exist (any more): past its retention, or deleted. */
+/** The provider says the batch does not exist any more: it is past the time the provider keeps batches. */
 export const GONE = 'gone';
+
+/**
+ * How long a provider keeps a batch and its results: Anthropic 29 days ("Results kept 29 days"), OpenAI's batch
+ * files 30 (provider-apis.md). A younger batch that answers 404 was not dropped for its age: the run is most
+ * likely asking the wrong place (another baseURL, an API key of another workspace or project).
+ */
+export const RETENTION_MS = 29 * 24 * 60 * 60 * 1000;
 
 /**
  * submitted/processing: polls with backoff until the provider batch has ended. A stop that cancels asks the
@@ -53,8 +60,13 @@ export async function followBatch(
         `poll of ${ref.id} failed (${retryable ? 'will retry' : 'refused'}): ${messageOf(error)}`,
       );
       if (!retryable && ++refused >= 3) {
-        if (error instanceof ProviderError && error.statusCode === 404) return GONE;
-        const message = `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider; running the batch again collects them.`;
+        const notFound = error instanceof ProviderError && error.statusCode === 404;
+        // Ending the jobs for good on a 404 is right only for a batch past retention: otherwise its paid results
+        // would be dropped for a misconfigured resume, and are kept at the provider for the next one.
+        if (notFound && batch.intentAt > 0 && Date.now() - batch.intentAt > RETENTION_MS) return GONE;
+        const message = notFound
+          ? `${batch.provider} answers 404 for provider batch ${ref.id}, created ${age(batch.intentAt)} (it keeps batches for 29 days): this run cannot see it — is its baseURL or API key (workspace, project) another than the one that created it? Its results stay at the provider; running the batch again with the right one collects them.`
+          : `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider; running the batch again collects them.`;
         port.report(new BatchwiseError('poll_failed', message, { cause: error }));
         await failInFlight(batch, port, { code: 'poll_failed', message });
         return null;
@@ -74,4 +86,12 @@ async function cancel(batch: ProviderBatch, port: BatchPort): Promise<void> {
   } catch (error) {
     port.logger.warn(`cancel of ${ref.id} failed: ${messageOf(error)}`);
   }
+}
+
+/** How long ago a batch's intent was written; a state file of batchwise 0.1 did not record it. */
+function age(since: number | undefined): string {
+  if (!since) return 'at a time the state file does not record';
+  const hours = (Date.now() - since) / 3_600_000;
+  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} minute(s) ago`;
+  return hours < 48 ? `${Math.round(hours)} hour(s) ago` : `${Math.round(hours / 24)} day(s) ago`;
 }
