@@ -4,6 +4,7 @@ import { isPdfProblem, readPdf } from '../content/read-pdf.js';
 import { cacheMarkers } from '../jobs/cache-markers.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { thinkingBudget } from '../jobs/provider-options.js';
+import { claudeToolTokens } from './claude-tool-tokens.js';
 import type { TokenUsage } from './prices.js';
 import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
 
@@ -28,6 +29,8 @@ import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
  * - output: the job's `expectedOutputTokens` when given, else its `maxTokens` (the worst case). Anthropic thinking
  *   is output too and counts toward `maxTokens`: with `expectedOutputTokens`, its `budget_tokens` is added (capped at
  *   `maxTokens`), and with adaptive thinking (no budget) the estimate stays at `maxTokens`;
+ * - Claude tools: a tool-use system prompt (at most 530 tokens) and Anthropic-defined tools' definitions (bash 245,
+ *   text editor 700, computer use 1,234), which Anthropic adds to the input ({@link claudeToolTokens});
  * - Anthropic prompt caching: a request with a `cache_control` anywhere (top level, tools) may write every input
  *   token to the cache, at 1.25 times the input price, or twice it with `ttl: '1h'` ({@link worstCaseUsage}).
  */
@@ -143,11 +146,14 @@ function isCjkOrEmoji(code: number): boolean {
   );
 }
 
-/** Claude input tokens of a Messages API `params` body, bounded per string, plus framing allowances. */
+/**
+ * Claude input tokens of a Messages API `params` body, bounded per string, plus framing allowances and what tools
+ * add beyond their JSON (a tool-use system prompt, Anthropic-defined tools' definitions).
+ */
 export async function claudeTextTokens(body: unknown, counting: TextCounting = 'tokenizer'): Promise<number> {
   const count = await claudeCounter(counting);
   const { messages, rest } = splitBody(body);
-  let tokens = CLAUDE_TOKENS_PER_REQUEST + count(JSON.stringify(rest));
+  let tokens = CLAUDE_TOKENS_PER_REQUEST + count(JSON.stringify(rest)) + claudeToolTokens(body).tokens;
   for (const message of messages) {
     tokens += CLAUDE_TOKENS_PER_MESSAGE;
     for (const text of stringsOf(message.content)) tokens += count(text);

@@ -1,4 +1,5 @@
 import type { NormalizedJob } from '../jobs/normalized-job.js';
+import { claudeToolTokens } from './claude-tool-tokens.js';
 
 /**
  * Anthropic tools that the API runs itself, inside one request, as often as the model asks
@@ -29,6 +30,10 @@ export function unboundedCostOf(job: NormalizedJob): string | null {
       Array.isArray(options.mcp_servers) ? options.mcp_servers.length > 0 : options.mcp_servers !== undefined
     ) {
       return `${where}.mcp_servers connects MCP servers whose tool results Anthropic adds to the input, as often as the model calls them`;
+    }
+    const { unpublished } = claudeToolTokens(options);
+    if (unpublished !== null) {
+      return `${where}.${unpublished} is a tool Anthropic defines itself and adds to the input, by a number of tokens it does not publish (it does for bash, the text editor and computer use)`;
     }
     return null;
   }

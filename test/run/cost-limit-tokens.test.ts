@@ -125,3 +125,59 @@ describe('the cost limit with Anthropic prompt caching', () => {
     }, 30_000);
   }
 });
+
+describe('the cost limit with Claude tools', () => {
+  // Anthropic adds a tool-use system prompt and the definitions of the tools it defines (the text editor's is 700
+  // tokens) to the input: billed, though not in the body. The emulator bills them as the docs list them.
+  it('reserves what tools add to the input, and never bills past the limit', async () => {
+    const build = (limitUsd: number | null) => {
+      const batch = batchFor(emulator, { itemsPerBatch: 3, maxConcurrent: 1 });
+      if (limitUsd !== null) batch.addCostLimit({ usd: limitUsd });
+      for (let i = 0; i < 12; i++)
+        batch.addJob({
+          id: `edit_${i}`,
+          model: 'claude-sonnet-4-6',
+          maxTokens: 16,
+          expectedOutputTokens: 16,
+          messages: userMessage(`hi ${i}`),
+          providerOptions: {
+            anthropic: { tools: [{ type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' }] },
+          },
+        });
+      return batch;
+    };
+    const plan = await build(null).dryRun();
+    for (const job of plan.jobs) expect(job.estimatedInputTokens).toBeGreaterThan(346 + 700);
+    const limit = plan.totals.estimatedCostUsd! / 2;
+    const run = await build(limit).run({ wait: true });
+    const results = Object.values(run.results());
+    expect(results.filter((r) => r.isSuccess).length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.error?.code === 'cost_limit').length).toBeGreaterThan(0);
+
+    const billing = await until(
+      () => emulator.billing(),
+      (b) => b.unfinished.length === 0,
+    );
+    let billedUsd = 0;
+    for (const request of billing.requests) {
+      expect(request.inputTokens).toBeGreaterThan(346 + 700);
+      billedUsd += billedCost(request)!;
+    }
+    expect(billedUsd).toBeLessThanOrEqual(limit + 1e-12);
+    expect(run.progress().costSpentUsd).toBeCloseTo(billedUsd, 12);
+  }, 30_000);
+
+  it('refuses, under a cost limit, an Anthropic-defined tool whose definition size is not published', () => {
+    const batch = batchFor(emulator).addCostLimit({ usd: 1 });
+    batch.addJob({
+      id: 'mem',
+      model: 'claude-sonnet-4-6',
+      messages: userMessage('hi'),
+      providerOptions: { anthropic: { tools: [{ type: 'memory_20250818', name: 'memory' }] } },
+    });
+    return expect(batch.run()).rejects.toMatchObject({
+      code: 'cost_unbounded',
+      message: expect.stringContaining('tools[0] (memory_20250818)'),
+    });
+  });
+});

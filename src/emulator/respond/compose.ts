@@ -200,7 +200,7 @@ function inputTokensOf(view: RequestView, textTokens: TextCounter): number {
     }
   }
   // Tool definitions are read as input (a forced tool's schema among them); other schemas count on their own.
-  if (view.toolsText) tokens += textTokens(view.toolsText);
+  if (view.toolsText) tokens += textTokens(view.toolsText) + view.toolOverheadTokens;
   if (view.schema && view.schema.via !== 'tool') tokens += textTokens(JSON.stringify(view.schema.schema));
   return Math.max(tokens, 1);
 }

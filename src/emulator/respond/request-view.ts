@@ -1,3 +1,4 @@
+import { toolOverheadTokens } from '../anthropic/tool-overhead.js';
 import { isRecord } from '../http.js';
 import { isReasoningModel, reasoningTokensFor } from './reasoning.js';
 import { type ThinkingView, thinkingOf } from './thinking.js';
@@ -53,6 +54,8 @@ export interface RequestView {
   schema: SchemaView | null;
   /** Anthropic `tools` as sent (JSON): tool definitions are input the model reads. */
   toolsText: string;
+  /** Anthropic: what the tools add to the input beyond their JSON (tool-overhead.ts). */
+  toolOverheadTokens: number;
   /** What is left for the answer's text: for a reasoning model, the budget after its reasoning tokens. */
   maxTokens: number | null;
   /** OpenAI reasoning models and Claude with thinking on: the tokens spent before the text; else 0. */
@@ -73,6 +76,7 @@ function emptyView(provider: RequestView['provider'], model: unknown): RequestVi
     images: [],
     schema: null,
     toolsText: '',
+    toolOverheadTokens: 0,
     maxTokens: null,
     reasoningTokens: 0,
     thinking: null,
@@ -147,6 +151,7 @@ export function anthropicView(params: Record<string, unknown>): RequestView {
     view.schema = { name: 'output', schema: format.schema, via: 'output_config' };
   }
   if (Array.isArray(params.tools) && params.tools.length > 0) view.toolsText = JSON.stringify(params.tools);
+  view.toolOverheadTokens = toolOverheadTokens(view.model, params.tools, params.tool_choice);
   const choice = params.tool_choice;
   if (isRecord(choice) && choice.type === 'tool' && Array.isArray(params.tools)) {
     const tool = params.tools.find((t) => isRecord(t) && t.name === choice.name);
