@@ -30,6 +30,11 @@ export const RESUMABLE_CODES: ReadonlySet<string> = new Set([
   'resending',
   /** The provider kept refusing its batch for capacity (enqueued-token or rate limit): a resume sends it again. */
   'capacity',
+  /**
+   * The provider batch expired before the job ran (not billed), and so did the run's resubmissions of it: a resume
+   * sends it again.
+   */
+  'expired',
 ]);
 
 /**

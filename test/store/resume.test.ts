@@ -147,6 +147,22 @@ describe('resume with a state file', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
 
+  it('jobs that stayed expired after the run resubmitted them are sent by the next run (never billed, so never paid twice)', async () => {
+    emulator.configure({ expire: { completedShare: 0.5 } });
+    const first = await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run({ wait: true });
+    const expired = Object.values(first.results()).filter((r) => r.status === 'expired');
+    expect(expired).toHaveLength(3);
+    emulator.configure({ expire: null });
+    const sent: string[][] = [];
+    const second = await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run();
+    second.on('batchSubmitted', (batch) => sent.push(batch.jobIds));
+    const results = await second.wait();
+    expect(Object.values(results).every((r) => r.isSuccess)).toBe(true);
+    expect(sent).toEqual([expired.map((r) => r.jobId)]);
+    // Only the requests that ran are billed: 3 in the first run, the 3 expired ones in the second.
+    expect((await emulator.billing()).total.requests).toBe(6);
+  });
+
   it('results that could not be read are collected by the next run, from the same provider batch', async () => {
     emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 50 });
     const options = { itemsPerBatch: 6, anthropic: { maxRetries: 0 }, retry: { attempts: 2 } };
