@@ -23,16 +23,25 @@ export async function submitBatch(
     return false;
   }
   if (port.rawWriter?.saveRaw) {
+    // A copy for debugging, as the raw responses are: one that cannot be written is said, and holds nothing back.
+    let unwritten = 0;
+    let reason = '';
     const window = new WorkWindow();
     for (const request of batch.requests) {
       await window.add(() =>
-        port.rawWriter!.writeRaw(request.jobId, 'request', {
-          custom_id: request.customId,
-          body: request.body,
-        }),
+        port
+          .rawWriter!.writeRaw(request.jobId, 'request', { custom_id: request.customId, body: request.body })
+          .catch((error: unknown) => {
+            if (unwritten++ === 0) reason = messageOf(error);
+          }),
       );
     }
     await window.drain();
+    if (unwritten > 0) {
+      port.logger.warn(
+        `could not keep the raw requests of ${unwritten} job(s) of provider batch ${batch.index}: ${reason}`,
+      );
+    }
   }
   crashPoint('before-intent');
   await batch.moveTo('intent', { type: 'intent' });
