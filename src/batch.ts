@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { checkPdfs } from './content/check-pdfs.js';
 import { ConfigurationError } from './errors.js';
+import { checkContextWindows } from './jobs/check-context-window.js';
 import { JobIdSet } from './jobs/job-id.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
@@ -558,7 +559,8 @@ export class Batch<T = never> {
 
   /**
    * The checks before anything is sent or estimated: keys (when sending, and Anthropic's when counting tokens),
-   * prices under a limit, PDFs (encrypted, unreadable, too many pages, no text to cite).
+   * prices under a limit, PDFs (encrypted, unreadable, too many pages, no text to cite), text past a model's context
+   * window.
    */
   private async preflight(sending: boolean, counting = false): Promise<Map<ProviderName, BatchProvider>> {
     const providers = this.providers(sending, counting);
@@ -572,6 +574,7 @@ export class Batch<T = never> {
       }),
     });
     await checkPdfs(this.jobs);
+    await checkContextWindows(this.jobs, (message) => this.logger.warn(message));
     return providers;
   }
 

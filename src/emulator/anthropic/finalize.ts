@@ -3,6 +3,7 @@ import { anthropicModelError } from '../models.js';
 import { randomId, unitHash } from '../random.js';
 import { anthropicParamsError, anthropicResult } from '../respond/anthropic-message.js';
 import { compose } from '../respond/compose.js';
+import { contextWindowError } from '../respond/context-window.js';
 import { anthropicFileError } from '../respond/file-rules.js';
 import { anthropicView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
@@ -35,7 +36,9 @@ export async function finalizeAnthropicBatch(
       const paramsError =
         anthropicParamsError(params, record.apiVersion ?? '2023-06-01') ??
         outputSchemaError(params) ??
-        (await anthropicFileError(view));
+        (await anthropicFileError(view)) ??
+        (await contextWindowError(view))?.message ??
+        null;
       if (modelError && !extraFieldError(params, record.apiVersion ?? '2023-06-01', 'messages')) {
         result = errored('not_found_error', modelError);
       } else if (paramsError) {

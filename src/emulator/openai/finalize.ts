@@ -2,6 +2,7 @@ import { type BillingRecord, openaiBilled } from '../billing.js';
 import { openaiModelError } from '../models.js';
 import { randomId, unitHash } from '../random.js';
 import { compose } from '../respond/compose.js';
+import { contextWindowError } from '../respond/context-window.js';
 import { openaiFileError } from '../respond/file-rules.js';
 import { openaiBodyError, openaiResponse } from '../respond/openai-completion.js';
 import { openaiView } from '../respond/request-view.js';
@@ -54,7 +55,10 @@ export async function finalizeOpenAIBatch(
       const modelError = openaiModelError(body.model, context.options.models);
       const bodyError = modelError
         ? null
-        : (openaiBodyError(body) ?? strictSchemaError(body) ?? (await openaiFileError(view)));
+        : (openaiBodyError(body) ??
+          strictSchemaError(body) ??
+          (await openaiFileError(view)) ??
+          (await contextWindowError(view)));
       let response: ReturnType<typeof openaiResponse>;
       if (modelError) {
         response = openaiResponse(
