@@ -10,7 +10,7 @@ import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
 import { describeDifference, jobDigests } from './fingerprint.js';
 import { ResultsDirError } from './results-writer.js';
-import { StateFileError, StateJournal } from './state-journal.js';
+import { removeUnfinishedCreates, StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
 import { resultsDone, STATE_VERSION, type SubmissionState } from './state-records.js';
 
@@ -57,6 +57,7 @@ export async function openState(options: {
   const release = await acquireStateLock(stateFile);
   try {
     if (!options.reuseState) await moveAside(stateFile, resultsDir, options.logger);
+    await removeUnfinishedCreates(stateFile);
     const digests = jobDigests(jobs);
     const resolvedResultsDir = resolve(resultsDir);
     const saved = await StateJournal.read(stateFile);
@@ -79,6 +80,12 @@ export async function openState(options: {
         jobDigests: digests,
         resultsDir: resolvedResultsDir,
       });
+      if (journal.replaced) {
+        options.logger.info(
+          `${stateFile} held no complete record (a run was killed while creating it, before anything was sent): ` +
+            'started afresh over it',
+        );
+      }
       return {
         journal,
         stateId,

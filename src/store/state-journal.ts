@@ -1,5 +1,9 @@
-import { type FileHandle, open, readFile, rename, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { type FileHandle, link, lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ConfigurationError, messageOf } from '../errors.js';
+import { crashNow, crashPoint, isCrashPoint } from './crash-point.js';
 import {
   type HeaderRecord,
   type JournalState,
@@ -54,6 +58,8 @@ export class StateJournal {
   /** Set once a failed write could not be cut back off: nothing more is written. */
   private broken: StateFileError | undefined;
   private closed = false;
+  /** Set by {@link create} when it replaced what a create killed before its header was durable left. */
+  replaced = false;
 
   /**
    * What a resume needs of the file, kept up as records become durable: the submissions still open (ended and
@@ -73,7 +79,10 @@ export class StateJournal {
     this.durableLength = length;
   }
 
-  /** Reads and checks an existing journal, or returns undefined when there is none. */
+  /**
+   * Reads and checks an existing journal, or returns undefined when there is none: no file, or only what a create
+   * killed before its header was durable left (see {@link isUnfinishedCreate}).
+   */
   static async read(path: string): Promise<JournalState | undefined> {
     let text: string;
     try {
@@ -82,24 +91,46 @@ export class StateJournal {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    if (isUnfinishedCreate(text) && (await isPlainFile(path))) return undefined;
     return parseJournal(path, text);
   }
 
-  /** Creates a new journal with its header, replacing nothing (the caller has moved any old one aside). */
+  /**
+   * Creates a new journal with its header. The file appears whole: the header is written and flushed under a
+   * temporary name, then linked into place, so that a state file always starts with a complete header. Replaces
+   * nothing but a file a create killed before its header was durable left (the caller has moved any other aside);
+   * `replaced` says when it did. The caller holds the state's lock: see {@link removeUnfinishedCreates}.
+   */
   static async create(
     path: string,
     header: HeaderRecord,
     options: JournalOptions = {},
   ): Promise<StateJournal> {
-    const file = fileSink(await open(path, 'wx'));
+    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(temp, 'wx');
+    if (isCrashPoint('torn-state-header')) {
+      // For the crash tests: half a header, as a kill in the middle of its write leaves it.
+      const line = Buffer.from(`${JSON.stringify(header)}\n`);
+      await handle.write(line, 0, line.length >> 1, 0);
+      crashNow();
+    }
+    const file = fileSink(handle);
     const sink = options.sink ? options.sink(file) : file;
+    // The handle stays the journal's: once linked, the temporary name and `path` are one file.
     const journal = new StateJournal(path, sink, { header, submissions: new Map() }, 0);
     try {
       await journal.append(header);
+      journal.replaced = await linkNew(temp, path);
+      // The new name must survive a power loss before anything is sent under it, as the header did.
+      await syncDirectory(dirname(path));
     } catch (error) {
       await journal.close().catch(() => {});
+      await rm(temp, { force: true });
       throw error;
     }
+    crashPoint('state-linked');
+    // Only a second name of the state file now: one left behind is removed by the next run (removeUnfinishedCreates).
+    await rm(temp, { force: true }).catch(() => {});
     return journal;
   }
 
@@ -223,6 +254,81 @@ export class StateJournal {
         { cause: error },
       );
     }
+  }
+}
+
+/** How every header line batchwise has written starts: the literal that builds it puts `type` first. */
+const HEADER_START = '{"type":"header",';
+
+/**
+ * Whether `text` is what a create killed before its header was durable leaves: nothing, or part of the header line
+ * without its newline. Such a file is no state, and safe to start afresh over, because nothing can have been sent
+ * under it: a record is acknowledged only once its whole line, newline included, is flushed; records are written in
+ * order by one writer, the header first; `create` resolves only once the header is acknowledged, and every request to
+ * a provider waits for its intent record, appended after it. A file with no newline therefore holds no acknowledged
+ * record — no header, so no intent, so no request. It also knows nothing that a kill just before the file was created
+ * would not have lost too (a sample sent before it, say): taking it for no state loses nothing a crash cannot.
+ * Since the header is written under a temporary name, only older versions of batchwise, which wrote it in place, left
+ * one (killed, or when the write of the header failed).
+ */
+function isUnfinishedCreate(text: string): boolean {
+  return !text.includes('\n') && (text.startsWith(HEADER_START) || HEADER_START.startsWith(text));
+}
+
+/**
+ * Not a symlink: replacing a link would leave the state file apart from the lock, which sits beside its target (see
+ * state-lock.ts), so a link to an unfinished file is refused as corrupt instead.
+ */
+async function isPlainFile(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined))?.isFile() ?? false;
+}
+
+/**
+ * Links the flushed temporary file to `path`, which never replaces a file there (so two creates cannot both succeed),
+ * except one left unfinished by a killed create: that is renamed over. Returns whether it replaced one.
+ */
+async function linkNew(temp: string, path: string): Promise<boolean> {
+  try {
+    await link(temp, path);
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!(await isPlainFile(path)) || !isUnfinishedCreate(await readFile(path, 'utf8'))) throw error;
+    await rename(temp, path);
+    return true;
+  }
+}
+
+/**
+ * Removes what creates of the journal at `path` killed before they were done left beside it: their temporary files
+ * (`<state file>.<pid>-<8 hex>.tmp`, a header or part of one, or a second name of the state file). Only for a caller
+ * holding the state's lock: a create in progress holds it too, so none of these can still be in use.
+ */
+export async function removeUnfinishedCreates(path: string): Promise<void> {
+  const name = basename(path);
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dirname(path), { withFileTypes: true });
+  } catch {
+    return; // no directory: nothing to remove, and creating the file reports why
+  }
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.startsWith(`${name}.`)) continue;
+    if (/^\d+-[0-9a-f]{8}\.tmp$/.test(entry.name.slice(name.length + 1))) {
+      await rm(join(dirname(path), entry.name), { force: true });
+    }
+  }
+}
+
+/** fsync of a directory, so that a name created in it survives a power loss. */
+async function syncDirectory(path: string): Promise<void> {
+  // Windows cannot open a directory as a file, and NTFS journals its names itself.
+  if (process.platform === 'win32') return;
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

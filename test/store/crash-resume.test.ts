@@ -81,6 +81,10 @@ describe('crash and resume (SIGKILL in a child process)', () => {
   }, 60_000);
 
   const points = [
+    // Creating the state file: half its header written under the temporary name; then linked into place, the
+    // temporary name not yet removed.
+    'torn-state-header:1',
+    'state-linked:1',
     'before-intent:1',
     'after-intent:1',
     'after-intent:2',
@@ -129,6 +133,8 @@ describe('crash and resume (SIGKILL in a child process)', () => {
       const ids = new Set([...createdBatchIds.anthropic, ...createdBatchIds.openai]);
       for (const id of JOB_IDS) expect(ids.has(results[id]!.providerBatchId!)).toBe(true);
       expect(existsSync(join(dir, 'state.jsonl.lock'))).toBe(false);
+      // Nothing left beside the state file: not the lock, not a temporary file of its creation.
+      expect((await readdir(dir)).sort()).toEqual(['results', 'state.jsonl']);
       // Nothing is left behind at the provider: every input file uploaded in this scenario (also one uploaded just
       // before the kill, whose batch was never created) has been deleted.
       const openai = new OpenAI({ apiKey: 'test-key', baseURL: emulator.openaiBaseURL });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,52 @@ describe('resume with a state file', () => {
     expect(await readFile(stateFile(), 'utf8')).toBe('garbage\n');
     expect(emulator.stats().calls).toEqual({});
     expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+  });
+
+  it('a state file a run was killed in creating (empty, or part of its header) is no state: the next run starts afresh', async () => {
+    // What batchwise left when killed between creating the file and its header being flushed: no record was
+    // acknowledged, so nothing was sent under it.
+    const other = join(dir, 'other.jsonl');
+    await jobs({ stateFile: other, resultsDir: join(dir, 'other') }).run({ wait: true });
+    const headerLine = (await readFile(other, 'utf8')).split('\n')[0]!;
+    const left = ['', headerLine.slice(0, 40), headerLine.slice(0, -1), headerLine];
+    for (const content of left) {
+      emulator.resetStats();
+      await writeFile(stateFile(), content);
+      const infos: string[] = [];
+      const run = await jobs({ resultsDir: join(dir, `results-${content.length}`) })
+        .setVerbosity({ debug: () => {}, info: (m) => infos.push(m), warn: () => {}, error: () => {} })
+        .run({ wait: true });
+      expect(
+        Object.values(run.results()).every((r) => r.isSuccess),
+        `${content.length} bytes`,
+      ).toBe(true);
+      expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+      expect(infos.join('\n')).toContain('held no complete record');
+      const lines = (await readFile(stateFile(), 'utf8')).split('\n');
+      expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', version: 1 });
+      expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+      // And it is a state like any other: run again, nothing is sent.
+      await jobs({ resultsDir: join(dir, `results-${content.length}`) }).run({ wait: true });
+      expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+      await rm(stateFile());
+    }
+  });
+
+  it('still refuses a state file whose header is whole but a record after it is not readable', async () => {
+    await jobs().run({ wait: true });
+    const [header] = (await readFile(stateFile(), 'utf8')).split('\n');
+    const calls = JSON.stringify(emulator.stats().calls);
+    for (const corrupt of [`${header}\ngarbage\n{"type":"ended","submissionId":"x"}\n`, `${header}\n\n`]) {
+      await writeFile(stateFile(), corrupt);
+      await expect(jobs().run()).rejects.toMatchObject({ code: 'state_corrupt' });
+      expect(await readFile(stateFile(), 'utf8')).toBe(corrupt);
+    }
+    // Without a newline, only what a header starts with is taken for an unfinished create.
+    await writeFile(stateFile(), 'garbage');
+    await expect(jobs().run()).rejects.toMatchObject({ code: 'state_corrupt' });
+    expect(await readFile(stateFile(), 'utf8')).toBe('garbage');
+    expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
   });
 
   it('refuses results of unknown origin when there is no state file', async () => {

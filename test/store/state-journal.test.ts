@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type JournalSink, StateJournal } from '../../src/store/state-journal.js';
+import { type JournalSink, removeUnfinishedCreates, StateJournal } from '../../src/store/state-journal.js';
 import type { HeaderRecord, IntentRecord, StateRecord } from '../../src/store/state-records.js';
 
 const header = (jobs: number): HeaderRecord => ({
@@ -125,6 +125,88 @@ describe('the state journal', () => {
       .map((line) => JSON.parse(line).type);
     expect(lines).toEqual(['header', 'intent', 'submitted']);
     expect((await StateJournal.read(path))!.submissions.get('live')!.providerBatchId).toBe('b-live');
+  });
+});
+
+describe('StateJournal.create', () => {
+  const line = `${JSON.stringify(header(1))}\n`;
+  /** What a kill while the header was written in place (batchwise before this file's header came whole) left. */
+  const unfinished = ['', line.slice(0, 10), line.slice(0, 40), line.slice(0, -1)];
+
+  it('never replaces a state file: the second of two creates fails, and the first file is left as it was', async () => {
+    const path = await fresh();
+    const first = await StateJournal.create(path, header(1));
+    await first.append(small('a'));
+    await expect(StateJournal.create(path, { ...header(1), stateId: 'st-other' })).rejects.toMatchObject({
+      code: 'EEXIST',
+    });
+    await first.close();
+    expect((await StateJournal.read(path))!.header.stateId).toBe('st0123456789');
+    expect([...(await StateJournal.read(path))!.submissions.keys()]).toEqual(['a']);
+    expect(await readdir(dirname(path))).toEqual(['state.jsonl']);
+  });
+
+  it('a header that cannot be written leaves no state file behind (it used to leave an empty one)', async () => {
+    const path = await fresh();
+    await expect(
+      StateJournal.create(path, header(1), { sink: failingSink(new Set([1])) }),
+    ).rejects.toMatchObject({ code: 'state_write_failed' });
+    expect(await readdir(dirname(path))).toEqual([]);
+    expect(await StateJournal.read(path)).toBeUndefined();
+  });
+
+  it('a file holding no complete record is no state, and a create replaces it', async () => {
+    for (const content of unfinished) {
+      const path = await fresh();
+      await writeFile(path, content);
+      expect(await StateJournal.read(path), JSON.stringify(content)).toBeUndefined();
+      const journal = await StateJournal.create(path, header(1));
+      expect(journal.replaced).toBe(true);
+      await journal.append(small('a'));
+      await journal.close();
+      expect([...(await StateJournal.read(path))!.submissions.keys()]).toEqual(['a']);
+      expect(await readdir(dirname(path))).toEqual(['state.jsonl']);
+    }
+  });
+
+  it('a file with a whole record, or one that does not begin like a header, is not replaced', async () => {
+    for (const content of [line, `${line}{"type":"ended"`, 'garbage', '{"type":"intent"', '\n']) {
+      const path = await fresh();
+      await writeFile(path, content);
+      await expect(StateJournal.create(path, header(1))).rejects.toMatchObject({ code: 'EEXIST' });
+      expect(await readFile(path, 'utf8')).toBe(content);
+      expect(await readdir(dirname(path))).toEqual(['state.jsonl']);
+    }
+  });
+
+  it('a symlink to an unfinished file is refused as corrupt, not replaced (the lock sits beside its target)', async () => {
+    const path = await fresh();
+    const target = join(dirname(path), 'target.jsonl');
+    await writeFile(target, '');
+    await symlink(target, path);
+    await expect(StateJournal.read(path)).rejects.toMatchObject({ code: 'state_corrupt' });
+    await expect(StateJournal.create(path, header(1))).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(target, 'utf8')).toBe('');
+  });
+
+  it('removeUnfinishedCreates removes only the temporary files of creates of this state file', async () => {
+    const path = await fresh();
+    const journal = await StateJournal.create(path, header(1));
+    await journal.close();
+    const dir = dirname(path);
+    const ours = ['state.jsonl.4242-0a1b2c3d.tmp', 'state.jsonl.7-ffffffff.tmp'];
+    const others = [
+      'state.jsonl.lock',
+      'state.jsonl.lock.4242-0a1b2c3d.tmp',
+      'state.jsonl.bak',
+      'state.jsonl.1.tmp',
+      'state.jsonl.4242-0a1b2c3.tmp',
+      'other.jsonl.4242-0a1b2c3d.tmp',
+    ];
+    for (const name of [...ours, ...others]) await writeFile(join(dir, name), line.slice(0, 20));
+    await removeUnfinishedCreates(path);
+    expect((await readdir(dir)).sort()).toEqual([...others, 'state.jsonl'].sort());
+    expect((await StateJournal.read(path))!.header.stateId).toBe('st0123456789');
   });
 });
 
