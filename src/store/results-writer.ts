@@ -12,8 +12,19 @@ const execFileAsync = promisify(execFile);
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
 /** A new file, never through a symlink and never over an existing file. */
 const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
-/** What a killed write leaves: ours (`<name>.<hex>.tmp`) and write-file-atomic's of batchwise 0.1 (`<name>.<hex>`). */
-const TEMP_FILE = /^(.+\.json)\.[0-9a-f]+(\.tmp)?$/;
+/**
+ * The name of the temp file that replaces `path` (see replaceOrCreate): always 8 hex digits and `.tmp`, so that what a
+ * killed write left can be told from files of the user's, which are never deleted.
+ */
+const tempPath = (path: string) => `${path}.${randomBytes(4).toString('hex')}.tmp`;
+/**
+ * What a killed replace left: the only names {@link ResultsWriter.prepare} deletes. batchwise 0.1 wrote through
+ * write-file-atomic, whose temp files are `<name>.<a 32-bit number in decimal>`: those are left alone, since a user's
+ * `j0.json.1` or `j0.json.20250101` has the same form, and a copy of a result the same content as a temp file killed
+ * just before its rename. Nothing reads them; deleting a user's file would lose it.
+ */
+const TEMP_FILE = /^(.+)\.json\.[0-9a-f]{8}\.tmp$/;
+const RAW_TEMP_FILE = /^(.+)\.(?:request|response)\.json\.[0-9a-f]{8}\.tmp$/;
 /** fsyncs in flight at once: libuv runs four at a time; a few more keep its queue full. */
 const SYNC_CONCURRENCY = 8;
 
@@ -51,10 +62,10 @@ export class ResultsWriter {
   ) {}
 
   /**
-   * Checks the directory before anything is sent, and cleans what a killed write left: `resultsDir` must be a
-   * directory (or not exist yet), `raw/` and the jobs' files must not be symlinks, and — unless the directory is
-   * adopted (`adopt`: the run has the state file that wrote them) — no job of `jobIds` may have a result file
-   * already (`results_exist`).
+   * Checks the directory before anything is sent, and deletes the temp files a killed replace left for the jobs of
+   * `jobIds` (no other file): `resultsDir` must be a directory (or not exist yet), `raw/` and the jobs' files must
+   * not be symlinks, and — unless the directory is adopted (`adopt`: the run has the state file that wrote them) — no
+   * job of `jobIds` may have a result file already (`results_exist`).
    */
   async prepare(jobIds: readonly string[], options: { adopt: boolean }): Promise<void> {
     this.adopt = options.adopt;
@@ -63,7 +74,7 @@ export class ResultsWriter {
     const existing: string[] = [];
     for (const entry of await readdir(this.dir, { withFileTypes: true })) {
       const temp = TEMP_FILE.exec(entry.name);
-      if (temp && ids.has(temp[1]!.slice(0, -'.json'.length)) && entry.isFile()) {
+      if (temp && ids.has(temp[1]!) && entry.isFile()) {
         await rm(join(this.dir, entry.name), { force: true });
         continue;
       }
@@ -202,7 +213,7 @@ export class ResultsWriter {
 
   /** A whole temp file renamed over the path, so that the old content (or none) or the new one is there. */
   private async replaceOrCreate(path: string, text: string): Promise<void> {
-    const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = tempPath(path);
     const handle = await open(temp, CREATE_NEW, 0o644);
     try {
       await handle.writeFile(text);
@@ -236,8 +247,7 @@ export class ResultsWriter {
   private async cleanRaw(ids: ReadonlySet<string>): Promise<void> {
     const raw = join(this.dir, 'raw');
     for (const entry of await readdir(raw, { withFileTypes: true })) {
-      const temp = TEMP_FILE.exec(entry.name);
-      const id = temp?.[1]?.replace(/\.(request|response)\.json$/, '');
+      const id = RAW_TEMP_FILE.exec(entry.name)?.[1];
       if (id !== undefined && ids.has(id) && entry.isFile()) await rm(join(raw, entry.name), { force: true });
     }
   }

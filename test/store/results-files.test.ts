@@ -72,24 +72,58 @@ describe('symlinks inside resultsDir are not followed', () => {
   });
 });
 
-describe('what a killed write left is cleaned on resume', () => {
-  it('temp files of this batch’s jobs go; other files stay', async () => {
+/** Files of the user's beside the results, named like temp files but not as batchwise names its own. */
+const userFiles = [
+  'j0.json.1', // a numbered copy
+  'j1.json.20250101', // a dated one
+  'j2.json.cafe', // hex, not 8 digits
+  'j0.json.1a2b3c4d', // 8 hex digits, no .tmp
+  'j1.json.1a2b3c4.tmp', // 7
+  'j2.json.1A2B3C4D.tmp', // upper case
+  'j0.json.3735928559', // the form batchwise 0.1's temp files (write-file-atomic's) had
+  'other.json.1a2b3c4d.tmp', // batchwise's form, but no job of this batch
+  'notes.txt',
+  'j2.json.bak',
+  'raw/j0.response.json.1',
+  'raw/j1.request.json.20250101',
+];
+/** What a killed replace leaves: the names batchwise gives its temp files (`<file>.<8 hex digits>.tmp`). */
+const leftovers = [
+  'j0.json.1a2b3c4d.tmp',
+  'raw/j0.response.json.0badcafe.tmp',
+  'raw/j1.request.json.12345678.tmp',
+];
+
+async function place(names: string[]) {
+  await mkdir(join(resultsDir(), 'raw'), { recursive: true });
+  for (const name of names) await writeFile(join(resultsDir(), name), `{"mine": "${name}"}`);
+}
+
+describe('what a killed write left is cleaned, and nothing else', () => {
+  it('on resume: temp files of this batch’s jobs go; the user’s files beside them stay, unchanged', async () => {
     const stateFile = join(dir, 'state.jsonl');
     await jobs({ stateFile }).run({ wait: true });
-    const left = [
-      'j0.json.1a2b3c4d.tmp', // batchwise's own
-      'j1.json.9f8e7d6c', // write-file-atomic's, from batchwise 0.1
-    ];
-    const kept = ['other.json.1a2b3c4d.tmp', 'notes.txt', 'j2.json.bak'];
-    for (const name of [...left, ...kept]) await writeFile(join(resultsDir(), name), '{"half":');
-    await writeFile(join(resultsDir(), 'raw', 'j0.response.json.0badcafe.tmp'), '{');
+    await place([...leftovers, ...userFiles]);
     emulator.resetStats();
     const again = await jobs({ stateFile }).run({ wait: true });
     expect(Object.values(again.results()).every((r) => r.isSuccess)).toBe(true);
     expect(emulator.stats().batchesCreated.anthropic).toBe(0);
-    for (const name of left) expect(existsSync(join(resultsDir(), name)), name).toBe(false);
-    for (const name of kept) expect(existsSync(join(resultsDir(), name)), name).toBe(true);
-    expect(existsSync(join(resultsDir(), 'raw', 'j0.response.json.0badcafe.tmp'))).toBe(false);
+    for (const name of leftovers) expect(existsSync(join(resultsDir(), name)), name).toBe(false);
+    for (const name of userFiles) {
+      expect(await readFile(join(resultsDir(), name), 'utf8'), name).toBe(`{"mine": "${name}"}`);
+    }
+  });
+
+  it('on a fresh run (no state file), the same: the user’s files stay, leftover temp files go', async () => {
+    await place([...leftovers, ...userFiles]);
+    const run = await jobs().run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
+    for (const name of leftovers) expect(existsSync(join(resultsDir(), name)), name).toBe(false);
+    for (const name of userFiles) {
+      expect(await readFile(join(resultsDir(), name), 'utf8'), name).toBe(`{"mine": "${name}"}`);
+    }
+    const files = (await readdir(resultsDir())).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(['j0.json', 'j1.json', 'j2.json']);
   });
 
   it('a result file changed after its batch ended is refused on resume, naming it; nothing is sent', async () => {
