@@ -9,6 +9,7 @@ import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
 import { checkFileLimits, checkFilesTogether, checkRequestSize } from './check-file-limits.js';
 import { checkJobId, freeGeneratedJobId } from './job-id.js';
+import { findLoneSurrogate, loneSurrogateAt, loneSurrogateMessage } from './lone-surrogates.js';
 import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
 import { checkProviderOptions } from './provider-options.js';
@@ -62,6 +63,7 @@ export function normalizeJob(
     input.provider ??
     (input.model === undefined || patternProvider(input.model) === undefined ? defaults.provider : undefined);
   const { model, warnings } = requireModel(modelName!, id, explicitProvider);
+  checkText(modelName!, 'model', fail);
   /** A fact the family table leaves open, which this job relies on: assumed, and said so once per model. */
   const assume = (fact: AssumedFact, what: string) => {
     if (model.assumed.includes(fact)) {
@@ -123,6 +125,10 @@ export function normalizeJob(
     fail,
     { model: model.name, rejects: model.rejects },
   );
+  // Every string of the options goes into the request body, keys included (a `system` prompt, tool descriptions).
+  const badOption = findLoneSurrogate(providerOptions, `providerOptions.${model.provider}`);
+  if (badOption)
+    fail('invalid_unicode', loneSurrogateMessage(badOption.path, badOption.text, badOption.index));
 
   const expectedOutputTokens = input.expectedOutputTokens ?? defaults.expectedOutputTokens;
   if (
@@ -188,6 +194,10 @@ export function normalizeJob(
     }
     assume('structured', 'has structured output');
     output = spec as Exclude<typeof spec, string>;
+    // Descriptions and enum values of the schema go into the request too.
+    const badSchema = findLoneSurrogate(output.jsonSchema, 'responseModel (as JSON Schema)');
+    if (badSchema)
+      fail('invalid_unicode', loneSurrogateMessage(badSchema.path, badSchema.text, badSchema.index));
     // With citations the Anthropic schema goes into the prompt, not output_config, so its rules do not apply.
     const problem =
       model.provider === 'openai'
@@ -310,6 +320,7 @@ function checkMessages(messages: unknown, fail: (code: string, message: string) 
     if (typeof content !== 'string' || content.trim() === '') {
       fail('invalid_messages', `messages[${index}].content must be a non-empty string.`);
     }
+    checkText(content as string, `messages[${index}].content`, fail);
     // Anything else would be dropped from the request without a word (a `cache_control`, a `name`).
     const extra = Object.entries(message as object).find(
       ([key, value]) => key !== 'role' && key !== 'content' && value !== undefined,
@@ -331,7 +342,14 @@ function checkMessages(messages: unknown, fail: (code: string, message: string) 
 function checkPrompt(prompt: unknown, fail: (code: string, message: string) => never): string {
   if (typeof prompt !== 'string' || prompt.trim() === '')
     fail('missing_prompt', '`prompt` must be a non-empty string.');
+  checkText(prompt as string, 'prompt', fail);
   return prompt as string;
+}
+
+/** Refuses text with half a character in it (lone-surrogates.ts says why). */
+function checkText(text: string, where: string, fail: (code: string, message: string) => never): void {
+  const index = loneSurrogateAt(text);
+  if (index >= 0) fail('invalid_unicode', loneSurrogateMessage(where, text, index));
 }
 
 /** A file job's content: each file checked as `file` is, in the order given. */
@@ -340,7 +358,12 @@ function fileContent(
   prompt: string,
   fail: (code: string, message: string) => never,
 ): Extract<NormalizedJob['content'], { kind: 'file' }> {
-  const files = inputs.map((input) => checkFile(input, fail));
+  const files = inputs.map((input, index) => {
+    const file = checkFile(input, fail);
+    // The name goes on the wire: Anthropic's document `title`, OpenAI's `filename` or the text part's name.
+    checkText(file.name, inputs.length === 1 ? 'the file name' : `the name of files[${index}]`, fail);
+    return file;
+  });
   return { kind: 'file', file: files[0]!, files, prompt };
 }
 
