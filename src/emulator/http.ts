@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { surrogateEscapeError } from './anthropic/surrogate-escapes.js';
 
 export type Provider = 'openai' | 'anthropic';
 
@@ -89,8 +90,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 
 export function parseJsonBody(provider: Provider, body: Buffer): unknown {
   if (body.length === 0) throw new HttpError(400, 'invalid_request_error', 'Request body is empty.');
+  const text = body.toString('utf8');
+  let parsed: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     const message =
@@ -99,6 +102,10 @@ export function parseJsonBody(provider: Provider, body: Buffer): unknown {
         : `We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.) ${detail}`;
     throw new HttpError(400, 'invalid_request_error', message);
   }
+  // Anthropic's parser is stricter than JSON.parse about half characters; OpenAI's is not known to be (emulator.md).
+  const surrogateError = provider === 'anthropic' ? surrogateEscapeError(text) : null;
+  if (surrogateError) throw new HttpError(400, 'invalid_request_error', surrogateError);
+  return parsed;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -321,6 +321,71 @@ describe('Anthropic errors and retries', () => {
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 
+  it('refuses a body whose strings hold half a character with 400, as Anthropic does, creating nothing', async () => {
+    // Through the SDK: JSON.stringify writes the lone half as the escape \ud83d, which JSON.parse would take.
+    const error = await anthropic.messages.batches
+      .create({ requests: [{ custom_id: 'a', params: params('emoji cut in half: \ud83d') }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: expect.stringMatching(
+          /^The request body is not valid JSON: no low surrogate in string: line 1 column \d+ \(char \d+\)$/,
+        ),
+      },
+    });
+
+    const post = (path: string, content: string) =>
+      fetch(`${emulator.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: content,
+      });
+    const body = (text: string) =>
+      `{"requests":[{"custom_id":"a","params":{"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":"${text}"}]}}]}`;
+    /** The message for a body, the position counted in characters (the emoji before it counts once). */
+    const refusal = async (path: string, content: string, reason: string, at: number) => {
+      const response = await post(path, content);
+      expect(response.status).toBe(400);
+      const char = Array.from(content.slice(0, at)).length;
+      expect(await response.json()).toMatchObject({
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: `The request body is not valid JSON: ${reason}: line 1 column ${char + 1} (char ${char})`,
+        },
+      });
+    };
+    const high = body('😀 cut \\ud83d');
+    await refusal('/v1/messages/batches', high, 'no low surrogate in string', high.indexOf('\\ud83d') + 6);
+    const low = body('alone \\ude00');
+    await refusal('/v1/messages/batches', low, 'invalid high surrogate in string', low.indexOf('\\ude00'));
+    const wrongLow = body('\\ud83d\\u0041');
+    await refusal(
+      '/v1/messages/batches',
+      wrongLow,
+      'invalid low surrogate in string',
+      wrongLow.indexOf('\\u0041'),
+    );
+    const counted = JSON.stringify({
+      model: 'claude-haiku-4-5',
+      messages: [{ role: 'user', content: 'x\ud83d' }],
+    });
+    await refusal(
+      '/v1/messages/count_tokens',
+      counted,
+      'no low surrogate in string',
+      counted.indexOf('\\ud83d') + 6,
+    );
+    expect(emulator.stats().batchesCreated.anthropic ?? 0).toBe(0);
+
+    // A whole character escaped as a pair, and a backslash followed by the letters ud83d, are fine.
+    expect((await post('/v1/messages/batches', body('\\ud83d\\ude00'))).status).toBe(200);
+    expect((await post('/v1/messages/batches', body('\\\\ud83d'))).status).toBe(200);
+  });
+
   it("lets the SDK's own retries ride over 429 and 529, and counts every call", async () => {
     emulator.injectFault({ route: 'POST /v1/messages/batches', status: 529, times: 1 });
     emulator.injectFault({ route: 'GET /v1/messages/batches/{id}', status: 429, times: 2 });
