@@ -10,6 +10,7 @@ import {
   typeByName,
   typeName,
 } from './file-type.js';
+import { gifFrameCount } from './gif-frames.js';
 import { type PdfStructure, readPdfStructure } from './pdf-page-count.js';
 
 /** What `addJob` learns from a file's bytes. */
@@ -17,8 +18,8 @@ export interface InspectedFile {
   /** The type by the bytes; the name and a `mediaType` only choose among text types. */
   type: FileType;
   size: number;
-  /** Images: their pixel size, from the header. */
-  image?: { width: number; height: number };
+  /** Images: their pixel size, from the header; GIFs of more than one frame, their frame count. */
+  image?: { width: number; height: number; frames?: number };
   /**
    * PDFs: the page count, read from the page tree at `addJob`; absent when the structure could not be followed for
    * sure (pdf.js counts at `run()`/`dryRun()`).
@@ -44,6 +45,11 @@ export interface FileProblem {
 
 const TEXT_READ_LIMIT = 32 * 1024 * 1024;
 const IMAGE_HEADER_BYTES = 256 * 1024;
+/**
+ * A GIF's frames are counted over its whole bytes, up to the largest image any provider takes (OpenAI, 20 MB);
+ * a larger one is refused for its size whatever its frames.
+ */
+const GIF_READ_LIMIT = 20 * 1024 * 1024;
 /** Readers look for `%%EOF` in the last 1,024 bytes (ISO 32000-1, 7.5.5, implementation note); a cut file has none. */
 const PDF_TAIL_BYTES = 1_024;
 /**
@@ -133,6 +139,10 @@ export function inspectFile(
         };
       }
       inspected.image = image;
+      if (type.mediaType === 'image/gif' && size <= GIF_READ_LIMIT) {
+        const frames = gifFrameCount(bytes.read(0, size));
+        if (frames > 1) inspected.image = { ...image, frames };
+      }
     }
     if (type.kind === 'pdf') {
       const tail = Buffer.from(bytes.read(Math.max(0, size - PDF_TAIL_BYTES), size)).toString('latin1');

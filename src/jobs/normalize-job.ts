@@ -160,6 +160,11 @@ export function normalizeJob(
     if (!model.capabilities[capability])
       fail('unsupported_file_type', `${model.name} does not accept ${file.kind} files (${file.name}).`);
     assume(capability, `reads ${file.kind} files`);
+    const frames = file.image?.frames;
+    if (frames !== undefined) {
+      if (model.provider === 'openai') fail('unsupported_file_type', animatedGifRefusal(file.name, frames));
+      file.warning = [file.warning, animatedGifWarning(file.name, frames)].filter(Boolean).join(' ');
+    }
   }
   if (enableCitations) {
     assume('citations', 'cites documents');
@@ -344,6 +349,16 @@ function checkPrompt(prompt: unknown, fail: (code: string, message: string) => n
     fail('missing_prompt', '`prompt` must be a non-empty string.');
   checkText(prompt as string, 'prompt', fail);
   return prompt as string;
+}
+
+/** OpenAI takes "Non-animated GIF (.gif)" ("Images and vision", image input requirements). */
+function animatedGifRefusal(name: string, frames: number): string {
+  return `${name} is an animated GIF (${frames} frames); OpenAI takes only non-animated GIFs ("Images and vision"). Send the frame that matters as a PNG or a one-frame GIF (e.g. ffmpeg -i ${name} -frames:v 1 frame.png), several frames as several images, or use a Claude model, which reads the first frame.`;
+}
+
+/** Anthropic takes animated GIFs but reads only their first frame ("Images and vision", image format). */
+function animatedGifWarning(name: string, frames: number): string {
+  return `${name} is an animated GIF (${frames} frames): Claude reads only its first frame ("Animations are unsupported, and only the first frame will be used", Anthropic's "Images and vision"). Send the frames that matter as separate images to have them read.`;
 }
 
 /** Refuses text with half a character in it (lone-surrogates.ts says why). */

@@ -14,8 +14,8 @@ export interface NormalizedFile {
   path: string | null;
   data: Uint8Array | null;
   size: number;
-  /** Images: the pixel size read from the header at `addJob`. */
-  image?: { width: number; height: number };
+  /** Images: the pixel size read from the header at `addJob`; an animated GIF's frame count (more than 1). */
+  image?: { width: number; height: number; frames?: number };
   /** PDFs: the page count read at `addJob`; absent when only pdf.js, at `run()`/`dryRun()`, could count. */
   pages?: number;
   /** PDFs: why `addJob` could not count the pages for sure (logged at debug level). */

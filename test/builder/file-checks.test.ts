@@ -3,11 +3,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gifFrameCount } from '../../src/content/gif-frames.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type Batch, type BatchwiseError, JobValidationError } from '../../src/index.js';
 import type { Logger } from '../../src/log/logger.js';
 import { batchFor } from '../helpers/batch.js';
-import { makeGifHeader, makePng } from '../helpers/image.js';
+import { makeGif, makeGifHeader, makePng } from '../helpers/image.js';
 import {
   makeEncryptedPdf,
   makeImageOnlyPdf,
@@ -273,6 +274,64 @@ describe('.addJob() reads a PDF’s structure: page limits per provider and mode
       'locked.pdf is encrypted',
       'unencrypted copy',
     );
+  });
+});
+
+describe('animated GIFs: refused for OpenAI, which takes only non-animated GIFs; Claude reads the first frame', () => {
+  it('counts frames block by block: separator and introducer bytes inside data and comments are not frames', () => {
+    expect(gifFrameCount(makeGif(8, 8, 1))).toBe(1);
+    expect(gifFrameCount(makeGif(8, 8, 2))).toBe(2);
+    expect(gifFrameCount(makeGif(8, 8, 7))).toBe(7);
+    expect(gifFrameCount(makeGifHeader(8, 8))).toBe(0);
+    // Cut short in the second frame's data: its descriptor was read, so it counts; the rest is not guessed.
+    const two = makeGif(8, 8, 2);
+    expect(gifFrameCount(two.subarray(0, two.length - 5))).toBe(2);
+    // A naive count of 0x2C bytes would find far more than one frame in a one-frame GIF.
+    expect(makeGif(8, 8, 1).filter((byte) => byte === 0x2c).length).toBeGreaterThan(3);
+  });
+
+  it('an animated GIF is refused for OpenAI, naming the job, the file, its frames and the fix; nothing is sent', async () => {
+    const path = join(dir, 'spinner.gif');
+    await writeFile(path, makeGif(16, 16, 3));
+    for (const file of [path, { data: makeGif(16, 16, 2), name: 'spinner.gif' }]) {
+      refusedAt(
+        () => haiku().addJob({ id: 'ani', model: 'gpt-4o', file, prompt: 'Describe' }),
+        'unsupported_file_type',
+        'Job "ani"',
+        'spinner.gif is an animated GIF',
+        'OpenAI takes only non-animated GIFs',
+        'as a PNG',
+      );
+    }
+    refusedAt(
+      () =>
+        haiku().addJob({
+          id: 'ani2',
+          model: 'gpt-4o-mini',
+          files: [{ data: makePng(4, 4), name: 'still.png' }, path],
+          prompt: 'Compare',
+        }),
+      'unsupported_file_type',
+      'spinner.gif is an animated GIF (3 frames)',
+    );
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('a one-frame GIF goes to OpenAI; an animated one to Claude, with a warning that only its first frame is read', async () => {
+    const openai = batchFor(emulator).defaults({ model: 'gpt-4o' });
+    expect(() =>
+      openai.addJob({ id: 'still', file: { data: makeGif(16, 16, 1), name: 'still.gif' }, prompt: 'p' }),
+    ).not.toThrow();
+    const { logger, warnings } = logged();
+    const batch = haiku()
+      .setVerbosity(logger)
+      .addJob({ id: 'ani', file: { data: makeGif(16, 16, 2), name: 'spinner.png' }, prompt: 'Describe' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('Job "ani": spinner.png is named as PNG image but its bytes are GIF image');
+    expect(warnings[0]).toContain(
+      'spinner.png is an animated GIF (2 frames): Claude reads only its first frame ("Animations are unsupported, and only the first frame will be used"',
+    );
+    expect(await firstBlock(batch)).toMatchObject({ type: 'image', source: { media_type: 'image/gif' } });
   });
 });
 
