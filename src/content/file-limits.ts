@@ -32,6 +32,12 @@ export const IMAGE_MAX_PIXELS: Record<ProviderName, number | null> = { anthropic
  */
 export const ANTHROPIC_MANY_IMAGES = { count: 20, maxPixels: 2_000 } as const;
 
+/**
+ * Images per request OpenAI takes: "Up to 1500 individual image inputs per request" ("Images and vision", image
+ * input requirements, as the page reads in late 2026; revisions before late April 2026 read 500).
+ */
+export const OPENAI_MAX_IMAGES = 1_500;
+
 /** Images per request a Claude model takes: 600 with a 1M-token context window, else 100. */
 export function anthropicMaxImages(contextWindow: number | null): number {
   return (contextWindow ?? 0) >= 1_000_000 ? 600 : 100;

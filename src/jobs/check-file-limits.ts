@@ -3,6 +3,7 @@ import {
   anthropicMaxImages,
   FILE_LIMITS,
   IMAGE_MAX_PIXELS,
+  OPENAI_MAX_IMAGES,
   tooManyPages,
   wireBytes,
 } from '../content/file-limits.js';
@@ -48,8 +49,8 @@ export function checkFileLimits(
 }
 
 /**
- * Refuses several files of one job past what one request takes together: bytes, PDF pages counted at `addJob`, and on
- * Claude the number of images and the smaller pixel limit of requests with many images.
+ * Refuses several files of one job past what one request takes together: bytes, PDF pages counted at `addJob`, the
+ * number of images, and on Claude the smaller pixel limit of requests with many images.
  */
 export function checkFilesTogether(
   files: readonly NormalizedFile[],
@@ -58,6 +59,13 @@ export function checkFilesTogether(
 ): void {
   const { perRequest } = FILE_LIMITS[model.provider];
   if (model.provider === 'anthropic') checkManyImages(files, model, fail);
+  const images = files.filter((file) => file.kind === 'image').length;
+  if (model.provider === 'openai' && images > OPENAI_MAX_IMAGES) {
+    fail(
+      'too_many_images',
+      `${images} images; ${model.name} takes at most ${OPENAI_MAX_IMAGES} images per request (OpenAI, "Images and vision"). Split them over several jobs.`,
+    );
+  }
   const names = files.map((file) => file.name).join(' + ');
   const pages = files.reduce((sum, file) => sum + (file.pages ?? 0), 0);
   if (pages > model.pdfPages) fail('too_many_pages', tooManyPages(names, pages, model));

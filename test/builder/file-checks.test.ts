@@ -335,7 +335,7 @@ describe('animated GIFs: refused for OpenAI, which takes only non-animated GIFs;
   });
 });
 
-describe('.addJob() with several images in one job (files: [...]), as Anthropic takes them', () => {
+describe('.addJob() with several images in one job (files: [...]), as each provider takes them', () => {
   const images = (count: number) =>
     Array.from({ length: count }, (_, i) => ({ data: makePng(4, 4), name: `p${i}.png` }));
 
@@ -352,6 +352,20 @@ describe('.addJob() with several images in one job (files: [...]), as Anthropic 
     expect(() =>
       haiku().addJob({ id: 'gpt', files: [...images(20), wide], prompt: 'p', model: 'gpt-4o' }),
     ).not.toThrow();
+  });
+
+  it('at most 1,500 images per request on OpenAI models, as OpenAI documents', () => {
+    const gpt = (count: number) => () =>
+      haiku().addJob({ id: 'album', files: images(count), prompt: 'p', model: 'gpt-4o' });
+    refusedAt(
+      gpt(1_501),
+      'too_many_images',
+      'Job "album"',
+      '1501 images; gpt-4o takes at most 1500 images per request',
+      'Split them over several jobs',
+    );
+    expect(gpt(1_500)).not.toThrow();
+    expect(emulator.stats().calls).toEqual({});
   });
 
   it('at most 100 images on 200k-context Claude models, 600 on 1M-context ones', () => {
