@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { clientsFor, jsonlLine, readLines, until, uploadJsonl } from '../helpers/clients.js';
-import { makePng } from '../helpers/image.js';
+import { makeGif, makePng } from '../helpers/image.js';
 import { makeEncryptedPdf, makePagesPdf } from '../helpers/pdf.js';
 
 let emulator: Emulator;
@@ -68,6 +68,8 @@ describe('the emulator refuses images and PDFs as Anthropic documents it', () =>
       pages101OnOneMillionContext: { blocks: [pdf(pages101)], model: 'claude-sonnet-4-6' },
       pagesAcrossDocuments: { blocks: [pdf(await makePagesPdf(60)), pdf(await makePagesPdf(41))] },
       images101: { blocks: Array.from({ length: 101 }, () => image(makePng(8, 8))) },
+      // Anthropic takes an animated GIF and reads its first frame.
+      animatedGif: { blocks: [image(makeGif(16, 16, 3), 'image/gif')] },
       images101OnOneMillionContext: {
         blocks: Array.from({ length: 101 }, () => image(makePng(8, 8))),
         model: 'claude-sonnet-4-6',
@@ -76,6 +78,7 @@ describe('the emulator refuses images and PDFs as Anthropic documents it', () =>
     expect(errorMessage(byId.images101)).toContain('A maximum of 100 images');
     expect(byId.images101OnOneMillionContext?.type).toBe('succeeded');
     expect(byId.fine?.type).toBe('succeeded');
+    expect(byId.animatedGif?.type).toBe('succeeded');
     expect(byId.manySmallEnough?.type).toBe('succeeded');
     expect(byId.pages101OnOneMillionContext?.type).toBe('succeeded');
     expect(errorMessage(byId.wide)).toBe(
@@ -114,13 +117,13 @@ describe('the emulator refuses images and PDFs as Anthropic documents it', () =>
 });
 
 describe('the emulator refuses images and PDFs as OpenAI documents it', () => {
-  it('unsupported image bytes, PDFs past 100 pages, and PDFs that are not PDFs: 400 rows in the error file', async () => {
+  it('unsupported image bytes, animated GIFs, more than 1,500 images, PDFs past 100 pages, and PDFs that are not PDFs: 400 rows in the error file', async () => {
     const { openai } = clients;
-    const line = (customId: string, part: Record<string, unknown>) =>
+    const line = (customId: string, ...parts: Record<string, unknown>[]) =>
       jsonlLine(customId, {
         model: 'gpt-4o',
         max_tokens: 20,
-        messages: [{ role: 'user', content: [part, { type: 'text', text: 'Describe it.' }] }],
+        messages: [{ role: 'user', content: [...parts, { type: 'text', text: 'Describe it.' }] }],
       });
     const imagePart = (data: Buffer, mediaType = 'image/png') => ({
       type: 'image_url',
@@ -136,6 +139,10 @@ describe('the emulator refuses images and PDFs as OpenAI documents it', () => {
       line('pdfFine', filePart(await makePagesPdf(100))),
       line('pdf101', filePart(await makePagesPdf(101))),
       line('encrypted', filePart(makeEncryptedPdf())),
+      line('stillGif', imagePart(makeGif(16, 16, 1), 'image/gif')),
+      line('animatedGif', imagePart(makeGif(16, 16, 3), 'image/gif')),
+      line('images1500', ...Array.from({ length: 1_500 }, () => imagePart(makePng(4, 4)))),
+      line('images1501', ...Array.from({ length: 1_501 }, () => imagePart(makePng(4, 4)))),
     ]);
     const created = await openai.batches.create({
       input_file_id: file.id,
@@ -147,7 +154,7 @@ describe('the emulator refuses images and PDFs as OpenAI documents it', () => {
       (b) => b.status === 'completed',
       20_000,
     );
-    expect(batch.request_counts).toMatchObject({ completed: 2, failed: 3 });
+    expect(batch.request_counts).toMatchObject({ completed: 4, failed: 5 });
     const rows = await readLines(await openai.files.content(batch.error_file_id!));
     const error = (id: string) => {
       const row = rows.find((r) => r.custom_id === id);
@@ -157,6 +164,15 @@ describe('the emulator refuses images and PDFs as OpenAI documents it', () => {
       message:
         "You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one the following formats: ['png', 'jpeg', 'gif', 'webp'].",
       code: 'invalid_image_format',
+    });
+    expect(error('animatedGif')).toMatchObject({
+      message: expect.stringContaining('an animated GIF (3 frames)'),
+      param: 'messages[0].content[0].image_url',
+      code: 'invalid_image_format',
+    });
+    expect(error('images1501')).toMatchObject({
+      message: expect.stringContaining('at most 1500 individual image inputs are allowed per request'),
+      code: 'invalid_value',
     });
     expect(error('pdf101').message).toContain('up to 100 pages');
     expect(error('encrypted').message).toContain('not a valid PDF (it is encrypted)');

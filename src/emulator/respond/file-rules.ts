@@ -1,5 +1,5 @@
 import { readDocuments } from './document-text.js';
-import { imageDimensions, imageFormat, isPdf, MEDIA_TYPES } from './media.js';
+import { gifFrames, imageDimensions, imageFormat, isPdf, MEDIA_TYPES } from './media.js';
 import type { RequestView } from './request-view.js';
 
 const MB = 1024 * 1024;
@@ -60,20 +60,40 @@ function anthropicMaxPages(model: string): number {
 
 const OPENAI_FORMATS = "['png', 'jpeg', 'gif', 'webp']";
 
+/** "Up to 1500 individual image inputs per request" (OpenAI, "Images and vision", image input requirements). */
+const OPENAI_MAX_IMAGES = 1_500;
+
 /**
- * OpenAI ("Images and vision", "File inputs"): images PNG, JPEG, WEBP or GIF, below 20 MB each (the real message:
- * "You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one the following
- * formats: […]"); PDFs up to 100 pages and 32 MB of file content per request, across file inputs. The wording of the
- * PDF refusals is ours (no public report of the real one was found).
+ * OpenAI ("Images and vision", "File inputs"): images PNG, JPEG, WEBP or non-animated GIF, below 20 MB each (the real
+ * message: "You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one the
+ * following formats: […]"), at most 1,500 a request; PDFs up to 100 pages and 32 MB of file content per request,
+ * across file inputs. The wording of the refusals of an animated GIF, of too many images and of PDFs is ours (no
+ * public report of the real one was found).
  */
 export async function openaiFileError(
   view: RequestView,
 ): Promise<{ message: string; param: string; code: string } | null> {
+  if (view.images.length > OPENAI_MAX_IMAGES) {
+    return {
+      message: `Too many images: this request has ${view.images.length} image inputs; at most ${OPENAI_MAX_IMAGES} individual image inputs are allowed per request.`,
+      param: 'messages',
+      code: 'invalid_value',
+    };
+  }
   for (const image of view.images) {
     if (image.data === null) continue;
-    if (image.data.length > 20 * MB || imageFormat(image.data) === null || !imageDimensions(image.data)) {
+    const format = imageFormat(image.data);
+    if (image.data.length > 20 * MB || format === null || !imageDimensions(image.data)) {
       return {
         message: `You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one the following formats: ${OPENAI_FORMATS}.`,
+        param: `${image.path}.image_url`,
+        code: 'invalid_image_format',
+      };
+    }
+    const frames = format === 'gif' ? gifFrames(image.data) : 1;
+    if (frames > 1) {
+      return {
+        message: `You uploaded an unsupported image: an animated GIF (${frames} frames). Please make sure your GIF is not animated, or send the image as one of the following formats: ['png', 'jpeg', 'webp'].`,
         param: `${image.path}.image_url`,
         code: 'invalid_image_format',
       };
