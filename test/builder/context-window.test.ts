@@ -37,7 +37,9 @@ describe('a text past the model’s context window', () => {
     await expect(batch.run()).rejects.toMatchObject({
       code: 'context_window_exceeded',
       jobId: 'long',
-      message: expect.stringMatching(/Job "long": its text alone is 1,20\d tokens, more than the 1,000-token/),
+      message: expect.stringMatching(
+        /Job "long": its text alone is 1,20\d tokens, more than the 1,000-token/,
+      ),
     });
     await expect(batch.dryRun()).rejects.toMatchObject({ code: 'context_window_exceeded' });
     expect(emulator.stats().calls).toEqual({});
@@ -48,7 +50,10 @@ describe('a text past the model’s context window', () => {
       batchFor(emulator)
         .addJob({ id: 'long', model: 'claude-window-1k', maxTokens: 10, messages: userMessage(words(2_400)) })
         .dryRun(),
-    ).rejects.toMatchObject({ code: 'context_window_exceeded', message: expect.stringContaining('at least 1,20') });
+    ).rejects.toMatchObject({
+      code: 'context_window_exceeded',
+      message: expect.stringContaining('at least 1,20'),
+    });
 
     const warnings: string[] = [];
     const quiet = () => {};
@@ -88,7 +93,10 @@ describe('the emulator, as strict as the provider', () => {
     expect(warnings).toEqual([expect.stringContaining('job long: its text is 250,0')]);
     expect(run.results().long).toMatchObject({
       status: 'failed',
-      error: { code: 'errored', message: expect.stringMatching(/prompt is too long: \d+ tokens > 200000 maximum/) },
+      error: {
+        code: 'errored',
+        message: expect.stringMatching(/prompt is too long: \d+ tokens > 200000 maximum/),
+      },
     });
     expect((await emulator.billing()).total.requests).toBe(0);
   }, 60_000);
