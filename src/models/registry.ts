@@ -9,6 +9,7 @@ import {
   type ProviderName,
   patternRegExp,
 } from './family-rules.js';
+import { notChatModel } from './not-chat.js';
 
 export type { ProviderName } from './family-rules.js';
 
@@ -273,6 +274,14 @@ function resolveModel(
     return fail(
       'unknown_model',
       `cannot tell which provider serves the model "${name}". Pass provider: 'openai' or provider: 'anthropic' with it (on the job or in defaults()).`,
+    );
+  }
+  // A model registered by the user is taken at its word.
+  const notChat = model.provider === 'openai' && !registered.has(name) ? notChatModel(name) : null;
+  if (notChat) {
+    fail(
+      'not_a_chat_model',
+      `${name} is ${notChat}, which takes no chat completions (what batchwise sends). Use a chat model: gpt-4o, gpt-4.1 or gpt-5 and their kin.`,
     );
   }
   const warnings: string[] = [];

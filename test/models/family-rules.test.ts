@@ -203,3 +203,41 @@ describe('addJob with models the table leaves open', () => {
     expect(error?.message).toContain('acme-plain-1 has no structured output');
   });
 });
+
+describe('models that take no chat completions', () => {
+  const refused = (act: () => unknown): JobValidationError => {
+    try {
+      act();
+    } catch (error) {
+      return error as JobValidationError;
+    }
+    throw new Error('not refused');
+  };
+
+  it('are refused at addJob, saying what they are; every chat model of the SDK passes', () => {
+    for (const [name, kind] of [
+      ['gpt-image-1', 'an image generation model'],
+      ['dall-e-3', 'an image generation model'],
+      ['gpt-4o-mini-tts', 'a text-to-speech model'],
+      ['gpt-4o-transcribe', 'a speech-to-text model'],
+      ['whisper-1', 'a speech-to-text model'],
+      ['gpt-4o-realtime-preview', 'a Realtime API model'],
+      ['text-embedding-3-small', 'an embedding model'],
+      ['omni-moderation-latest', 'a moderation model'],
+    ]) {
+      const error = refused(() => requireModel(name!, 'j', 'openai'));
+      expect(error.code, name).toBe('not_a_chat_model');
+      expect(error.message).toContain(`${name} is ${kind}`);
+    }
+    // Retired ones are refused as retired, never as no chat model.
+    for (const name of OPENAI_MODELS) {
+      let code: string | undefined;
+      try {
+        requireModel(name, 'j', undefined);
+      } catch (error) {
+        code = (error as JobValidationError).code;
+      }
+      expect(code, name).not.toBe('not_a_chat_model');
+    }
+  });
+});
