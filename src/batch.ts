@@ -13,7 +13,7 @@ import type { ProviderName } from './models/registry.js';
 import { checkBatchOptions } from './options/check-batch-options.js';
 import { checkLogger } from './options/check-logger.js';
 import { checkDryRunOptions, checkRunOptions } from './options/check-run-options.js';
-import { plainObject, positiveNumber } from './options/check-values.js';
+import { booleanOption, plainObject, positiveNumber } from './options/check-values.js';
 import { COST_LIMIT_KEYS, JOB_SETTING_KEYS, TIME_LIMIT_KEYS } from './options/option-keys.js';
 import { refuseUnknownKeys } from './options/unknown-keys.js';
 import { hasPrice, type PriceTable, sumCosts } from './pricing/prices.js';
@@ -166,6 +166,9 @@ export class Batch<T = never> {
   ): Batch<T | InferOutput<S>> {
     this.refuseAfterRun('defaults()');
     refuseUnknownKeys('defaults()', plainObject('settings of defaults()', settings), JOB_SETTING_KEYS);
+    // Refused here, not at the first addJob: every later job would take it.
+    if (settings.enableCitations !== undefined)
+      booleanOption('defaults().enableCitations', settings.enableCitations);
     const providerOptions = mergeProviderOptions(this.settings.providerOptions, settings.providerOptions);
     this.settings = {
       ...this.settings,

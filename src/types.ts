@@ -62,6 +62,10 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
    * @default the model's own (`medium`; `none` from gpt-5.1 on)
    */
   reasoningEffort?: ReasoningEffort;
+  /**
+   * Ask Claude to cite the job's PDF and text files (docs/citations.md). `true` or `false` only: a string such as
+   * `'false'` is refused at `addJob` (`invalid_option`), never taken as truthy. @default false
+   */
   enableCitations?: boolean;
   /**
    * A zod object schema (zod 3.25+ or 4): the answer is requested as JSON of this shape through the provider's own

@@ -140,6 +140,13 @@ export function normalizeJob(
       `expectedOutputTokens must be a positive integer at most maxTokens (${maxTokens}), got ${describeValue(expectedOutputTokens)}.`,
     );
   }
+  // A truthy stand-in (`'false'`, `1`) would turn citations on, changing the request and what it costs.
+  if (input.enableCitations !== undefined && typeof input.enableCitations !== 'boolean') {
+    fail(
+      'invalid_option',
+      `enableCitations must be true or false, got ${describeValue(input.enableCitations)}. Pass a boolean.`,
+    );
+  }
   const enableCitations = input.enableCitations ?? defaults.enableCitations ?? false;
   const content = hasMessages
     ? { kind: 'messages' as const, messages: checkMessages(input.messages, fail) }

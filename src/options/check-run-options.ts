@@ -1,6 +1,13 @@
 import type { RunOptions } from '../batch.js';
 import { booleanOption, plainObject, positiveInteger, positiveNumber, refuse } from './check-values.js';
-import { COUNT_TOKENS_KEYS, DRY_RUN_OPTION_KEYS, RUN_OPTION_KEYS, WAIT_OPTION_KEYS } from './option-keys.js';
+import {
+  COUNT_TOKENS_KEYS,
+  DRY_RUN_OPTION_KEYS,
+  RUN_OPTION_KEYS,
+  SHUTDOWN_OPTION_KEYS,
+  STATUS_OPTION_KEYS,
+  WAIT_OPTION_KEYS,
+} from './option-keys.js';
 import { refuseUnknownKeys } from './unknown-keys.js';
 
 export function checkRunOptions(input: unknown): RunOptions {
@@ -26,7 +33,10 @@ export function checkDryRunOptions(input: unknown): {
     refuse('invalid_option', 'sample', 'a share above 0 and at most 1 (0.01 is 1%)', sample);
   }
   if (countTokens !== undefined && typeof countTokens !== 'boolean') {
-    const counting = plainObject('countTokens', countTokens);
+    // `countTokens: 'false'` would count (and need the key): only an object stands in for `true`.
+    if (typeof countTokens !== 'object' || countTokens === null || Array.isArray(countTokens))
+      refuse('invalid_option', 'countTokens', 'true, false or { concurrency }', countTokens);
+    const counting = countTokens as Record<string, unknown>;
     refuseUnknownKeys('countTokens', counting, COUNT_TOKENS_KEYS);
     if (counting.concurrency !== undefined) positiveInteger('countTokens.concurrency', counting.concurrency);
   }
@@ -39,6 +49,21 @@ export function checkProgressListener(callback: unknown, intervalMs: unknown): v
   if (typeof callback !== 'function')
     refuse('invalid_option', 'callback of onProgress()', 'a function', callback);
   positiveNumber('intervalMs of onProgress()', intervalMs);
+}
+
+/** `waitForActive: 'false'` would wait for in-flight batches, the opposite of what it says. */
+export function checkShutdownOptions(input: unknown): { waitForActive?: boolean } {
+  const options = plainObject('options of shutdown()', input ?? {});
+  refuseUnknownKeys('shutdown()', options, SHUTDOWN_OPTION_KEYS);
+  if (options.waitForActive !== undefined) booleanOption('waitForActive', options.waitForActive);
+  return options as { waitForActive?: boolean };
+}
+
+export function checkStatusOptions(input: unknown): { print?: boolean } {
+  const options = plainObject('options of status()', input ?? {});
+  refuseUnknownKeys('status()', options, STATUS_OPTION_KEYS);
+  if (options.print !== undefined) booleanOption('print', options.print);
+  return options as { print?: boolean };
 }
 
 export function checkWaitOptions(input: unknown): { timeoutMs?: number } {

@@ -40,6 +40,10 @@ export function nonNegativeNumber(name: string, value: unknown, code = 'invalid_
   return value;
 }
 
+/**
+ * `true` or `false` and nothing else: a truthy stand-in would flip the option the wrong way (`'false'` is truthy, so
+ * `enableCitations: 'false'` would send citations, changing the request and its cost).
+ */
 export function booleanOption(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') refuse('invalid_option', name, 'true or false', value);
   return value;

@@ -118,4 +118,6 @@ export const TIME_LIMIT_KEYS = {
 export const DRY_RUN_OPTION_KEYS = { sample: true, countTokens: true } as const;
 export const COUNT_TOKENS_KEYS = { concurrency: true } as const;
 export const WAIT_OPTION_KEYS = { timeoutMs: true } as const;
+export const SHUTDOWN_OPTION_KEYS = { waitForActive: true } as const;
+export const STATUS_OPTION_KEYS = { print: true } as const;
 export const COST_LIMIT_KEYS = { usd: true } as const;

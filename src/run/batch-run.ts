@@ -1,7 +1,12 @@
 import { BatchwiseError, WaitTimeoutError } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
-import { checkProgressListener, checkWaitOptions } from '../options/check-run-options.js';
+import {
+  checkProgressListener,
+  checkShutdownOptions,
+  checkStatusOptions,
+  checkWaitOptions,
+} from '../options/check-run-options.js';
 import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult, Progress } from '../types.js';
 import type { BatchRunEvents, ProviderBatchInfo } from './events.js';
@@ -231,9 +236,11 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
    * `shutdown`: a resume sends them). With `waitForActive: true` (the default) provider batches in flight run to
    * the end; with `false` they are cancelled at the provider, and what they had already finished is still collected
    * (it was paid for) before this resolves — within the grace period (`addTimeLimit`'s `graceSeconds`, default 60).
+   * `waitForActive` is `true` or `false` only: anything else rejects (`invalid_option`) and stops nothing.
    */
   async shutdown(options: { waitForActive?: boolean } = {}): Promise<Record<string, JobResult<T>>> {
-    this.stop({ kind: 'shutdown', cancelActive: options.waitForActive === false });
+    const { waitForActive = true } = checkShutdownOptions(options);
+    this.stop({ kind: 'shutdown', cancelActive: !waitForActive });
     return this.wait();
   }
 
@@ -310,11 +317,12 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
 
   /** The progress and every provider batch; with `print: true` also written to stdout as a table. */
   status(options: { print?: boolean } | null = {}): StatusReport {
+    const { print = false } = checkStatusOptions(options);
     const report = {
       progress: this.progress(),
       batches: this.scheduler.batches.filter((b) => !b.skipped).map((b) => b.info()),
     };
-    if (options?.print) console.log(formatStatus(report));
+    if (print) console.log(formatStatus(report));
     return report;
   }
 

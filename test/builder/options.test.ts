@@ -171,6 +171,61 @@ describe('options are checked at runtime, before anything is sent', () => {
     expect(emulator.stats().calls).toEqual({});
   });
 
+  it.each([
+    ['false', "the string 'false'"],
+    ['yes', "the string 'yes'"],
+    [1, 'the number 1'],
+    [0, 'the number 0'],
+    [null, 'null'],
+  ])('enableCitations: %j on a job is refused, not sent as citations on (or off)', (value, shown) => {
+    const error = refusal(() =>
+      batchFor(emulator).addJob(
+        loose({
+          id: 'cite',
+          model: 'claude-haiku-4-5',
+          file: { data: Buffer.from('The total is 5.'), name: 'a.txt' },
+          prompt: 'Total?',
+          enableCitations: value,
+        }),
+      ),
+    );
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error).toMatchObject({ code: 'invalid_option', jobId: 'cite' });
+    expect(error.message).toContain('Job "cite": enableCitations must be true or false');
+    expect(error.message).toContain(`got ${shown}`);
+  });
+
+  it("enableCitations: 'false' in defaults() is refused when it is set, before any job takes it", () => {
+    const error = refusal(() => batchFor(emulator).defaults(loose({ enableCitations: 'false' })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain(
+      "`defaults().enableCitations` to be true or false, got the string 'false'",
+    );
+  });
+
+  it("shutdown({ waitForActive: 'false' }), status({ print: 'false' }) and dryRun({ countTokens: 'false' }) are refused", async () => {
+    const batch = () => batchFor(emulator).addJob({ model: 'claude-haiku-4-5', messages: userMessage('x') });
+    await expect(batch().dryRun(loose({ countTokens: 'false' }))).rejects.toMatchObject({
+      code: 'invalid_option',
+      message: expect.stringContaining(
+        "`countTokens` to be true, false or { concurrency }, got the string 'false'",
+      ),
+    });
+    const run = await batch().run();
+    // Taken as truthy, 'false' would have waited for the batch; refused, the run is not stopped at all.
+    await expect(run.shutdown(loose({ waitForActive: 'false' }))).rejects.toMatchObject({
+      code: 'invalid_option',
+      message: expect.stringContaining("`waitForActive` to be true or false, got the string 'false'"),
+    });
+    expect(refusal(() => run.status(loose({ print: 'false' })))).toMatchObject({
+      code: 'invalid_option',
+      message: expect.stringContaining("`print` to be true or false, got the string 'false'"),
+    });
+    const results = await run.wait();
+    expect(Object.values(results).map((result) => result.status)).toEqual(['succeeded']);
+  });
+
   it('null for options is no options, never a TypeError: new Batch(null), dryRun(null), status(null)', async () => {
     expect(() => new Batch(loose(null as never))).not.toThrow();
     const batch = () => batchFor(emulator).addJob({ model: 'claude-haiku-4-5', messages: userMessage('x') });
