@@ -103,7 +103,8 @@ export interface RunOptions {
 
 /** Token-count requests in flight at once in `dryRun({ countTokens })`: well under Anthropic's lowest tier's rate. */
 const DEFAULT_COUNT_CONCURRENCY = 4;
-const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+const DEFAULT_RETRY: Required<RetryOptions> = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+const DEFAULT_POLL: Required<PollOptions> = { initialMs: 2_000, maxMs: 60_000, factor: 1.5 };
 
 /**
  * The builder: options, defaults, limits and jobs, checked as they are added, then `run()`.
@@ -330,7 +331,7 @@ export class Batch<T = never> {
       ...(counting && {
         countTokens: {
           concurrency,
-          retry: { ...DEFAULT_RETRY, ...this.options.retry },
+          retry: withDefaults(DEFAULT_RETRY, this.options.retry),
           logger: this.safeLogger(),
         },
       }),
@@ -502,8 +503,8 @@ export class Batch<T = never> {
       graceMs: this.graceMs,
       costLimitUsd,
       prices: this.options.prices ?? {},
-      poll: { initialMs: 2_000, maxMs: 60_000, factor: 1.5, ...this.options.poll },
-      retry: { ...DEFAULT_RETRY, ...this.options.retry },
+      poll: withDefaults(DEFAULT_POLL, this.options.poll),
+      retry: withDefaults(DEFAULT_RETRY, this.options.retry),
       maxRetries: this.options.maxRetries ?? 1,
       ...(this.options.enqueuedTokenLimit && { enqueuedTokenLimit: this.options.enqueuedTokenLimit }),
       journal: new RunJournal(state?.journal, resultsWriter),
@@ -641,6 +642,17 @@ export class Batch<T = never> {
     }
     return providers;
   }
+}
+
+/**
+ * Timings with their defaults. A field set to `undefined` counts as not given, as the option checks treat it: spread
+ * as is, it would replace the default with `undefined` (a poll delay of NaN polls in a busy loop, an attempt count
+ * of `undefined` is never reached).
+ */
+function withDefaults<T extends object>(defaults: Required<T>, given: T | undefined): Required<T> {
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(given ?? {})) if (value !== undefined) merged[key] = value;
+  return merged as Required<T>;
 }
 
 function requireKey(given: string | undefined, variable: string, provider: string, option: string): string {

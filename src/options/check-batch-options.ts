@@ -5,7 +5,6 @@ import {
   nonNegativeNumber,
   plainObject,
   positiveInteger,
-  positiveNumber,
   refuse,
   wholeNumber,
 } from './check-values.js';
@@ -74,12 +73,47 @@ function checkClient(name: string, value: unknown, keys: OptionKeys): void {
   }
 }
 
+/**
+ * The shortest poll interval and retry delay. Each is an HTTP request to the provider: below this a poll loop is a
+ * busy loop against the rate limit (`initialMs: 0.01` made 1,747 polls in 3 s). 10 ms still lets tests run fast
+ * against the emulator (the bench polls every 100 ms); against a real provider the defaults (2 s growing to 60 s)
+ * are what to use, a batch taking minutes to hours.
+ */
+export const MIN_INTERVAL_MS = 10;
+/**
+ * The longest poll interval and retry delay, an hour: longer, an ended batch's paid-for results (or a call that
+ * failed) wait for hours with nothing to show for it, and past about 24.8 days a plain timer fires at once.
+ */
+export const MAX_INTERVAL_MS = 3_600_000;
+/**
+ * The most attempts of a submit or download: more only adds load on a provider that keeps failing, and a call
+ * failing 20 times in a row (over ten minutes at the default delays) will not be helped by more.
+ */
+export const MAX_RETRY_ATTEMPTS = 20;
+
+function interval(name: string, value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < MIN_INTERVAL_MS ||
+    value > MAX_INTERVAL_MS
+  ) {
+    refuse(
+      'invalid_option',
+      name,
+      `a number of milliseconds from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS} (shorter makes a busy loop of requests to the provider; longer leaves results waiting for hours)`,
+      value,
+    );
+  }
+  return value;
+}
+
 /** A poll interval of 0 would poll in a tight loop; a factor below 1 would poll ever faster. */
 function checkPoll(value: unknown): void {
   const poll = plainObject('poll', value);
   refuseUnknownKeys('poll', poll, POLL_OPTION_KEYS);
-  const initial = poll.initialMs === undefined ? undefined : positiveNumber('poll.initialMs', poll.initialMs);
-  const max = poll.maxMs === undefined ? undefined : positiveNumber('poll.maxMs', poll.maxMs);
+  const initial = poll.initialMs === undefined ? undefined : interval('poll.initialMs', poll.initialMs);
+  const max = poll.maxMs === undefined ? undefined : interval('poll.maxMs', poll.maxMs);
   if (initial !== undefined && max !== undefined && max < initial) {
     refuse('invalid_option', 'poll.maxMs', `at least poll.initialMs (${initial})`, max);
   }
@@ -91,13 +125,27 @@ function checkPoll(value: unknown): void {
   }
 }
 
-/** A NaN or infinite attempt count would retry forever. */
+/** A NaN, infinite or huge attempt count would retry (all but) forever; a delay of 0 retries in a busy loop. */
 function checkRetry(value: unknown): void {
   const retry = plainObject('retry', value);
   refuseUnknownKeys('retry', retry, RETRY_OPTION_KEYS);
-  if (retry.attempts !== undefined) positiveInteger('retry.attempts', retry.attempts);
-  if (retry.initialDelayMs !== undefined) nonNegativeNumber('retry.initialDelayMs', retry.initialDelayMs);
-  if (retry.maxDelayMs !== undefined) nonNegativeNumber('retry.maxDelayMs', retry.maxDelayMs);
+  const { attempts } = retry;
+  if (
+    attempts !== undefined &&
+    (typeof attempts !== 'number' ||
+      !Number.isInteger(attempts) ||
+      attempts < 1 ||
+      attempts > MAX_RETRY_ATTEMPTS)
+  ) {
+    refuse(
+      'invalid_option',
+      'retry.attempts',
+      `a whole number from 1 to ${MAX_RETRY_ATTEMPTS} (1: no retry)`,
+      attempts,
+    );
+  }
+  if (retry.initialDelayMs !== undefined) interval('retry.initialDelayMs', retry.initialDelayMs);
+  if (retry.maxDelayMs !== undefined) interval('retry.maxDelayMs', retry.maxDelayMs);
 }
 
 /** A negative or NaN price would make a cost limit meaningless (a negative cost never reaches it). */

@@ -9,23 +9,33 @@ import type { SubmissionState } from '../store/state-records.js';
 import type { JobResult } from '../types.js';
 import type { RunJournal } from './run-journal.js';
 
-/** How often a provider batch is polled: `initialMs`, growing by `factor` per poll up to `maxMs`. */
+/**
+ * How often a provider batch is polled: `initialMs`, growing by `factor` per poll up to `maxMs`. Intervals are
+ * 10 ms to an hour (3,600,000): each poll is a request to the provider, so a shorter one is a busy loop against its
+ * rate limit, and a longer one leaves an ended batch's results waiting for hours. Under a second is for the emulator.
+ */
 export interface PollOptions {
-  /** @default 2000 */
+  /** Milliseconds, 10 to 3,600,000. @default 2000 */
   initialMs?: number;
-  /** @default 60000 */
+  /** Milliseconds, 10 to 3,600,000, at least `initialMs`. @default 60000 */
   maxMs?: number;
   /** @default 1.5 */
   factor?: number;
 }
 
-/** Retries of calls that failed in a transient way (on top of the SDKs' own retries). */
+/**
+ * Retries of calls that failed in a transient way (on top of the SDKs' own retries), with a delay doubling from
+ * `initialDelayMs` up to `maxDelayMs`. Delays are 10 ms to an hour, as poll intervals are.
+ */
 export interface RetryOptions {
-  /** Attempts of a submit or a results download before its jobs fail. @default 4 */
+  /**
+   * Attempts of a submit or a results download before its jobs fail, 1 (no retry) to 20: more only adds load on a
+   * provider that keeps failing. @default 4
+   */
   attempts?: number;
-  /** @default 1000 */
+  /** Milliseconds, 10 to 3,600,000. @default 1000 */
   initialDelayMs?: number;
-  /** @default 30000 */
+  /** Milliseconds, 10 to 3,600,000. @default 30000 */
   maxDelayMs?: number;
 }
 

@@ -124,6 +124,73 @@ describe('options are checked at runtime, before anything is sent', () => {
     expect(error.message).toContain(shown);
   });
 
+  it.each([
+    [
+      { poll: { initialMs: 0.01, factor: 1, maxMs: 0.01 } },
+      'poll.initialMs',
+      'the number 0.01',
+      'from 10 to 3600000',
+    ],
+    [{ poll: { maxMs: 5 } }, 'poll.maxMs', 'the number 5', 'from 10 to 3600000'],
+    [{ poll: { maxMs: 1e12 } }, 'poll.maxMs', 'the number 1000000000000', 'from 10 to 3600000'],
+    [{ retry: { attempts: 1e9 } }, 'retry.attempts', 'the number 1000000000', 'from 1 to 20'],
+    [{ retry: { attempts: 21 } }, 'retry.attempts', 'the number 21', 'from 1 to 20'],
+    [{ retry: { initialDelayMs: 0 } }, 'retry.initialDelayMs', 'the number 0', 'from 10 to 3600000'],
+    [{ retry: { maxDelayMs: 0 } }, 'retry.maxDelayMs', 'the number 0', 'from 10 to 3600000'],
+    [{ retry: { maxDelayMs: 2 ** 31 } }, 'retry.maxDelayMs', 'the number 2147483648', 'from 10 to 3600000'],
+  ])(
+    'new Batch(%j) is refused: a busy loop of requests, or a wait of hours, is not a setting',
+    (options, name, shown, range) => {
+      const error = refusal(() => new Batch(loose(options)));
+      expect(error.code).toBe('invalid_option');
+      expect(error.message).toContain(`\`${name}\``);
+      expect(error.message).toContain(shown);
+      expect(error.message).toContain(range);
+    },
+  );
+
+  it('the bounds of poll and retry timings are themselves accepted', () => {
+    expect(
+      () =>
+        new Batch({
+          poll: { initialMs: 10, maxMs: 3_600_000, factor: 1 },
+          retry: { attempts: 20, initialDelayMs: 10, maxDelayMs: 3_600_000 },
+        }),
+    ).not.toThrow();
+    expect(() => new Batch({ retry: { attempts: 1 } })).not.toThrow();
+  });
+
+  it('retry.attempts: undefined keeps the default of 4 attempts instead of retrying forever', async () => {
+    const own = await startEmulator({ processingMs: 10 });
+    try {
+      own.injectFault({ route: 'POST /v1/messages/batches', status: 503, times: 1_000_000 });
+      const run = await batchFor(own, {
+        anthropic: { maxRetries: 0 },
+        retry: { attempts: undefined, initialDelayMs: 10, maxDelayMs: 20 },
+      })
+        .addJob({ id: 'a', model: 'claude-haiku-4-5', messages: userMessage('x') })
+        .run({ wait: true });
+      expect(run.results().a?.error?.code).toBe('submit_failed');
+      expect(own.stats().calls['POST /v1/messages/batches']).toBe(4);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('poll.maxMs: undefined keeps the default instead of polling in a busy loop', async () => {
+    const own = await startEmulator({ processingMs: 300 });
+    try {
+      const run = await batchFor(own, { poll: { initialMs: 20, maxMs: undefined } })
+        .addJob({ id: 'a', model: 'claude-haiku-4-5', messages: userMessage('x') })
+        .run({ wait: true });
+      expect(run.results().a?.status).toBe('succeeded');
+      // 20 ms growing by 1.5: a handful of polls over 300 ms; a NaN delay polled hundreds of times.
+      expect(own.stats().calls['GET /v1/messages/batches/{id}']).toBeLessThan(20);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a wrong API key is described by its type, never shown', () => {
     const error = refusal(() => new Batch(loose({ openai: { apiKey: 12345678901 } })));
     expect(error.code).toBe('invalid_option');

@@ -51,7 +51,7 @@ function batchWith(provider: 'anthropic' | 'openai', dir: string): Batch {
     anthropic: { apiKey: KEY, baseURL: emulator.anthropicBaseURL, maxRetries: 0 },
     openai: { apiKey: KEY, baseURL: emulator.openaiBaseURL, maxRetries: 0 },
     poll: { initialMs: 10, maxMs: 20 },
-    retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+    retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
     stateFile: join(dir, 'state.jsonl'),
     resultsDir: join(dir, 'results'),
   }).defaults({ model: provider === 'anthropic' ? 'claude-haiku-4-5' : 'gpt-4o-mini' });
