@@ -666,20 +666,28 @@ function requireKey(given: string | undefined, variable: string, provider: strin
   return apiKey;
 }
 
-/** The keys a batch may send: its options' (whatever shape they were given in) and the environment's. */
+/**
+ * The keys a batch may send: its options' (whatever shape they were given in) and the environment's. A string given
+ * as the options or as a provider's options is taken for a key too: that is what it most likely is.
+ */
 function batchSecrets(options: unknown): Secrets {
   const keyOf = (provider: 'anthropic' | 'openai'): unknown => {
     const client =
       typeof options === 'object' && options !== null
         ? (options as Record<string, unknown>)[provider]
         : undefined;
+    if (typeof client === 'string') return client;
     return typeof client === 'object' && client !== null
       ? (client as { apiKey?: unknown }).apiKey
       : undefined;
   };
   return new Secrets(
-    [keyOf('anthropic'), keyOf('openai'), process.env.ANTHROPIC_API_KEY, process.env.OPENAI_API_KEY].map(
-      (key) => (typeof key === 'string' ? key : undefined),
-    ),
+    [
+      options,
+      keyOf('anthropic'),
+      keyOf('openai'),
+      process.env.ANTHROPIC_API_KEY,
+      process.env.OPENAI_API_KEY,
+    ].map((key) => (typeof key === 'string' ? key : undefined)),
   );
 }

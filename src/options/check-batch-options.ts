@@ -1,4 +1,5 @@
 import type { BatchOptions } from '../batch.js';
+import { ConfigurationError } from '../errors.js';
 import {
   booleanOption,
   nonEmptyString,
@@ -8,6 +9,7 @@ import {
   refuse,
   wholeNumber,
 } from './check-values.js';
+import { describeSecret } from './describe-value.js';
 import {
   ANTHROPIC_OPTION_KEYS,
   BATCH_OPTION_KEYS,
@@ -25,7 +27,8 @@ import { refuseUnknownKeys } from './unknown-keys.js';
  * that are strings, NaN, infinite or negative. An option set to `undefined` counts as not given.
  */
 export function checkBatchOptions(input: unknown): BatchOptions {
-  const options = plainObject('options of new Batch()', input ?? {});
+  // `new Batch(process.env.OPENAI_API_KEY)` must not put the key in the error.
+  const options = plainObject('options of new Batch()', input ?? {}, describeSecret);
   refuseUnknownKeys('new Batch()', options, BATCH_OPTION_KEYS);
   const given = (key: string) => options[key] !== undefined;
   for (const key of ['resultsDir', 'stateFile']) if (given(key)) nonEmptyString(key, options[key]);
@@ -46,16 +49,18 @@ export function checkBatchOptions(input: unknown): BatchOptions {
 }
 
 function checkClient(name: string, value: unknown, keys: OptionKeys): void {
-  const client = plainObject(name, value);
+  // A string here is most likely the key itself (`openai: process.env.OPENAI_API_KEY`): never shown.
+  if (typeof value === 'string') {
+    throw new ConfigurationError(
+      'invalid_option',
+      `Expected \`${name}\` to be an object, got ${describeSecret(value)}. Pass a key as \`${name}: { apiKey }\`.`,
+    );
+  }
+  const client = plainObject(name, value, describeSecret);
   refuseUnknownKeys(name, client, keys);
   // The key itself is never shown: a wrong value is described by its type only.
   if (client.apiKey !== undefined && (typeof client.apiKey !== 'string' || client.apiKey.trim() === '')) {
-    refuse(
-      'invalid_option',
-      `${name}.apiKey`,
-      'a non-empty string',
-      typeof client.apiKey === 'string' ? '' : client.apiKey,
-    );
+    refuse('invalid_option', `${name}.apiKey`, 'a non-empty string', client.apiKey, describeSecret);
   }
   if (client.baseURL !== undefined) {
     const url = nonEmptyString(`${name}.baseURL`, client.baseURL);
@@ -65,7 +70,7 @@ function checkClient(name: string, value: unknown, keys: OptionKeys): void {
   if (client.maxRetries !== undefined) wholeNumber(`${name}.maxRetries`, client.maxRetries);
   if (client.deleteInputFile !== undefined) booleanOption(`${name}.deleteInputFile`, client.deleteInputFile);
   if (client.limits !== undefined) {
-    const limits = plainObject(`${name}.limits`, client.limits);
+    const limits = plainObject(`${name}.limits`, client.limits, describeSecret);
     refuseUnknownKeys(`${name}.limits`, limits, LIMITS_KEYS);
     for (const key of Object.keys(LIMITS_KEYS)) {
       if (limits[key] !== undefined) positiveInteger(`${name}.limits.${key}`, limits[key]);

@@ -6,8 +6,14 @@ import { describeValue } from './describe-value.js';
  * and what it got (value and type). `NaN`, `Infinity` and numbers given as strings are refused everywhere: a `NaN`
  * retry count retries forever, a negative price turns a cost limit off.
  */
-export function refuse(code: string, name: string, needs: string, value: unknown): never {
-  throw new ConfigurationError(code, `Expected \`${name}\` to be ${needs}, got ${describeValue(value)}.`);
+export function refuse(
+  code: string,
+  name: string,
+  needs: string,
+  value: unknown,
+  describe: (value: unknown) => string = describeValue,
+): never {
+  throw new ConfigurationError(code, `Expected \`${name}\` to be ${needs}, got ${describe(value)}.`);
 }
 
 export function positiveInteger(name: string, value: unknown, code = 'invalid_option'): number {
@@ -56,9 +62,13 @@ export function nonEmptyString(name: string, value: unknown): string {
   return value;
 }
 
-export function plainObject(name: string, value: unknown): Record<string, unknown> {
+export function plainObject(
+  name: string,
+  value: unknown,
+  describe: (value: unknown) => string = describeValue,
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    refuse('invalid_option', name, 'an object', value);
+    refuse('invalid_option', name, 'an object', value, describe);
   }
   return value as Record<string, unknown>;
 }

@@ -28,3 +28,14 @@ function quote(text: string): string {
   const shown = text.length > 60 ? `${text.slice(0, 57)}…` : text;
   return `'${shown.replace(/'/g, "\\'")}'`;
 }
+
+/**
+ * A value that may be an API key, described without showing it: a string given where provider options go is most
+ * likely the key itself (`openai: process.env.OPENAI_API_KEY`), so its type is the only clue an error gives.
+ */
+export function describeSecret(value: unknown): string {
+  if (typeof value !== 'string') return describeValue(value);
+  if (value === '') return 'an empty string';
+  if (value.trim() === '') return 'a string of only spaces';
+  return 'a string (not shown: it may be an API key)';
+}

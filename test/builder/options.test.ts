@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import {
@@ -198,6 +199,19 @@ describe('options are checked at runtime, before anything is sent', () => {
     expect(refusal(() => new Batch(loose({ anthropic: { apiKey: '' } }))).message).toContain(
       '`anthropic.apiKey`',
     );
+  });
+
+  it.each([
+    ['openai', { openai: 'sk-FAKEKEY-9f8e7d6c5b4a' }],
+    ['anthropic', { anthropic: 'sk-FAKEKEY-9f8e7d6c5b4a' }],
+    ['options of new Batch()', 'sk-FAKEKEY-9f8e7d6c5b4a'],
+    ['openai.limits', { openai: { limits: 'sk-FAKEKEY-9f8e7d6c5b4a' } }],
+  ])('a key given as `%s` itself is refused as "a string", never echoed', (name, options) => {
+    const error = refusal(() => new Batch(loose(options as never)));
+    expect(error.code).toBe('invalid_option');
+    expect(error.message).toContain(`\`${name}\` to be an object, got a string (not shown`);
+    for (const shown of [error.message, String(error.stack), inspect(error, { depth: null })])
+      expect(shown).not.toContain('FAKEKEY');
   });
 
   it('a logger without a level is refused when it is set, not when a batch is already paid for', () => {
