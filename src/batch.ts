@@ -120,7 +120,11 @@ const DEFAULT_POLL: Required<PollOptions> = { initialMs: 2_000, maxMs: 60_000, f
  * ```
  */
 export class Batch<T = never> {
-  private readonly options: BatchOptions;
+  /**
+   * An ES private field: it holds the API keys, and a TypeScript `private` is an ordinary property that
+   * `Object.keys`, a spread, `JSON.stringify({ ...batch })` and `util.inspect(batch, { customInspect: false })` show.
+   */
+  readonly #options: BatchOptions;
   private readonly maxConcurrent: number;
   private readonly itemsPerBatch: number;
   private settings: JobSettings = {};
@@ -148,14 +152,14 @@ export class Batch<T = never> {
 
   constructor(options: BatchOptions = {}) {
     try {
-      this.options = checkBatchOptions(options);
+      this.#options = checkBatchOptions(options);
     } catch (error) {
       // A key given where an option goes (`openai: process.env.OPENAI_API_KEY`) is quoted by the error: scrubbed.
       throw batchSecrets(options).error(error);
     }
     // The checked options: `new Batch(null)` from JavaScript is no options, not a TypeError.
-    this.maxConcurrent = this.options.maxConcurrent ?? 10;
-    this.itemsPerBatch = this.options.itemsPerBatch ?? 1000;
+    this.maxConcurrent = this.#options.maxConcurrent ?? 10;
+    this.itemsPerBatch = this.#options.itemsPerBatch ?? 1000;
   }
 
   /**
@@ -327,11 +331,11 @@ export class Batch<T = never> {
       providers,
       itemsPerBatch: this.itemsPerBatch,
       costLimitUsd: this.costLimitUsd,
-      prices: this.options.prices ?? {},
+      prices: this.#options.prices ?? {},
       ...(counting && {
         countTokens: {
           concurrency,
-          retry: withDefaults(DEFAULT_RETRY, this.options.retry),
+          retry: withDefaults(DEFAULT_RETRY, this.#options.retry),
           logger: this.safeLogger(),
         },
       }),
@@ -349,7 +353,7 @@ export class Batch<T = never> {
       // Jobs of an earlier sample's batch whose results could not be read were paid for too: run() collects them.
       for (const { intent } of this.sampled.uncollected?.submissions ?? [])
         for (const id of intent.jobIds) done.add(id);
-      const fresh = this.options.stateFile ? this.jobs : this.jobs.filter((job) => !done.has(job.id));
+      const fresh = this.#options.stateFile ? this.jobs : this.jobs.filter((job) => !done.has(job.id));
       if (fresh.length > 0) {
         this.sampling = this.runSample(sampleJobs(fresh, sample), providers, report);
         try {
@@ -369,7 +373,7 @@ export class Batch<T = never> {
   ): Promise<NonNullable<DryRunReport['sample']>> {
     const ids = new Set(jobs.map((job) => job.id));
     let results: Record<string, JobResult>;
-    if (this.options.stateFile) {
+    if (this.#options.stateFile) {
       // A run of the whole batch that sends only the sample: journaled, crash-safe, its results where the run's go,
       // so that run() (now or after a crash) resumes with them done and their cost counted.
       const run = await this.startRun(this.jobs, providers, { wait: true }, { durable: true, only: ids });
@@ -435,13 +439,13 @@ export class Batch<T = never> {
   ): Promise<BatchRun<unknown>> {
     const { durable = false, only } = how;
     const costLimitUsd = 'costLimitUsd' in how ? how.costLimitUsd : this.costLimitUsd;
-    const { stateFile } = this.options;
+    const { stateFile } = this.#options;
     // A dry run's sample keeps its (paid-for) results apart, in `sample/`, so that they are not taken for another
     // batch's results when the real run starts.
-    const baseDir = this.options.resultsDir ?? (stateFile && durable ? `${stateFile}.results` : undefined);
+    const baseDir = this.#options.resultsDir ?? (stateFile && durable ? `${stateFile}.results` : undefined);
     const resultsDir = baseDir && !durable ? join(baseDir, 'sample') : baseDir;
     const resultsWriter = resultsDir
-      ? new ResultsWriter(resultsDir, this.options.saveRawResponses ?? true)
+      ? new ResultsWriter(resultsDir, this.#options.saveRawResponses ?? true)
       : undefined;
     const state =
       stateFile && durable && resultsDir
@@ -449,7 +453,7 @@ export class Batch<T = never> {
             stateFile,
             resultsDir,
             // reuseState: false starts fresh once: a run after this Batch's own sample continues that sample's state.
-            reuseState: this.sampledDurably || (this.options.reuseState ?? true),
+            reuseState: this.sampledDurably || (this.#options.reuseState ?? true),
             jobs,
             logger: this.safeLogger(),
           })
@@ -502,11 +506,11 @@ export class Batch<T = never> {
       timeLimitMs: this.timeLimitMs,
       graceMs: this.graceMs,
       costLimitUsd,
-      prices: this.options.prices ?? {},
-      poll: withDefaults(DEFAULT_POLL, this.options.poll),
-      retry: withDefaults(DEFAULT_RETRY, this.options.retry),
-      maxRetries: this.options.maxRetries ?? 1,
-      ...(this.options.enqueuedTokenLimit && { enqueuedTokenLimit: this.options.enqueuedTokenLimit }),
+      prices: this.#options.prices ?? {},
+      poll: withDefaults(DEFAULT_POLL, this.#options.poll),
+      retry: withDefaults(DEFAULT_RETRY, this.#options.retry),
+      maxRetries: this.#options.maxRetries ?? 1,
+      ...(this.#options.enqueuedTokenLimit && { enqueuedTokenLimit: this.#options.enqueuedTokenLimit }),
       journal: new RunJournal(state?.journal, resultsWriter),
       secrets: this.secrets(),
       ...(state && {
@@ -534,7 +538,7 @@ export class Batch<T = never> {
    * emitted or thrown. Read when needed, since the environment may change between addJob() and run().
    */
   private secrets(): Secrets {
-    return batchSecrets(this.options);
+    return batchSecrets(this.#options);
   }
 
   private safeLogger(): Logger {
@@ -554,7 +558,7 @@ export class Batch<T = never> {
   toJSON(): { options: BatchOptions; jobs: number; costLimitUsd: number | null; timeLimitMs: number | null } {
     return {
       // A key may also sit inside another option (a `baseURL` of `https://user:key@host`).
-      options: this.secrets().value(redactOptions(this.options)),
+      options: this.secrets().value(redactOptions(this.#options)),
       jobs: this.jobs.length,
       costLimitUsd: this.costLimitUsd ?? null,
       timeLimitMs: this.timeLimitMs ?? null,
@@ -570,7 +574,7 @@ export class Batch<T = never> {
     const providers = this.providers(sending, counting);
     this.checkPrices();
     this.checkBoundedCosts();
-    const { stateFile, resultsDir } = this.options;
+    const { stateFile, resultsDir } = this.#options;
     await checkStoragePaths({
       ...(stateFile !== undefined && { stateFile }),
       ...((resultsDir ?? (stateFile && `${stateFile}.results`)) && {
@@ -587,7 +591,7 @@ export class Batch<T = never> {
     if (this.costLimitUsd === undefined) return;
     const unpriced = [
       ...new Set(
-        this.jobs.filter((j) => !hasPrice(j.model, j.provider, this.options.prices)).map((j) => j.model),
+        this.jobs.filter((j) => !hasPrice(j.model, j.provider, this.#options.prices)).map((j) => j.model),
       ),
     ];
     if (unpriced.length > 0) {
@@ -618,24 +622,24 @@ export class Batch<T = never> {
     const needed = new Set(this.jobs.map((job) => job.provider));
     const providers = new Map<ProviderName, BatchProvider>();
     if (needed.has('anthropic')) {
-      const given = this.options.anthropic?.apiKey;
+      const given = this.#options.anthropic?.apiKey;
       const apiKey =
         sending || counting ? requireKey(given, 'ANTHROPIC_API_KEY', 'Anthropic', 'anthropic') : given;
       providers.set(
         'anthropic',
         withRedaction(
-          anthropicProvider({ ...this.options.anthropic, ...(apiKey !== undefined && { apiKey }) }),
+          anthropicProvider({ ...this.#options.anthropic, ...(apiKey !== undefined && { apiKey }) }),
           this.secrets(),
         ),
       );
     }
     if (needed.has('openai')) {
-      const given = this.options.openai?.apiKey;
+      const given = this.#options.openai?.apiKey;
       const apiKey = sending ? requireKey(given, 'OPENAI_API_KEY', 'OpenAI', 'openai') : given;
       providers.set(
         'openai',
         withRedaction(
-          openaiProvider({ ...this.options.openai, ...(apiKey !== undefined && { apiKey }) }),
+          openaiProvider({ ...this.#options.openai, ...(apiKey !== undefined && { apiKey }) }),
           this.secrets(),
         ),
       );

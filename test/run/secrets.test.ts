@@ -57,6 +57,29 @@ function batchWith(provider: 'anthropic' | 'openai', dir: string): Batch {
   }).defaults({ model: provider === 'anthropic' ? 'claude-haiku-4-5' : 'gpt-4o-mini' });
 }
 
+/**
+ * Every string reachable from a value by reflection — own properties (enumerable or not, getters left alone), array,
+ * Map and Set entries — as code holding a Batch or a run could read them. ES private fields and closures are not.
+ */
+function reachableStrings(root: unknown): string[] {
+  const found: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') found.push(value);
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value))
+      return;
+    seen.add(value);
+    if (value instanceof Map) for (const [key, item] of value) [key, item].forEach(visit);
+    if (value instanceof Set) for (const item of value) visit(item);
+    for (const key of Reflect.ownKeys(value)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      if (descriptor && 'value' in descriptor) visit(descriptor.value);
+    }
+  };
+  visit(root);
+  return found;
+}
+
 function expectNoKey(texts: string[]): void {
   for (const text of texts) expect(text).not.toContain(KEY);
 }
@@ -68,6 +91,23 @@ describe('API keys never leak, even when a provider echoes the request headers',
     expect(JSON.stringify(batch)).not.toContain(KEY);
     expect(JSON.stringify(batch)).toContain('[redacted]');
     expect(`${batch}`).not.toContain(KEY);
+  });
+
+  it('no key is reachable from the Batch or its run: not by own properties, a spread, or inspect without customInspect', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-secrets-'));
+    const batch = batchWith('anthropic', dir).addJob({ id: 'reach-1', messages: userMessage('hi') });
+    const run = await batch.run();
+    try {
+      // While the run holds its providers and SDK clients, and the Batch its options.
+      for (const value of [batch, run]) {
+        expect(reachableStrings(value).filter((text) => text.includes(KEY))).toEqual([]);
+        expect(JSON.stringify({ ...value })).not.toContain(KEY);
+        expect(inspect(value, { customInspect: false, depth: null, showHidden: true })).not.toContain(KEY);
+      }
+    } finally {
+      // Ended before the next test injects its fault, which this run's create would otherwise take.
+      await run.wait();
+    }
   });
 
   it('a key in the wrong place: the option error does not quote it, and a key inside a baseURL is not shown', () => {
