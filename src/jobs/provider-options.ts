@@ -51,6 +51,13 @@ const REFUSED: Partial<Record<ProviderName, Record<string, string>>> = {
   },
 };
 
+/**
+ * Keys no request body has, that change an object's prototype when copied with `Object.assign` or `obj[key] =`
+ * (`JSON.parse` makes them own keys): refused by name, never looked up in the tables above, whose prototype would
+ * answer for them.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export const THINKING_MIN_BUDGET = 1024;
 
 /**
@@ -76,9 +83,16 @@ export function checkProviderOptions(
 
   const where = (key: string) => `providerOptions.${provider}.${key}`;
   for (const [key, value] of Object.entries(merged)) {
-    const owned = OWNED[provider][key];
+    if (PROTOTYPE_KEYS.has(key)) {
+      fail(
+        'invalid_provider_option',
+        `${where(key)} is not a request body field of either API, and a key named ${key} can replace an object's prototype when the options are copied. Remove it (JSON.parse of text you do not control makes such keys).`,
+      );
+    }
+    const owned = Object.hasOwn(OWNED[provider], key) ? OWNED[provider][key] : undefined;
     if (owned) fail('owned_provider_option', `${where(key)} is set by batchwise: ${owned}.`);
-    const refused = REFUSED[provider]?.[key];
+    const refusedKeys = REFUSED[provider];
+    const refused = refusedKeys && Object.hasOwn(refusedKeys, key) ? refusedKeys[key] : undefined;
     if (refused) fail('unsupported_provider_option', `${where(key)} cannot be sent: ${refused}.`);
     if (model.rejects.includes(key)) {
       fail(
@@ -103,12 +117,16 @@ export function mergeProviderOptions(
   next: ProviderOptions | undefined,
 ): ProviderOptions | undefined {
   if (!isPlainObject(base) || !isPlainObject(next)) return next === undefined ? base : next;
-  const merged: Record<string, unknown> = { ...base };
+  // A Map, not `merged[provider] = …`: a `__proto__` key would set the prototype instead of a key addJob refuses.
+  const merged = new Map(Object.entries(base));
   for (const [provider, options] of Object.entries(next)) {
-    const before = merged[provider];
-    merged[provider] = isPlainObject(before) && isPlainObject(options) ? { ...before, ...options } : options;
+    const before = merged.get(provider);
+    merged.set(
+      provider,
+      isPlainObject(before) && isPlainObject(options) ? { ...before, ...options } : options,
+    );
   }
-  return merged as ProviderOptions;
+  return Object.fromEntries(merged) as ProviderOptions;
 }
 
 function checkShape(options: unknown, name: string, fail: Fail): void {

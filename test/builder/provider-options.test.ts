@@ -149,6 +149,40 @@ describe('providerOptions at .addJob()', () => {
     );
   });
 
+  it.each(
+    ['__proto__', 'constructor', 'prototype'].flatMap((key) => [
+      ['anthropic', key],
+      ['openai', key],
+    ]),
+  )('refuses providerOptions.%s.%s from JSON.parse, saying to remove it', (provider, key) => {
+    const options = JSON.parse(`{"${key}": {"model": "claude-opus-4-6"}}`) as Record<string, unknown>;
+    expectRefused(
+      provider === 'anthropic' ? anthropic(options) : openai(options),
+      'invalid_provider_option',
+      `providerOptions.${provider}.${key} is not a request body field`,
+      'Remove it',
+    );
+  });
+
+  it('a key named like an Object method (hasOwnProperty, toString) is not taken for one batchwise sets', () => {
+    const batch = batchFor(emulator).defaults({ model: 'claude-haiku-4-5', maxTokens: 4_000 });
+    for (const options of [anthropic({ hasOwnProperty: 1 }), openai({ toString: 'x', valueOf: 2 })]) {
+      expect(() => batch.addJob({ messages: userMessage('x'), ...options })).not.toThrow();
+    }
+  });
+
+  it('a __proto__ key in a second defaults() is refused at addJob as an unknown provider, not made a prototype', () => {
+    const batch = batchFor(emulator)
+      .defaults({ model: 'gpt-4o-mini', providerOptions: { openai: { seed: 7 } } })
+      .defaults({ providerOptions: JSON.parse('{"__proto__": {"openai": {"user": "x"}}}') });
+    expect(() => batch.addJob({ id: 'j', messages: userMessage('x') })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_provider_option',
+        message: expect.stringContaining('defaults().providerOptions.__proto__: unknown provider'),
+      }),
+    );
+  });
+
   it('checks Anthropic thinking against maxTokens, which it counts toward', () => {
     expectRefused(
       anthropic({ thinking: { type: 'enabled', budget_tokens: 512 } }),
