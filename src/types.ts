@@ -70,7 +70,8 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   /**
    * A zod object schema (zod 3.25+ or 4): the answer is requested as JSON of this shape through the provider's own
    * structured output, validated with the schema, and typed as `z.infer<typeof schema>` in `parsedResponse`. On a
-   * job, `null` opts out of a schema set in `defaults()`. Jobs added in a loop keep the builder's type: declare it as
+   * job, `null` opts out of a schema set in `defaults()`, and of the `retryInvalid` set there with it (one the job
+   * sets itself is refused: nothing to validate). Jobs added in a loop keep the builder's type: declare it as
    * `new Batch<z.infer<typeof Schema>>()` or set the schema in `defaults()`.
    */
   responseModel?: S | null;
@@ -79,7 +80,10 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
    * case, under which a cost limit can never be passed).
    */
   expectedOutputTokens?: number;
-  /** Send a job whose answer did not validate again, with the validation error added, up to this many times. @default 0 */
+  /**
+   * Send a job whose answer did not validate again, with the validation error added, up to this many times. Needs a
+   * `responseModel`; a job with `responseModel: null` does not take the one from `defaults()`. @default 0
+   */
   retryInvalid?: number;
   /**
    * Request body fields batchwise does not set itself, per provider, merged into the body as given (plain JSON):

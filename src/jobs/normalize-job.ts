@@ -219,15 +219,24 @@ export function normalizeJob(
           : output.problems.anthropic;
     if (problem) fail(problem.code, `responseModel cannot be sent to ${model.name}: ${problem.message}`);
   }
-  const retryInvalid = input.retryInvalid ?? defaults.retryInvalid ?? 0;
+  // A job opting out of the defaults' schema opts out of their retryInvalid too: it goes with the schema, and
+  // without one there is nothing to validate (a retryInvalid the job sets itself is still refused below).
+  const optedOut = input.responseModel === null;
+  const retryInvalid = input.retryInvalid ?? (optedOut ? undefined : defaults.retryInvalid) ?? 0;
   if (!Number.isInteger(retryInvalid) || retryInvalid < 0) {
     fail(
       'invalid_retry',
       `retryInvalid must be a whole number from 0 up, got ${describeValue(retryInvalid)}.`,
     );
   }
-  if (retryInvalid > 0 && !output)
-    fail('invalid_retry', 'retryInvalid needs a responseModel to validate against.');
+  if (retryInvalid > 0 && !output) {
+    fail(
+      'invalid_retry',
+      optedOut
+        ? 'retryInvalid needs a responseModel to validate against, and this job sets responseModel: null. Remove retryInvalid from the job, or set a responseModel.'
+        : `retryInvalid needs a responseModel to validate against. Set a responseModel, or remove retryInvalid${input.retryInvalid === undefined ? ' from defaults()' : ''}.`,
+    );
+  }
 
   return {
     id,

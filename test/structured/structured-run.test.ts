@@ -278,6 +278,48 @@ describe('typing and opting out', () => {
   });
 });
 
+describe('opting out of a default retryInvalid', () => {
+  const messages = [{ role: 'user' as const, content: 'hello' }];
+
+  it('responseModel: null drops the retryInvalid of defaults() with the schema: the job runs without either', async () => {
+    const batch = batchFor(emulator).defaults({
+      model: 'gpt-4o-mini',
+      responseModel: Invoice,
+      retryInvalid: 1,
+    });
+    batch.addJob({ id: 'plain', messages, responseModel: null });
+    const report = await batch.dryRun();
+    expect((report.jobs[0]!.request as { body: Record<string, unknown> }).body).not.toHaveProperty(
+      'response_format',
+    );
+    const results = (await batch.run({ wait: true })).results();
+    expect(results.plain).toMatchObject({ status: 'succeeded', parsedResponse: null, attempts: 1 });
+  });
+
+  it('a retryInvalid set on the job that opts out is refused, saying to remove it or set a responseModel', () => {
+    const batch = batchFor(emulator).defaults({ model: 'gpt-4o-mini', responseModel: Invoice });
+    expect(() => batch.addJob({ id: 'plain', messages, responseModel: null, retryInvalid: 2 })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_retry',
+        jobId: 'plain',
+        message: expect.stringContaining(
+          'this job sets responseModel: null. Remove retryInvalid from the job, or set a responseModel.',
+        ),
+      }),
+    );
+  });
+
+  it('a retryInvalid in defaults() with no schema anywhere is still refused, pointing at defaults()', () => {
+    const batch = batchFor(emulator).defaults({ model: 'gpt-4o-mini', retryInvalid: 1 });
+    expect(() => batch.addJob({ id: 'a', messages })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_retry',
+        message: expect.stringContaining('Set a responseModel, or remove retryInvalid from defaults().'),
+      }),
+    );
+  });
+});
+
 describe('refused inputs', () => {
   it('an image-only PDF with citations is refused at run(), before any request', async () => {
     const batch = batchFor(emulator).addJob({
