@@ -121,7 +121,7 @@ describe('the emulator refuses images and PDFs as OpenAI documents it', () => {
     const { openai } = clients;
     const line = (customId: string, ...parts: Record<string, unknown>[]) =>
       jsonlLine(customId, {
-        // A 1M-token window: 1,500 images at 255 tokens each would be past gpt-4o's 128k, refused for that.
+        // A 1M-token window: 1,500 images at 255 tokens each are past gpt-4o's 128k, which OpenAI would refuse.
         model: 'gpt-4.1',
         max_tokens: 20,
         messages: [{ role: 'user', content: [...parts, { type: 'text', text: 'Describe it.' }] }],

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -371,22 +371,6 @@ describe('Batch.run() on Anthropic, end to end', () => {
     expect(JSON.stringify(request) + JSON.stringify(response) + JSON.stringify(saved)).not.toContain(
       'test-key',
     );
-  });
-
-  it('a raw request copy that cannot be written is a warning, not a reason to hold the batch back', async () => {
-    const resultsDir = await mkdtemp(join(tmpdir(), 'batchwise-results-'));
-    // A directory where the raw copy of q0's request would go: it cannot be written, even by root.
-    await mkdir(join(resultsDir, 'raw', 'q0.request.json'), { recursive: true });
-    const warnings: string[] = [];
-    const quiet = () => {};
-    const run = await withJobs(2, { resultsDir })
-      .setVerbosity({ debug: quiet, info: quiet, warn: (m) => warnings.push(m), error: quiet })
-      .run({ wait: true });
-    expect(Object.values(run.results()).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
-    expect(warnings.some((w) => w.startsWith('could not keep the raw requests of 1 job(s)'))).toBe(true);
-    expect(JSON.parse(await readFile(join(resultsDir, 'raw', 'q1.request.json'), 'utf8'))).toMatchObject({
-      custom_id: expect.stringContaining('q1'),
-    });
   });
 
   it('saveRawResponses: false keeps only the result files', async () => {

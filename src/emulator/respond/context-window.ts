@@ -19,8 +19,10 @@ const WINDOWS: readonly [RegExp, number][] = [
 ];
 
 /**
- * The provider's refusal of a request whose input is longer than its model's context window, or null. Anthropic:
+ * The provider's refusal of a request whose text is longer than its model's context window, or null. Anthropic:
  * `prompt is too long: 210000 tokens > 200000 maximum` (invalid_request_error); OpenAI: `context_length_exceeded`.
+ * Only text is counted: images and PDF pages are billed by formulas that are not what they take of the window
+ * (gpt-4o-mini bills an image 33 times what gpt-4o does), so counting them could refuse what the provider takes.
  */
 export async function contextWindowError(
   view: RequestView,
@@ -28,7 +30,7 @@ export async function contextWindowError(
   const name = view.model.replace(/^ft:/, '');
   const window = WINDOWS.find(([pattern]) => pattern.test(name))?.[1];
   if (window === undefined) return null;
-  const tokens = await countInputTokens(view);
+  const tokens = await countInputTokens({ ...view, images: [], documents: [] });
   if (tokens <= window) return null;
   return view.provider === 'anthropic'
     ? {
