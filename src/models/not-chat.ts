@@ -12,8 +12,11 @@ const NOT_CHAT: readonly [RegExp, string][] = [
   [/moderation/, 'a moderation model'],
 ];
 
-/** What kind of model an OpenAI name is when it is not a chat model, or null. */
+/**
+ * What kind of model an OpenAI name is when it is not a chat model, or null. A fine-tune is known by its base model
+ * (`ft:<base>:<org>:<suffix>:<id>`): the suffix is the user's own name for it.
+ */
 export function notChatModel(name: string): string | null {
-  const base = name.replace(/^ft:/, '');
+  const base = /^ft:([^:]+):/.exec(name)?.[1] ?? name;
   return NOT_CHAT.find(([pattern]) => pattern.test(base))?.[1] ?? null;
 }

@@ -128,7 +128,7 @@ export function toStrictSchema(schema: JsonSchema): StrictSchema {
 
 /**
  * The optional fields of a strict schema, by the object schema they belong to: an answer is walked along the schema
- * (its `$ref`s resolved, the union branch it matches chosen), so a field is known by where it is, not by its name —
+ * (its `$ref`s resolved, the union branches it fits followed), so a field is known by where it is, not by its name —
  * the same name can be optional in one branch and required-but-nullable in another.
  */
 export class NullableOptionals {
@@ -143,34 +143,56 @@ export class NullableOptionals {
    */
   drop(value: unknown): unknown {
     const copy = structuredClone(value);
-    this.walk(copy, this.root, 0);
+    this.walk(copy, [this.root], 0);
     return copy;
   }
 
-  private walk(value: unknown, schema: unknown, depth: number): void {
+  /**
+   * Walks a value along every schema it may have been written by: the union branches it fits. A `null` goes only
+   * where each of them makes its field optional; where one requires the field (nullable), the null stays, and zod
+   * decides between them.
+   */
+  private walk(value: unknown, schemas: readonly unknown[], depth: number): void {
     // Far deeper than any answer a provider gives: a bound, not a limit, against a schema that refers to itself.
     if (depth > 256 || value === null || typeof value !== 'object') return;
-    const node = this.resolve(schema);
-    if (!node) return;
-    if (Array.isArray(node.anyOf)) {
-      const matching = node.anyOf.map((branch) => this.resolve(branch)).filter((b) => b && fits(value, b));
-      // Two branches the answer fits equally: which field is optional is not known, so nothing is dropped.
-      if (matching.length === 1) this.walk(value, matching[0], depth + 1);
-      return;
-    }
+    const nodes = this.candidates(value, schemas);
+    if (nodes.length === 0) return;
     if (Array.isArray(value)) {
-      for (const item of value) this.walk(item, node.items, depth + 1);
+      const items = nodes.map((node) => node.items);
+      for (const item of value) this.walk(item, items, depth + 1);
       return;
     }
-    const properties = node.properties as JsonSchema | undefined;
-    if (!properties || typeof properties !== 'object') return;
-    const optional = this.optional.get(node);
+    const objects = nodes.filter((node) => node.properties && typeof node.properties === 'object');
+    if (objects.length === 0) return;
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!Object.hasOwn(properties, key)) continue;
-      if (record[key] === null && optional?.has(key)) delete record[key];
-      else this.walk(record[key], properties[key], depth + 1);
+      const owners = objects.filter((node) => Object.hasOwn(node.properties as JsonSchema, key));
+      if (owners.length === 0) continue;
+      if (record[key] === null && owners.every((node) => this.optional.get(node)?.has(key)))
+        delete record[key];
+      else
+        this.walk(
+          record[key],
+          owners.map((node) => (node.properties as JsonSchema)[key]),
+          depth + 1,
+        );
     }
+  }
+
+  /**
+   * The schemas (their `$ref`s followed, their unions opened) that could have written the value: of a union, the
+   * branches it fits.
+   */
+  private candidates(value: unknown, schemas: readonly unknown[]): JsonSchema[] {
+    const found: JsonSchema[] = [];
+    const open = (schema: unknown, branch: boolean, hops: number): void => {
+      const node = this.resolve(schema);
+      if (!node || hops > 32) return;
+      if (Array.isArray(node.anyOf)) for (const option of node.anyOf) open(option, true, hops + 1);
+      else if ((!branch || fits(value, node)) && !found.includes(node)) found.push(node);
+    };
+    for (const schema of schemas) open(schema, false, 0);
+    return found;
   }
 
   /** The schema a `$ref` points to (`#`, `#/$defs/Name`, `#/definitions/Name`); others as they are. */

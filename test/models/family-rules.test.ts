@@ -229,6 +229,13 @@ describe('models that take no chat completions', () => {
       expect(error.code, name).toBe('not_a_chat_model');
       expect(error.message).toContain(`${name} is ${kind}`);
     }
+    // A fine-tune's suffix is its owner's name for it, whatever words it holds.
+    expect(() =>
+      requireModel('ft:gpt-4o-mini-2024-07-18:acme:embedding-ranker:9xYz12', 'j', undefined),
+    ).not.toThrow();
+    expect(refused(() => requireModel('ft:whisper-1:acme:notes:1a2b', 'j', 'openai')).code).toBe(
+      'not_a_chat_model',
+    );
     // Retired ones are refused as retired, never as no chat model.
     for (const name of OPENAI_MODELS) {
       let code: string | undefined;

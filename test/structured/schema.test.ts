@@ -123,6 +123,32 @@ describe('toStrictSchema', () => {
     expect(parsed).toMatchObject({ ok: true, value: { shape: { kind: 'a', x: null } } });
   });
 
+  it('follows every branch an answer fits: a null goes where each of them makes the field optional', async () => {
+    // Branches with the same keys, a union of arrays, and a discriminator one level down.
+    const schema = z.object({
+      amount: z.union([
+        z.object({ value: z.number(), currency: z.string().optional() }),
+        z.object({ value: z.string(), currency: z.string().optional() }),
+      ]),
+      rows: z.union([z.array(z.object({ a: z.string().optional() })), z.array(z.object({ b: z.number() }))]),
+      shape: z.union([
+        z.object({ meta: z.object({ kind: z.literal('a') }), x: z.string().nullable() }),
+        z.object({ meta: z.object({ kind: z.literal('b') }), x: z.string().optional() }),
+      ]),
+    });
+    const { nullableOptional } = toStrictSchema(toJsonSchema(schema));
+    const answer = {
+      amount: { value: 0, currency: null },
+      rows: [{ a: null }],
+      shape: { meta: { kind: 'a' }, x: null },
+    };
+    const parsed = await parseOutput(JSON.stringify(answer), schema, nullableOptional);
+    expect(parsed).toMatchObject({
+      ok: true,
+      value: { amount: { value: 0 }, rows: [{}], shape: { meta: { kind: 'a' }, x: null } },
+    });
+  });
+
   it('a field named `*` is a field like any other', async () => {
     const schema = z.object({ '*': z.string().optional(), list: z.array(z.object({ v: z.number() })) });
     const { nullableOptional } = toStrictSchema(toJsonSchema(schema));
