@@ -189,10 +189,37 @@ export class NullableOptionals {
       const node = this.resolve(schema);
       if (!node || hops > 32) return;
       if (Array.isArray(node.anyOf)) for (const option of node.anyOf) open(option, true, hops + 1);
-      else if ((!branch || fits(value, node)) && !found.includes(node)) found.push(node);
+      else if ((!branch || this.fits(value, node, 0)) && !found.includes(node)) found.push(node);
     };
     for (const schema of schemas) open(schema, false, 0);
     return found;
+  }
+
+  /**
+   * Whether an answer's value is one a strict-schema branch could have produced: its type, its `const` or `enum`,
+   * and for an object exactly the branch's properties (strict mode writes every one), each fitting in turn — so a
+   * discriminator decides however deep it sits.
+   */
+  private fits(value: unknown, schema: unknown, depth: number): boolean {
+    const node = this.resolve(schema);
+    if (!node || depth > 64) return true;
+    if (Array.isArray(node.anyOf)) return node.anyOf.some((option) => this.fits(value, option, depth + 1));
+    const types = node.type === undefined ? [] : Array.isArray(node.type) ? node.type : [node.type];
+    const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+    if (types.length > 0 && !types.some((t) => t === type || (t === 'integer' && type === 'number')))
+      return false;
+    if (node.const !== undefined && node.const !== value) return false;
+    if (Array.isArray(node.enum) && !node.enum.includes(value)) return false;
+    if (type === 'array') return (value as unknown[]).every((item) => this.fits(item, node.items, depth + 1));
+    if (type !== 'object' || !node.properties || typeof node.properties !== 'object') return true;
+    const properties = node.properties as JsonSchema;
+    const keys = Object.keys(value as object);
+    if (keys.length !== Object.keys(properties).length) return false;
+    return keys.every(
+      (key) =>
+        Object.hasOwn(properties, key) &&
+        this.fits((value as Record<string, unknown>)[key], properties[key], depth + 1),
+    );
   }
 
   /** The schema a `$ref` points to (`#`, `#/$defs/Name`, `#/definitions/Name`); others as they are. */
@@ -209,32 +236,6 @@ export class NullableOptionals {
     }
     return node && typeof node === 'object' ? node : undefined;
   }
-}
-
-/**
- * Whether an answer's value is one a strict-schema branch could have produced: its type, and for an object exactly
- * the branch's properties (strict mode writes every one) with any `const` or `enum` among them matched.
- */
-function fits(value: unknown, branch: JsonSchema): boolean {
-  const types = branch.type === undefined ? [] : Array.isArray(branch.type) ? branch.type : [branch.type];
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  if (types.length > 0) {
-    const allowed = types.some((t) => t === type || (t === 'integer' && type === 'number'));
-    if (!allowed) return false;
-  }
-  if (branch.const !== undefined && branch.const !== value) return false;
-  if (Array.isArray(branch.enum) && !branch.enum.includes(value)) return false;
-  if (type !== 'object' || !branch.properties || typeof branch.properties !== 'object') return true;
-  const properties = branch.properties as Record<string, JsonSchema>;
-  const keys = Object.keys(value as object);
-  if (keys.length !== Object.keys(properties).length) return false;
-  return keys.every((key) => {
-    if (!Object.hasOwn(properties, key)) return false;
-    const property = properties[key]!;
-    const field = (value as Record<string, unknown>)[key];
-    if (property.const !== undefined && property.const !== field) return false;
-    return !(Array.isArray(property.enum) && !property.enum.includes(field));
-  });
 }
 
 /** Unsupported `format`s and string lengths go into the description; the zod schema still checks them. */

@@ -135,17 +135,27 @@ describe('toStrictSchema', () => {
         z.object({ meta: z.object({ kind: z.literal('a') }), x: z.string().nullable() }),
         z.object({ meta: z.object({ kind: z.literal('b') }), x: z.string().optional() }),
       ]),
+      other: z.union([
+        z.object({ meta: z.object({ kind: z.literal('a') }), x: z.string().optional() }),
+        z.object({ meta: z.object({ kind: z.literal('b') }), x: z.string().nullable() }),
+      ]),
     });
     const { nullableOptional } = toStrictSchema(toJsonSchema(schema));
     const answer = {
       amount: { value: 0, currency: null },
       rows: [{ a: null }],
       shape: { meta: { kind: 'a' }, x: null },
+      other: { meta: { kind: 'a' }, x: null },
     };
     const parsed = await parseOutput(JSON.stringify(answer), schema, nullableOptional);
     expect(parsed).toMatchObject({
       ok: true,
-      value: { amount: { value: 0 }, rows: [{}], shape: { meta: { kind: 'a' }, x: null } },
+      value: {
+        amount: { value: 0 },
+        rows: [{}],
+        shape: { meta: { kind: 'a' }, x: null },
+        other: { meta: { kind: 'a' } },
+      },
     });
   });
 

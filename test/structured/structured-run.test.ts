@@ -234,6 +234,31 @@ describe('named and recursive types', () => {
     },
   });
 
+  it('an answer to a recursive type with an optional field ends where the emulator stops: every required field written', async () => {
+    interface Node {
+      name: string;
+      child?: Node;
+    }
+    const Node: z.ZodType<Node> = z.object({
+      name: z.string(),
+      get child() {
+        return Node.optional();
+      },
+    });
+    const run = await batchFor(emulator)
+      .addJob({
+        id: 'n',
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'A tree' }],
+        responseModel: z.object({ root: Node }),
+      })
+      .run({ wait: true });
+    expect(run.results().n).toMatchObject({
+      status: 'succeeded',
+      parsedResponse: { root: { name: expect.any(String) } },
+    });
+  });
+
   it.each([
     ['gpt-4o-mini', z.object({ home: Address, work: Address.optional(), assembly: Part })],
     // Anthropic refuses recursion at addJob; a named type is a $defs entry all the same.

@@ -59,7 +59,12 @@ function generate(rawSchema: Schema, context: Context, fieldName: string | null)
     const schemas = variants.filter(isRecord).map((v) => resolveRef(v, context.root));
     const nonNull = schemas.filter((v) => !typesOf(v).every((t) => t === 'null') || typesOf(v).length === 0);
     const nullable = schemas.length !== nonNull.length;
-    if (nullable && label === undefined && nonNull.every((v) => isScalar(v))) return null;
+    // Deep in a recursive type, the null branch ends it (an optional field, made nullable by strict mode).
+    if (
+      nullable &&
+      (context.depth > RECURSION_DEPTH || (label === undefined && nonNull.every((v) => isScalar(v))))
+    )
+      return null;
     const chosen = nonNull[0] ?? schemas[0]!;
     return generate(chosen, context, fieldName);
   }
@@ -96,6 +101,9 @@ function isScalar(schema: Schema): boolean {
   return !typesOf(schema).some((t) => t === 'object' || t === 'array');
 }
 
+/** How deep a recursive type's instance goes before its optional fields end it. */
+const RECURSION_DEPTH = 8;
+
 function generateObject(schema: Schema, context: Context): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   if (context.depth > 12) return result;
@@ -103,11 +111,12 @@ function generateObject(schema: Schema, context: Context): Record<string, unknow
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);
   for (const [name, property] of Object.entries(properties)) {
     if (!isRecord(property)) continue;
-    // Like a model, leave out an optional field the input says nothing about.
+    // Like a model, leave out an optional field the input says nothing about, and deep in a recursive type every
+    // optional one: the instance then ends there, every required field written.
     if (
       !required.has(name) &&
-      isScalar(resolveRef(property, context.root)) &&
-      findLabelled(context.corpus, name) === undefined
+      (context.depth > RECURSION_DEPTH ||
+        (isScalar(resolveRef(property, context.root)) && findLabelled(context.corpus, name) === undefined))
     )
       continue;
     result[name] = generate(property, { ...context, depth: context.depth + 1 }, name);
