@@ -88,10 +88,19 @@ export function fillRanks(rankMap: Map<string, number>, bpeRanks: string): void 
 const MAX_RUN = 64;
 
 export function countTokens(encoder: Tiktoken, text: string): number {
-  if (text.length <= MAX_RUN) return partTokens(encoder, text);
+  return countTokensCut(encoder, text).tokens;
+}
+
+/**
+ * {@link countTokens}, and how many cuts it made: with none the count is exact; with some it is an upper bound (a
+ * run of dashes counted in parts measured at up to twice its real count).
+ */
+export function countTokensCut(encoder: Tiktoken, text: string): { tokens: number; cuts: number } {
+  if (text.length <= MAX_RUN) return { tokens: partTokens(encoder, text), cuts: 0 };
+  const parts = splitLongRuns(text);
   let tokens = 0;
-  for (const part of splitLongRuns(text)) tokens += partTokens(encoder, part) + 1;
-  return tokens - 1;
+  for (const part of parts) tokens += partTokens(encoder, part) + 1;
+  return { tokens: tokens - 1, cuts: parts.length - 1 };
 }
 
 /**
