@@ -48,9 +48,10 @@ export async function buildResult(
   if (!job.output) return { ...result, citations };
 
   const parsed = await parseAnswer(job, outcome.text, job.output);
-  if (!parsed.ok && outcome.truncated) {
-    // Cut off by the token budget: not an answer the model got wrong, so not one `retryInvalid` pays to ask again
-    // (the same budget would cut it again).
+  if (!parsed.ok && parsed.notJson && outcome.truncated) {
+    // Cut off by the token budget before its JSON was whole: not an answer the model got wrong, so not one
+    // `retryInvalid` pays to ask again (the same budget would cut it again). A whole JSON answer that fails the
+    // schema is invalid, however the model stopped.
     return {
       ...result,
       status: 'failed',

@@ -121,11 +121,13 @@ export async function openState(options: {
     const open = [...saved.submissions.values()].filter((s) => !s.ended && !s.abandoned);
     const inFlight = new Set(open.flatMap((s) => s.intent.jobIds));
     // Results first: a corrupt one is refused before the journal's file is opened (and could be left open).
-    const { results, paid } = await readResults(resultsDir, jobs, inFlight, options.logger);
+    const { results, paid, formerlyFinal } = await readResults(resultsDir, jobs, inFlight, options.logger);
     // Every result gone is an accident (a cleaned temporary directory, a volume that did not persist): refused. A
     // few gone is what moving a damaged or unwanted result away does on purpose: those jobs go out again, said so.
     const recorded = resultsDone(saved);
-    if (recorded > 0 && results.length === 0) {
+    // Results an older batchwise recorded as final (expired ones) are there too, though they are sent again now.
+    const found = results.length + formerlyFinal;
+    if (recorded > 0 && found === 0) {
       throw new StateFileError(
         'results_missing',
         `${stateFile} records ${recorded} final result(s) written to ${resolvedResultsDir}, and none is there: the ` +
@@ -134,10 +136,10 @@ export async function openState(options: {
           '(the old state is moved aside, not deleted).',
       );
     }
-    if (results.length < recorded) {
+    if (found < recorded) {
       options.logger.warn(
-        `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${results.length} are there: ` +
-          `the jobs of the ${recorded - results.length} missing file(s) are sent again, and paid again.`,
+        `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${found} are there: ` +
+          `the jobs of the ${recorded - found} missing file(s) are sent again, and paid again.`,
       );
     }
     const journal = await StateJournal.resume(stateFile, saved);
@@ -163,6 +165,12 @@ export async function openState(options: {
 }
 
 /**
+ * Codes batchwise 0.1 and this version before its fix took for final, and counted as final in the journal's `ended`
+ * records: such a result on disk is no missing result, though its job is sent again now.
+ */
+const FORMERLY_FINAL: ReadonlySet<string> = new Set(['expired']);
+
+/**
  * Reads each job's result file, never through a symlink. Only a result collected from a provider batch is written in
  * place (and can be cut short by a kill); its submission stays open in the journal until the file is synced, so such
  * a file is no result: its job is collected again from the same provider batch. Every other file is replaced
@@ -173,10 +181,11 @@ async function readResults(
   jobs: NormalizedJob[],
   inFlight: ReadonlySet<string>,
   logger: Logger,
-): Promise<{ results: JobResult[]; paid: Map<string, PaidAttempts> }> {
+): Promise<{ results: JobResult[]; paid: Map<string, PaidAttempts>; formerlyFinal: number }> {
   const results: JobResult[] = [];
   const paid = new Map<string, PaidAttempts>();
   let torn = 0;
+  let formerlyFinal = 0;
   for (const job of jobs) {
     const path = join(resultsDir, `${job.id}.json`);
     const text = await readResultFile(path, job.id);
@@ -190,11 +199,14 @@ async function readResults(
       }
       throw corruptResult(path, job.id, result);
     }
+    if (result.error?.code && FORMERLY_FINAL.has(result.error.code)) formerlyFinal++;
     if (isFinalResult(result)) results.push(result);
-    else if (result.costUsd) {
+    // Sent and paid for: its cost, or an unknown one (a model without a price) — the count of sends goes on either
+    // way, so that retryInvalid is not granted afresh.
+    else if (result.attempts > 0 && result.costUsd !== 0) {
       const answer = typeof result.rawResponse === 'string' ? result.rawResponse : null;
       paid.set(result.jobId, {
-        usd: result.costUsd,
+        usd: result.costUsd ?? 0,
         attempts: result.attempts,
         answer,
         problem: answer === null ? null : await answerProblem(job, answer),
@@ -202,7 +214,7 @@ async function readResults(
     }
   }
   if (torn > 0) logger.info(`${torn} result file(s) cut short by the crash are collected again`);
-  return { results, paid };
+  return { results, paid, formerlyFinal };
 }
 
 async function readResultFile(path: string, jobId: string): Promise<string | undefined> {

@@ -4,7 +4,13 @@ import type { NullableOptionals } from './strict-schema.js';
 
 export type ParsedOutput =
   | { ok: true; value: unknown; json: unknown }
-  | { ok: false; message: string; issues: { path: string; message: string }[] };
+  | {
+      ok: false;
+      message: string;
+      issues: { path: string; message: string }[];
+      /** No JSON object was found at all (an answer cut short is one). */
+      notJson?: boolean;
+    };
 
 /**
  * The JSON object in a model's text: the whole text, else a fenced block, else the span from the first `{` to the
@@ -39,6 +45,7 @@ export async function parseOutput(
       ok: false,
       message: 'the response is not JSON',
       issues: [{ path: '', message: 'no JSON object found in the response' }],
+      notJson: true,
     };
   }
   const result = await schema['~standard'].validate(nullableOptional ? nullableOptional.drop(json) : json);

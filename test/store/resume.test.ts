@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
@@ -207,6 +208,50 @@ describe('resume with a state file', () => {
     expect(sent).toEqual([expired.map((r) => r.jobId)]);
     // Only the requests that ran are billed: 3 in the first run, the 3 expired ones in the second.
     expect((await emulator.billing()).total.requests).toBe(6);
+  });
+
+  it('a state file that counted expired results as final (as batchwise did before) resumes them, without results_missing', async () => {
+    emulator.configure({ expire: { completedShare: 0 } });
+    await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run({ wait: true });
+    // What an older batchwise wrote: its ended record counted the 6 expired results as final ones.
+    const lines = (await readFile(stateFile(), 'utf8')).split('\n');
+    const older = lines.map((line) =>
+      line.includes('"type":"ended"') ? line.replace(/"results":\d+/, '"results":6') : line,
+    );
+    await writeFile(stateFile(), older.join('\n'));
+    emulator.configure({ expire: null });
+    const resumed = await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run({ wait: true });
+    expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
+    expect((await emulator.billing()).total.requests).toBe(6);
+  });
+
+  it('a retry that expired, of a model without a price, is resumed as the next attempt: retryInvalid is not granted afresh', async () => {
+    await emulator.close();
+    emulator = await startEmulator({
+      processingMs: 60,
+      dataDir,
+      models: { anthropic: ['claude-acme-1'] },
+      respond: () => ({ json: { n: 'not a number' } }),
+    });
+    const build = () =>
+      batchFor(emulator, { stateFile: stateFile(), maxRetries: 0 }).addJob({
+        id: 'a',
+        model: 'claude-acme-1',
+        provider: 'anthropic',
+        maxTokens: 100,
+        messages: userMessage('give n'),
+        responseModel: z.object({ n: z.number() }),
+        retryInvalid: 1,
+      });
+    const first = await build().run();
+    first.once('batchSubmitted', () => emulator.configure({ expire: { completedShare: 0 } }));
+    // The first attempt is answered (invalid, paid at a price unknown); its retry's batch expires.
+    expect((await first.wait()).a).toMatchObject({ status: 'expired', attempts: 2, costUsd: null });
+    emulator.configure({ expire: null });
+    const second = await build().run({ wait: true });
+    expect(second.results().a).toMatchObject({ status: 'invalid', attempts: 3 });
+    // Two sends answered and billed: the first, and the retry the resume sent.
+    expect((await emulator.billing()).total.requests).toBe(2);
   });
 
   it('results that could not be read are collected by the next run, from the same provider batch', async () => {

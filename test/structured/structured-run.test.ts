@@ -195,6 +195,24 @@ describe('structured extraction from a PDF, end to end', () => {
     expect(emulator.stats().batchesCreated.openai).toBe(3);
   });
 
+  it('a whole JSON answer that fails the schema is invalid (and sent again), though the model stopped at maxTokens', async () => {
+    let sends = 0;
+    emulator.configure({
+      respond: () => (++sends === 1 ? { text: '{"vendor": 42}', stopReason: 'max_tokens' } : undefined),
+    });
+    const run = await batchFor(emulator)
+      .addJob({
+        id: 'inv',
+        model: 'claude-haiku-4-5',
+        messages: [{ role: 'user', content: 'x' }],
+        responseModel: Invoice,
+        retryInvalid: 1,
+      })
+      .run({ wait: true });
+    expect(run.results().inv).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(sends).toBe(2);
+  });
+
   it.each(['gpt-4o-mini', 'claude-haiku-4-5'])(
     '%s: an answer cut off at maxTokens is output_truncated, not sent again by retryInvalid (the same budget would cut it again)',
     async (model) => {

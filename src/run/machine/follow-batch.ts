@@ -65,7 +65,7 @@ export async function followBatch(
         // would be dropped for a misconfigured resume, and are kept at the provider for the next one.
         if (notFound && batch.intentAt > 0 && Date.now() - batch.intentAt > RETENTION_MS) return GONE;
         const message = notFound
-          ? `${batch.provider} answers 404 for provider batch ${ref.id}, created ${age(batch.intentAt)} (it keeps batches for 29 days): this run cannot see it — is its baseURL or API key (workspace, project) another than the one that created it? Its results stay at the provider; running the batch again with the right one collects them.`
+          ? `${batch.provider} answers 404 for provider batch ${ref.id}, created ${age(batch.intentAt)} (it keeps batches for 29 days): this run cannot see it — is its baseURL or API key (workspace, project) another than the one that created it? Then its results wait there, and running the batch again with the right one collects them. (If the batch was deleted, its results are gone: its jobs end batch_not_found once it is 29 days old, or run them afresh with reuseState: false.)`
           : `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider; running the batch again collects them.`;
         port.report(new BatchwiseError('poll_failed', message, { cause: error }));
         await failInFlight(batch, port, { code: 'poll_failed', message });
@@ -92,6 +92,7 @@ async function cancel(batch: ProviderBatch, port: BatchPort): Promise<void> {
 function age(since: number | undefined): string {
   if (!since) return 'at a time the state file does not record';
   const hours = (Date.now() - since) / 3_600_000;
-  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} minute(s) ago`;
+  if (hours < 1 / 60) return 'less than a minute ago';
+  if (hours < 1) return `${Math.round(hours * 60)} minute(s) ago`;
   return hours < 48 ? `${Math.round(hours)} hour(s) ago` : `${Math.round(hours / 24)} day(s) ago`;
 }
