@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { lstat, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 
 /**
@@ -11,6 +11,21 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
   const { stateFile, resultsDir } = paths;
   if (stateFile !== undefined) {
     const own = await kindOf(stateFile);
+    if (own === 'missing' && (await lstat(stateFile).catch(() => undefined))?.isSymbolicLink()) {
+      refuse(
+        `stateFile ${stateFile} is a symlink to a path that does not exist. Remove the link, or point it at a file.`,
+      );
+    }
+    if (resultsDir !== undefined && stateFile.endsWith('.json')) {
+      const dir = dirname(resolve(stateFile));
+      const results = resolve(resultsDir);
+      // Its name could be a job's result file (`<jobId>.json`), which would be written over it.
+      if (dir === results || dir === join(results, 'raw')) {
+        refuse(
+          `stateFile ${stateFile} is a .json file inside resultsDir ${resultsDir}, where each job's result is <jobId>.json. Name it state.jsonl, or keep it beside resultsDir.`,
+        );
+      }
+    }
     if (own === 'directory') {
       refuse(
         `stateFile ${stateFile} is a directory. Give the path of a file in it, e.g. '${stateFile}/state.jsonl'.`,

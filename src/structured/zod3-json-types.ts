@@ -54,6 +54,11 @@ function findProblem(
     seen.add(node);
     const name = def.typeName ?? '';
     if (notJson && name in NOT_JSON && !def.coerce) return `${path || '(root)'} is ${NOT_JSON[name]}`;
+    if (notJson && name === 'ZodDefault' && typeof def.defaultValue === 'function') {
+      // zod-to-json-schema writes the default into the schema, and a bigint cannot be sent as JSON.
+      if (typeof (def.defaultValue as () => unknown)() === 'bigint')
+        return `${path || '(root)'} has a bigint .default(), which JSON cannot carry (use a number default)`;
+    }
     if (notJson && name === 'ZodLiteral' && (typeof def.value === 'bigint' || def.value === undefined))
       return `${path || '(root)'} is a z.literal() of a bigint or undefined, which JSON cannot carry (use a number or string literal)`;
     const children: [unknown, string][] = [];

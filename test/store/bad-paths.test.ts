@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,23 @@ describe('where the state and results go is checked before any request', () => {
       message: expect.stringContaining('is a directory'),
     });
     expect(emulator.stats().calls).toEqual({});
+  });
+
+  it("a stateFile that is a dangling symlink, or a .json file among the results (a job's result would replace it)", async () => {
+    await symlink(join(dir, 'gone.jsonl'), join(dir, 'dangling.jsonl'));
+    await expect(batch({ stateFile: join(dir, 'dangling.jsonl') }).run()).rejects.toMatchObject({
+      code: 'invalid_path',
+      message: expect.stringContaining('is a symlink to a path that does not exist'),
+    });
+    const resultsDir = join(dir, 'results');
+    await expect(batch({ stateFile: join(resultsDir, 'p0.json'), resultsDir }).run()).rejects.toMatchObject({
+      code: 'invalid_path',
+      message: expect.stringContaining('Name it state.jsonl'),
+    });
+    // A state.jsonl among the results is no result's name.
+    await mkdir(resultsDir);
+    const run = await batch({ stateFile: join(resultsDir, 'state.jsonl'), resultsDir }).run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
   });
 
   it('a resultsDir that is a file, or is under one', async () => {

@@ -246,6 +246,9 @@ describe('zod 3 types JSON cannot carry', () => {
     }
     expect(typeof outputSpecFor(z3.object({ due: z3.coerce.date(), n: z3.number() }))).toBe('object');
     expect(outputSpecFor(z3.object({ n: z3.literal(5n) }))).toContain('n is a z.literal() of a bigint');
+    expect(outputSpecFor(z3.object({ n: z3.coerce.bigint().default(5n) }))).toContain(
+      'n has a bigint .default()',
+    );
   });
 
   it('a recursive schema is refused by the field that refers back, and nothing is printed to the console', () => {
