@@ -8,6 +8,16 @@ import { findModel, requireModel, today } from '../../src/models/registry.js';
 const ANTHROPIC_MODELS = anthropicSdkModels();
 const OPENAI_MODELS = openaiSdkModels();
 
+/** The error `act` throws; the test fails when it throws none. */
+function refused(act: () => unknown): JobValidationError {
+  try {
+    act();
+  } catch (error) {
+    return error as JobValidationError;
+  }
+  throw new Error('not refused');
+}
+
 describe('family rules', () => {
   it("know the provider of every model in the SDKs' model lists", () => {
     expect(ANTHROPIC_MODELS.length).toBeGreaterThan(10);
@@ -80,15 +90,6 @@ describe('family rules', () => {
 });
 
 describe('requireModel', () => {
-  const refused = (act: () => unknown): JobValidationError => {
-    try {
-      act();
-    } catch (error) {
-      return error as JobValidationError;
-    }
-    throw new Error('not refused');
-  };
-
   it('warns about a deprecated model before its shutdown day and refuses it from that day, naming the replacement', () => {
     const before = requireModel('claude-sonnet-4-5', 'j', undefined, '2026-11-23');
     expect(before.warnings).toEqual([expect.stringContaining('shuts it down on 2026-11-30')]);
@@ -205,15 +206,6 @@ describe('addJob with models the table leaves open', () => {
 });
 
 describe('models that take no chat completions', () => {
-  const refused = (act: () => unknown): JobValidationError => {
-    try {
-      act();
-    } catch (error) {
-      return error as JobValidationError;
-    }
-    throw new Error('not refused');
-  };
-
   it('are refused at addJob, saying what they are; every chat model of the SDK passes', () => {
     for (const [name, kind] of [
       ['gpt-image-1', 'an image generation model'],
