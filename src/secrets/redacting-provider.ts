@@ -19,6 +19,7 @@ export function withRedaction(provider: BatchProvider, secrets: Secrets): BatchP
   const wrapped: BatchProvider = {
     name: provider.name,
     limits: provider.limits,
+    endpoint: () => secrets.value(provider.endpoint()),
     toRequest: provider.toRequest,
     toWire: provider.toWire,
     create: (requests, tag, inputFileId, signal) =>

@@ -52,6 +52,11 @@ export interface IntentRecord {
   /** How many times each job was resubmitted after its batch expired or was cancelled. */
   resubmits: number[];
   intentAt: number;
+  /**
+   * Where the batch is created (the provider's base URL, no credentials): a resume that asks another place cannot
+   * see it, and must not take that for its absence. Absent from intents of batchwise 0.1.
+   */
+  endpoint?: string;
 }
 
 /** OpenAI: the submission's input file was uploaded. Written after the upload, before the batch is created. */

@@ -72,7 +72,7 @@ describe('provider batch state machine', () => {
     const batch = machine(new RunJournal(journal));
     const seen: string[] = [];
     batch.observe((b, from) => seen.push(`${from}->${b.phase}`));
-    await batch.moveTo('intent', { type: 'intent' });
+    await batch.moveTo('intent', { type: 'intent', endpoint: 'http://127.0.0.1:1' });
     await batch.moveTo('submitted', { type: 'submitted' });
     await batch.moveTo('processing');
     await batch.moveTo('collecting');
@@ -95,7 +95,7 @@ describe('provider batch state machine', () => {
   it('does not move when its journal record cannot be written', async () => {
     const { journal } = await journalIn();
     const batch = machine(new RunJournal(journal));
-    await batch.moveTo('intent', { type: 'intent' });
+    await batch.moveTo('intent', { type: 'intent', endpoint: 'http://127.0.0.1:1' });
     await journal.close(); // any later write fails, as a broken disk would
     const seen: string[] = [];
     batch.observe((b) => seen.push(b.phase));

@@ -31,11 +31,12 @@ afterAll(() => emulator.close());
 function runChild(
   dir: string,
   crashAt?: string,
+  at: Emulator = emulator,
 ): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, BATCHWISE_CRASH_AT: crashAt ?? '' };
     // tsx as a loader, so that the script runs in this very process and its SIGKILL is the child's.
-    const child = spawn(process.execPath, ['--import', 'tsx', runner, emulator.url, dir], { env, cwd: root });
+    const child = spawn(process.execPath, ['--import', 'tsx', runner, at.url, dir], { env, cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -148,4 +149,28 @@ describe('crash and resume (SIGKILL in a child process)', () => {
       }
     }, 60_000);
   }
+
+  it('a resume that asks another place (another baseURL) does not take a batch it cannot find for one never created', async () => {
+    // Killed after the create, before its id was recorded; resumed against another provider, then the right one.
+    const elsewhere = await startEmulator({ processingMs: 50 });
+    try {
+      emulator.resetStats();
+      const dir = await mkdtemp(join(tmpdir(), 'batchwise-crash-'));
+      expect((await runChild(dir, 'after-create:1')).signal).toBe('SIGKILL');
+      const wrong = await runChild(dir, undefined, elsewhere);
+      expect(wrong.code).toBe(0);
+      const { results } = await resultsIn(dir);
+      const unresolved = Object.values(results).filter((r) => r.error?.code === 'adopt_failed');
+      expect(unresolved.length).toBeGreaterThan(0);
+      expect(unresolved[0]!.error!.message).toContain(`it was created through ${emulator.url}`);
+
+      const back = await runChild(dir);
+      expect(JSON.parse(back.stdout)).toEqual({ results: 12, succeeded: 12 });
+      // Every job paid for once, wherever it went.
+      const billed = (await emulator.billing()).total.requests + (await elsewhere.billing()).total.requests;
+      expect(billed).toBe(12);
+    } finally {
+      await elsewhere.close();
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { endpointOf } from '../endpoint.js';
 import {
   type BatchProvider,
   CLOCK_SKEW_MS,
@@ -54,6 +55,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
 
   return {
     name: 'anthropic',
+    endpoint: () => endpointOf(sdk().baseURL),
     limits: {
       maxRequests: options.limits?.maxRequests ?? 100_000,
       maxBytes: options.limits?.maxBytes ?? 256 * 1024 * 1024,

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { toStreamingFile } from 'openai';
+import { endpointOf } from '../endpoint.js';
 import {
   type BatchProvider,
   CLOCK_SKEW_MS,
@@ -45,6 +46,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
   return {
     name: 'openai',
+    endpoint: () => endpointOf(sdk().baseURL),
     limits: {
       maxRequests: options.limits?.maxRequests ?? 50_000,
       maxBytes: options.limits?.maxBytes ?? 200 * 1024 * 1024,

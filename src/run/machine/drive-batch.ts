@@ -72,6 +72,16 @@ async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<s
     }
     return true;
   }
+  const asked = port.provider.endpoint();
+  if (found === 'absent' && batch.endpoint !== undefined && batch.endpoint !== asked) {
+    // Not found where this run asks is no proof: the batch may be where it was created. Sending the jobs again
+    // could pay for them twice.
+    const elsewhere = new Error(
+      `it was created through ${batch.endpoint}, and this run asks ${asked}: run it again with that baseURL`,
+    );
+    await failUnresolved(batch, port, elsewhere);
+    return false;
+  }
   if (found === 'absent') {
     // An upload that happened before the crash but was never recorded is found by its name.
     batch.inputFileId ??=

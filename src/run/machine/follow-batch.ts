@@ -64,8 +64,13 @@ export async function followBatch(
         // Ending the jobs for good on a 404 is right only for a batch past retention: otherwise its paid results
         // would be dropped for a misconfigured resume, and are kept at the provider for the next one.
         if (notFound && batch.intentAt > 0 && Date.now() - batch.intentAt > RETENTION_MS) return GONE;
+        const asked = port.provider.endpoint();
+        const moved =
+          batch.endpoint !== undefined && batch.endpoint !== asked
+            ? ` It was created through ${batch.endpoint}, and this run asks ${asked}.`
+            : '';
         const message = notFound
-          ? `${batch.provider} answers 404 for provider batch ${ref.id}, created ${age(batch.intentAt)} (it keeps batches for 29 days): this run cannot see it — is its baseURL or API key (workspace, project) another than the one that created it? Then its results wait there, and running the batch again with the right one collects them. (If the batch was deleted, its results are gone: its jobs end batch_not_found once it is 29 days old, or run them afresh with reuseState: false.)`
+          ? `${batch.provider} answers 404 for provider batch ${ref.id}, created ${age(batch.intentAt)} (it keeps batches for 29 days): this run cannot see it — is its baseURL or API key (workspace, project) another than the one that created it? Then its results wait there, and running the batch again with the right one collects them. (If the batch was deleted, its results are gone: its jobs end batch_not_found once it is 29 days old, or run them afresh with reuseState: false.)${moved}`
           : `could not read provider batch ${ref.id}: ${messageOf(error)}. Its results may still be at the provider; running the batch again collects them.`;
         port.report(new BatchwiseError('poll_failed', message, { cause: error }));
         await failInFlight(batch, port, { code: 'poll_failed', message });

@@ -18,7 +18,7 @@ export interface Candidate {
 }
 
 type PhaseRecord =
-  | { type: 'intent' }
+  | { type: 'intent'; endpoint: string }
   | { type: 'submitted' }
   | { type: 'ended' }
   | { type: 'abandoned' }
@@ -41,6 +41,8 @@ export class ProviderBatch {
   reservationsUsd: (number | null)[] = [];
   submissionId: string;
   intentAt = 0;
+  /** Where the batch was (or is to be) created: recorded with its intent. */
+  endpoint: string | undefined;
   inputFileId: string | null = null;
   ref: ProviderBatchRef | null = null;
   /** Ours for certain: created with an answer, or proven by metadata or custom_id prefix. Only such are cancelled. */
@@ -83,6 +85,7 @@ export class ProviderBatch {
       const { intent } = resumed;
       this.currentPhase = resumed.providerBatchId ? 'submitted' : 'intent';
       this.intentAt = intent.intentAt;
+      this.endpoint = intent.endpoint;
       this.inputFileId = resumed.inputFileId ?? null;
       this.reservationsUsd = intent.reservationsUsd;
       // Every request of the submission in its order, so that per-line errors and custom_ids map back to jobs.
@@ -265,6 +268,7 @@ export class ProviderBatch {
     switch (record.type) {
       case 'intent':
         this.intentAt = Date.now();
+        this.endpoint = record.endpoint;
         return this.intent();
       case 'submitted':
         return { type: 'submitted', submissionId: this.submissionId, providerBatchId: this.ref!.id };
@@ -289,6 +293,7 @@ export class ProviderBatch {
       attempts: this.jobs.map((job) => job.attempt),
       resubmits: this.jobs.map((job) => job.resubmits),
       intentAt: this.intentAt,
+      ...(this.endpoint !== undefined && { endpoint: this.endpoint }),
     };
   }
 

@@ -17,6 +17,7 @@ export function withSignal(provider: BatchProvider, signal: AbortSignal): BatchP
   return {
     name: provider.name,
     limits: provider.limits,
+    endpoint: () => provider.endpoint(),
     toRequest: provider.toRequest,
     toWire: provider.toWire,
     create: (requests, tag, inputFileId) => scoped((s) => provider.create(requests, tag, inputFileId, s)),

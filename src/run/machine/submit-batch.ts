@@ -44,7 +44,7 @@ export async function submitBatch(
     }
   }
   crashPoint('before-intent');
-  await batch.moveTo('intent', { type: 'intent' });
+  await batch.moveTo('intent', { type: 'intent', endpoint: port.provider.endpoint() });
   crashPoint('after-intent');
   const tag = batch.tag(port.stateId);
   if (port.provider.upload && !(await uploadInput(batch, port, tag))) return false;
