@@ -99,12 +99,19 @@ function findProblem(
       case 'ZodEffects':
         children.push([def.schema, path]);
         break;
-      case 'ZodPipeline':
+      case 'ZodPipeline': {
         // The model writes the pipeline's input; what it becomes is zod's business — but for recursion, which the
-        // output side's conversion (job digests) would print a warning for too.
+        // output side's conversion (job digests) would print a warning for too, and for a type JSON cannot carry
+        // that the input reaches unchanged: no answer could parse.
+        const out = (def.out as { _def?: Zod3Def } | undefined)?._def;
+        const outName = out?.typeName ?? '';
+        if (notJson && outName in NOT_JSON && !out?.coerce && !zod3Transforms(def.in)) {
+          return `${path || '(root)'} pipes into ${NOT_JSON[outName]}: what the model writes reaches it unchanged, so no answer could parse. Put a .transform() before the pipe, or use the coerce form`;
+        }
         children.push([def.in, path]);
         if (outputSide) children.push([def.out, path]);
         break;
+      }
       case 'ZodBranded':
         children.push([def.type, path]);
         break;
@@ -121,4 +128,17 @@ function findProblem(
     return null;
   };
   return visit(schema, '');
+}
+
+/** Whether a zod 3 schema changes its value on the way (a transform), however deep in its chain of pipes. */
+function zod3Transforms(schema: unknown, depth = 0): boolean {
+  const def = (schema as { _def?: Zod3Def } | null)?._def;
+  if (!def || depth > 32) return false;
+  if (def.typeName === 'ZodEffects') {
+    const effect = def.effect as { type?: string } | undefined;
+    return effect?.type === 'transform' || zod3Transforms(def.schema, depth + 1);
+  }
+  if (def.typeName === 'ZodPipeline')
+    return zod3Transforms(def.in, depth + 1) || zod3Transforms(def.out, depth + 1);
+  return false;
 }

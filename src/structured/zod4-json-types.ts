@@ -28,6 +28,14 @@ interface Zod4Def {
   coerce?: boolean;
   values?: unknown[];
   defaultValue?: unknown;
+  /** A pipe's two sides; a codec's own transform. */
+  in?: Zod4Schema;
+  out?: Zod4Schema;
+  transform?: unknown;
+}
+
+interface Zod4Schema {
+  _zod: { def: Zod4Def };
 }
 
 /**
@@ -62,11 +70,24 @@ export function zod4JsonSchema(schema: unknown): JsonSchema | { problem: string 
 function typeProblem(def: Zod4Def, path: (string | number)[]): string | null {
   const at = fieldPath(path);
   if (def.type in NOT_JSON) return `${at} is ${NOT_JSON[def.type]}`;
+  // The model writes the pipe's input; a type JSON cannot carry on its output is reached only through a transform.
+  const out = def.type === 'pipe' && !def.transform ? def.out?._zod.def : undefined;
+  if (out && out.type !== 'transform' && out.type in NOT_JSON && !out.coerce && !transforms(def.in)) {
+    return `${at} pipes into ${NOT_JSON[out.type]}: what the model writes reaches it unchanged, so no answer could parse. Put a .transform() before the pipe, or use the coerce form`;
+  }
   if (def.type === 'literal' && (def.values ?? []).some((v) => typeof v === 'bigint' || v === undefined))
     return `${at} is a z.literal() of a bigint or undefined, which JSON cannot carry (use a number or string literal)`;
   if (def.type === 'default' && typeof def.defaultValue === 'bigint')
     return `${at} has a bigint .default(), which JSON cannot carry`;
   return null;
+}
+
+/** Whether a pipe's input side changes its value on the way (a transform, a codec), however deep in its chain. */
+function transforms(schema: Zod4Schema | undefined, depth = 0): boolean {
+  const def = schema?._zod.def;
+  if (!def || depth > 32) return false;
+  if (def.type === 'transform' || def.transform) return true;
+  return def.type === 'pipe' && (transforms(def.in, depth + 1) || transforms(def.out, depth + 1));
 }
 
 /** `lineItems[].shippedAt` for the JSON Schema path `properties/lineItems/items/properties/shippedAt`. */

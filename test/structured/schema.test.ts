@@ -310,6 +310,38 @@ describe('zod 4 types JSON cannot carry', () => {
     });
   });
 
+  it('a pipe into a type JSON cannot carry is refused unless a transform comes first (zod 4 and zod 3)', () => {
+    // TypeScript refuses this pipe; plain JavaScript (or a cast) does not.
+    expect(outputSpecFor(z.object({ f: z.string().pipe(z.date() as never) }))).toContain(
+      'f pipes into z.date()',
+    );
+    expect(outputSpecFor(z3.object({ f: z3.string().pipe(z3.date()) }))).toContain('f pipes into z.date()');
+    for (const fine of [
+      z.object({
+        f: z
+          .string()
+          .transform((s) => new Date(s))
+          .pipe(z.date()),
+      }),
+      z.object({ f: z.string().pipe(z.coerce.date()) }),
+      z.object({ f: z.string().transform((s) => s.length) }),
+      z.object({
+        f: z.codec(z.iso.datetime(), z.date(), {
+          decode: (s) => new Date(s),
+          encode: (d) => d.toISOString(),
+        }),
+      }),
+      z3.object({
+        f: z3
+          .string()
+          .transform((s) => new Date(s))
+          .pipe(z3.date()),
+      }),
+      z3.object({ f: z3.string().pipe(z3.coerce.date()) }),
+    ])
+      expect(typeof outputSpecFor(fine)).toBe('object');
+  });
+
   it('a z.file() field is refused at addJob for Claude too, before anything is sent', () => {
     const batch = new Batch({ anthropic: { apiKey: 'k' } });
     expect(() =>
