@@ -61,6 +61,9 @@ export function zod4JsonSchema(schema: unknown): JsonSchema | { problem: string 
         target.type = 'integer';
         return;
       }
+      // A bigint `.catch()`/`.default()` value cannot be written into the schema; the model is asked for the field
+      // all the same, and zod fills the value in.
+      if (typeof target.default === 'bigint') delete target.default;
       problem ??= typeProblem(def, path);
     },
   }) as JsonSchema;
@@ -77,8 +80,6 @@ function typeProblem(def: Zod4Def, path: (string | number)[]): string | null {
   }
   if (def.type === 'literal' && (def.values ?? []).some((v) => typeof v === 'bigint' || v === undefined))
     return `${at} is a z.literal() of a bigint or undefined, which JSON cannot carry (use a number or string literal)`;
-  if (def.type === 'default' && typeof def.defaultValue === 'bigint')
-    return `${at} has a bigint .default(), which JSON cannot carry`;
   return null;
 }
 
