@@ -6,12 +6,19 @@
 export function endpointOf(baseURL: string): string {
   try {
     const url = new URL(baseURL);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return url.toString().replace(/\/+$/, '');
+    if (url.protocol === 'http:' || url.protocol === 'https:') {
+      url.username = '';
+      url.password = '';
+      url.search = '';
+      url.hash = '';
+      return url.toString().replace(/\/+$/, '');
+    }
   } catch {
-    return baseURL.replace(/[?#].*$/, '').replace(/\/+$/, '');
+    // Not a URL: cut by hand below.
   }
+  // `user:secret@host/v1` parses as a URL of scheme `user:`: whatever precedes an `@` before the path goes.
+  return baseURL
+    .replace(/[?#].*$/, '')
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/]*@/i, '$1')
+    .replace(/\/+$/, '');
 }

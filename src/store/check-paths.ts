@@ -1,5 +1,5 @@
-import { lstat, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 
 /**
@@ -16,9 +16,12 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
         `stateFile ${stateFile} is a symlink to a path that does not exist. Remove the link, or point it at a file.`,
       );
     }
+    if (own === 'loop')
+      refuse(`stateFile ${stateFile} is a loop of symlinks. Remove them, or choose another path.`);
     if (resultsDir !== undefined && stateFile.endsWith('.json')) {
-      const dir = dirname(resolve(stateFile));
-      const results = resolve(resultsDir);
+      // Through symlinks too: the same directory by two names is still the one the results are written to.
+      const dir = await realDirectory(dirname(resolve(stateFile)));
+      const results = await realDirectory(resolve(resultsDir));
       // Its name could be a job's result file (`<jobId>.json`), which would be written over it.
       if (dir === results || dir === join(results, 'raw')) {
         refuse(
@@ -40,7 +43,8 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
             'stateFile in a directory that exists.',
         );
       }
-      if (kind === 'other') refuse(`stateFile ${stateFile} is under ${parent}, which is not a directory.`);
+      if (kind === 'other' || kind === 'loop')
+        refuse(`stateFile ${stateFile} is under ${parent}, which is not a directory.`);
     }
   }
   if (resultsDir !== undefined) {
@@ -49,7 +53,7 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
     for (;;) {
       const kind = await kindOf(path);
       if (kind === 'directory') break;
-      if (kind === 'other') {
+      if (kind === 'other' || kind === 'loop') {
         refuse(
           path === resolve(resultsDir)
             ? `resultsDir ${resultsDir} is a file, not a directory. Choose a directory (it is created if missing).`
@@ -67,13 +71,25 @@ function refuse(message: string): never {
   throw new ConfigurationError('invalid_path', `${message} Nothing was sent.`);
 }
 
-async function kindOf(path: string): Promise<'missing' | 'directory' | 'other'> {
+async function kindOf(path: string): Promise<'missing' | 'directory' | 'other' | 'loop'> {
   try {
     return (await stat(path)).isDirectory() ? 'directory' : 'other';
   } catch (error) {
     // ENOTDIR: a part of the path is a file; the walk up finds it.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    if (code === 'ELOOP') return 'loop';
     throw error;
+  }
+}
+
+/** A directory's path with its symlinks resolved; of one not created yet, its nearest existing parent's, resolved. */
+async function realDirectory(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let at = path; ; at = dirname(at)) {
+    const real = await realpath(at).catch(() => undefined);
+    if (real !== undefined) return join(real, ...rest.reverse());
+    if (dirname(at) === at) return path;
+    rest.push(basename(at));
   }
 }

@@ -79,6 +79,7 @@ export async function openState(options: {
         createdAt: new Date().toISOString(),
         jobDigests: digests,
         resultsDir: resolvedResultsDir,
+        expiredResumable: true,
       });
       if (journal.replaced) {
         options.logger.info(
@@ -126,7 +127,7 @@ export async function openState(options: {
     // few gone is what moving a damaged or unwanted result away does on purpose: those jobs go out again, said so.
     const recorded = resultsDone(saved);
     // Results an older batchwise recorded as final (expired ones) are there too, though they are sent again now.
-    const found = results.length + formerlyFinal;
+    const found = results.length + (saved.header.expiredResumable ? 0 : formerlyFinal);
     if (recorded > 0 && found === 0) {
       throw new StateFileError(
         'results_missing',
@@ -165,8 +166,8 @@ export async function openState(options: {
 }
 
 /**
- * Codes batchwise 0.1 and this version before its fix took for final, and counted as final in the journal's `ended`
- * records: such a result on disk is no missing result, though its job is sent again now.
+ * Codes batchwise took for final before, and counted as final in the journal's `ended` records: in a state it wrote
+ * (no `expiredResumable` in its header) such a result on disk is no missing result, though its job is sent again now.
  */
 const FORMERLY_FINAL: ReadonlySet<string> = new Set(['expired']);
 

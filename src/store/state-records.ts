@@ -35,6 +35,12 @@ export interface HeaderRecord {
    * fewer warns. Absent from headers of batchwise 0.1 (counted as 0).
    */
   resultsDone?: number;
+  /**
+   * Set by the batchwise that resends expired results: its `ended` records (and `resultsDone`) do not count them as
+   * final. Absent, the state was written by one that did, and a resume counts the expired results it finds among
+   * the final ones.
+   */
+  expiredResumable?: true;
 }
 
 /** Written and flushed before a provider batch is created. */

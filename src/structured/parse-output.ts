@@ -48,7 +48,11 @@ export async function parseOutput(
       notJson: true,
     };
   }
-  const result = await schema['~standard'].validate(nullableOptional ? nullableOptional.drop(json) : json);
+  let result = await schema['~standard'].validate(nullableOptional ? nullableOptional.drop(json) : json);
+  if (result.issues && nullableOptional) {
+    const second = await schema['~standard'].validate(nullableOptional.drop(json, 'some'));
+    if (!second.issues) result = second;
+  }
   if (!result.issues) return { ok: true, value: result.value, json };
   const issues = result.issues.map((issue) => ({
     // The same notation as citationMappings: `lineItems[1].amount`, not `lineItems.1.amount`.

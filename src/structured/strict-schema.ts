@@ -139,11 +139,13 @@ export class NullableOptionals {
 
   /**
    * A copy of the answer without the `null`s the strict schema put where an optional field was absent, so that zod
-   * sees the field missing.
+   * sees the field missing: where `every` union branch the answer fits makes the field optional, or (a second try,
+   * for an answer the first left invalid: fitting is judged by types and constants, not by every constraint) where
+   * `some` does.
    */
-  drop(value: unknown): unknown {
+  drop(value: unknown, where: 'every' | 'some' = 'every'): unknown {
     const copy = structuredClone(value);
-    this.walk(copy, [this.root], 0);
+    this.walk(copy, [this.root], 0, where);
     return copy;
   }
 
@@ -152,14 +154,14 @@ export class NullableOptionals {
    * where each of them makes its field optional; where one requires the field (nullable), the null stays, and zod
    * decides between them.
    */
-  private walk(value: unknown, schemas: readonly unknown[], depth: number): void {
+  private walk(value: unknown, schemas: readonly unknown[], depth: number, where: 'every' | 'some'): void {
     // Far deeper than any answer a provider gives: a bound, not a limit, against a schema that refers to itself.
     if (depth > 256 || value === null || typeof value !== 'object') return;
     const nodes = this.candidates(value, schemas);
     if (nodes.length === 0) return;
     if (Array.isArray(value)) {
       const items = nodes.map((node) => node.items);
-      for (const item of value) this.walk(item, items, depth + 1);
+      for (const item of value) this.walk(item, items, depth + 1, where);
       return;
     }
     const objects = nodes.filter((node) => node.properties && typeof node.properties === 'object');
@@ -168,13 +170,15 @@ export class NullableOptionals {
     for (const key of Object.keys(record)) {
       const owners = objects.filter((node) => Object.hasOwn(node.properties as JsonSchema, key));
       if (owners.length === 0) continue;
-      if (record[key] === null && owners.every((node) => this.optional.get(node)?.has(key)))
+      const optional = (node: JsonSchema) => this.optional.get(node)?.has(key) === true;
+      if (record[key] === null && (where === 'every' ? owners.every(optional) : owners.some(optional)))
         delete record[key];
       else
         this.walk(
           record[key],
           owners.map((node) => (node.properties as JsonSchema)[key]),
           depth + 1,
+          where,
         );
     }
   }
@@ -206,8 +210,8 @@ export class NullableOptionals {
     if (Array.isArray(node.anyOf)) return node.anyOf.some((option) => this.fits(value, option, depth + 1));
     const types = node.type === undefined ? [] : Array.isArray(node.type) ? node.type : [node.type];
     const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-    if (types.length > 0 && !types.some((t) => t === type || (t === 'integer' && type === 'number')))
-      return false;
+    const integer = type === 'number' && Number.isInteger(value);
+    if (types.length > 0 && !types.some((t) => t === type || (t === 'integer' && integer))) return false;
     if (node.const !== undefined && node.const !== value) return false;
     if (Array.isArray(node.enum) && !node.enum.includes(value)) return false;
     if (type === 'array') return (value as unknown[]).every((item) => this.fits(item, node.items, depth + 1));

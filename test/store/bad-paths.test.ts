@@ -55,8 +55,21 @@ describe('where the state and results go is checked before any request', () => {
       code: 'invalid_path',
       message: expect.stringContaining('Name it state.jsonl'),
     });
-    // A state.jsonl among the results is no result's name.
+    // Nor through a symlink to the results, nor as a loop of symlinks.
     await mkdir(resultsDir);
+    await symlink(resultsDir, join(dir, 'linked'));
+    await expect(
+      batch({ stateFile: join(resultsDir, 'p0.json'), resultsDir: join(dir, 'linked') }).run(),
+    ).rejects.toMatchObject({
+      code: 'invalid_path',
+      message: expect.stringContaining('Name it state.jsonl'),
+    });
+    await symlink(join(dir, 'loop'), join(dir, 'loop'));
+    await expect(batch({ stateFile: join(dir, 'loop') }).run()).rejects.toMatchObject({
+      code: 'invalid_path',
+      message: expect.stringContaining('loop of symlinks'),
+    });
+    // A state.jsonl among the results is no result's name.
     const run = await batch({ stateFile: join(resultsDir, 'state.jsonl'), resultsDir }).run({ wait: true });
     expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
   });

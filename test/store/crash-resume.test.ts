@@ -162,7 +162,7 @@ describe('crash and resume (SIGKILL in a child process)', () => {
       const { results } = await resultsIn(dir);
       const unresolved = Object.values(results).filter((r) => r.error?.code === 'adopt_failed');
       expect(unresolved.length).toBeGreaterThan(0);
-      expect(unresolved[0]!.error!.message).toContain(`it was created through ${emulator.url}`);
+      expect(unresolved[0]!.error!.message).toContain(`it was sent, if at all, to ${emulator.url}`);
 
       const back = await runChild(dir);
       expect(JSON.parse(back.stdout)).toEqual({ results: 12, succeeded: 12 });

@@ -216,13 +216,33 @@ describe('resume with a state file', () => {
     // What an older batchwise wrote: its ended record counted the 6 expired results as final ones.
     const lines = (await readFile(stateFile(), 'utf8')).split('\n');
     const older = lines.map((line) =>
-      line.includes('"type":"ended"') ? line.replace(/"results":\d+/, '"results":6') : line,
+      line.includes('"type":"ended"')
+        ? line.replace(/"results":\d+/, '"results":6')
+        : line.replace(',"expiredResumable":true', ''),
     );
     await writeFile(stateFile(), older.join('\n'));
     emulator.configure({ expire: null });
     const resumed = await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run({ wait: true });
     expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
     expect((await emulator.billing()).total.requests).toBe(6);
+  });
+
+  it('final results deleted beside expired ones are still missed: refused, not paid again', async () => {
+    // One provider batch that expired half done: j0-j2 succeeded, j3-j5 expired.
+    emulator.configure({ expire: { completedShare: 0.5 } });
+    const results = await (await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run()).wait();
+    expect(
+      Object.values(results)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(['expired', 'expired', 'expired', 'succeeded', 'succeeded', 'succeeded']);
+    emulator.configure({ expire: null });
+    for (const result of Object.values(results))
+      if (result.isSuccess) await rm(join(`${stateFile()}.results`, `${result.jobId}.json`));
+    await expect(jobs({ itemsPerBatch: 6, maxRetries: 0 }).run()).rejects.toMatchObject({
+      code: 'results_missing',
+    });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
   });
 
   it('a retry that expired, of a model without a price, is resumed as the next attempt: retryInvalid is not granted afresh', async () => {

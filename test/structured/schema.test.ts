@@ -159,6 +159,33 @@ describe('toStrictSchema', () => {
     });
   });
 
+  it('branches told apart only by a constraint (an integer, a refinement): the answer zod takes is found', async () => {
+    const schema = z.object({
+      v: z.union([
+        z.object({ count: z.number().int(), note: z.string().nullable() }),
+        z.object({ count: z.number(), note: z.string().optional() }),
+      ]),
+      w: z.union([
+        z.object({ n: z.number().min(10), note: z.string().nullable() }),
+        z.object({ n: z.number(), note: z.string().optional() }),
+      ]),
+    });
+    const { nullableOptional } = toStrictSchema(toJsonSchema(schema));
+    const answer = { v: { count: 2.5, note: null }, w: { n: 3, note: null } };
+    const parsed = await parseOutput(JSON.stringify(answer), schema, nullableOptional);
+    expect(parsed).toMatchObject({ ok: true, value: { v: { count: 2.5 }, w: { n: 3 } } });
+    // A null the required-nullable branch takes stays.
+    const kept = await parseOutput(
+      JSON.stringify({ v: { count: 2, note: null }, w: { n: 12, note: null } }),
+      schema,
+      nullableOptional,
+    );
+    expect(kept).toMatchObject({
+      ok: true,
+      value: { v: { count: 2, note: null }, w: { n: 12, note: null } },
+    });
+  });
+
   it('a field named `*` is a field like any other', async () => {
     const schema = z.object({ '*': z.string().optional(), list: z.array(z.object({ v: z.number() })) });
     const { nullableOptional } = toStrictSchema(toJsonSchema(schema));

@@ -77,7 +77,7 @@ async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<s
     // Not found where this run asks is no proof: the batch may be where it was created. Sending the jobs again
     // could pay for them twice.
     const elsewhere = new Error(
-      `it was created through ${batch.endpoint}, and this run asks ${asked}: run it again with that baseURL`,
+      `it was sent, if at all, to ${batch.endpoint}, and this run asks ${asked}: run it again with that baseURL`,
     );
     await failUnresolved(batch, port, elsewhere);
     return false;
