@@ -34,7 +34,7 @@ export function checkBatchOptions(input: unknown): BatchOptions {
   for (const key of ['resultsDir', 'stateFile']) if (given(key)) nonEmptyString(key, options[key]);
   for (const key of ['maxConcurrent', 'itemsPerBatch']) if (given(key)) positiveInteger(key, options[key]);
   for (const key of ['saveRawResponses', 'reuseState']) if (given(key)) booleanOption(key, options[key]);
-  if (given('maxRetries')) wholeNumber('maxRetries', options.maxRetries);
+  if (given('maxRetries')) retries('maxRetries', options.maxRetries);
   if (given('anthropic')) checkClient('anthropic', options.anthropic, ANTHROPIC_OPTION_KEYS);
   if (given('openai')) checkClient('openai', options.openai, OPENAI_OPTION_KEYS);
   if (given('poll')) checkPoll(options.poll);
@@ -67,7 +67,7 @@ function checkClient(name: string, value: unknown, keys: OptionKeys): void {
     if (!isHttpUrl(url))
       refuse('invalid_option', `${name}.baseURL`, 'an absolute URL (http://… or https://…)', url);
   }
-  if (client.maxRetries !== undefined) wholeNumber(`${name}.maxRetries`, client.maxRetries);
+  if (client.maxRetries !== undefined) retries(`${name}.maxRetries`, client.maxRetries);
   if (client.deleteInputFile !== undefined) booleanOption(`${name}.deleteInputFile`, client.deleteInputFile);
   if (client.limits !== undefined) {
     const limits = plainObject(`${name}.limits`, client.limits, describeSecret);
@@ -95,6 +95,18 @@ export const MAX_INTERVAL_MS = 3_600_000;
  * failing 20 times in a row (over ten minutes at the default delays) will not be helped by more.
  */
 export const MAX_RETRY_ATTEMPTS = 20;
+
+/**
+ * Retries of one thing (an SDK call, an expired batch's resubmission): 0 to {@link MAX_RETRY_ATTEMPTS}, like
+ * `retry.attempts`; `1e9` would keep retrying a call that keeps failing for as long as the process lives.
+ */
+function retries(name: string, value: unknown): number {
+  const count = wholeNumber(name, value);
+  if (count > MAX_RETRY_ATTEMPTS) {
+    refuse('invalid_option', name, `a whole number from 0 to ${MAX_RETRY_ATTEMPTS}`, value);
+  }
+  return count;
+}
 
 function interval(name: string, value: unknown): number {
   if (

@@ -139,6 +139,9 @@ describe('options are checked at runtime, before anything is sent', () => {
     [{ retry: { initialDelayMs: 0 } }, 'retry.initialDelayMs', 'the number 0', 'from 10 to 3600000'],
     [{ retry: { maxDelayMs: 0 } }, 'retry.maxDelayMs', 'the number 0', 'from 10 to 3600000'],
     [{ retry: { maxDelayMs: 2 ** 31 } }, 'retry.maxDelayMs', 'the number 2147483648', 'from 10 to 3600000'],
+    [{ maxRetries: 1e9 }, 'maxRetries', 'the number 1000000000', 'from 0 to 20'],
+    [{ anthropic: { maxRetries: 21 } }, 'anthropic.maxRetries', 'the number 21', 'from 0 to 20'],
+    [{ openai: { maxRetries: 1e9 } }, 'openai.maxRetries', 'the number 1000000000', 'from 0 to 20'],
   ])(
     'new Batch(%j) is refused: a busy loop of requests, or a wait of hours, is not a setting',
     (options, name, shown, range) => {
@@ -159,6 +162,9 @@ describe('options are checked at runtime, before anything is sent', () => {
         }),
     ).not.toThrow();
     expect(() => new Batch({ retry: { attempts: 1 } })).not.toThrow();
+    expect(
+      () => new Batch({ maxRetries: 20, anthropic: { maxRetries: 0 }, openai: { maxRetries: 20 } }),
+    ).not.toThrow();
   });
 
   it('retry.attempts: undefined keeps the default of 4 attempts instead of retrying forever', async () => {
