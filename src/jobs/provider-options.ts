@@ -58,6 +58,13 @@ const REFUSED: Partial<Record<ProviderName, Record<string, string>>> = {
  */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * Names of credentials, which no request body field of either API is: a key put here would be sent in the body,
+ * and kept in the raw request files and the state's wire bodies, where batchwise keeps no key.
+ */
+const CREDENTIAL_KEY =
+  /^(api[-_]?key|x[-_]api[-_]key|authorization|(access|auth|bearer)[-_]?token|secret[-_]?key)$/i;
+
 export const THINKING_MIN_BUDGET = 1024;
 
 /**
@@ -87,6 +94,12 @@ export function checkProviderOptions(
       fail(
         'invalid_provider_option',
         `${where(key)} is not a request body field of either API, and a key named ${key} can replace an object's prototype when the options are copied. Remove it (JSON.parse of text you do not control makes such keys).`,
+      );
+    }
+    if (CREDENTIAL_KEY.test(key)) {
+      fail(
+        'invalid_provider_option',
+        `${where(key)} is a credential, not a request body field: it would be sent in the body and kept in raw request files. Give the key as new Batch({ ${provider}: { apiKey } }) (its value is not shown here).`,
       );
     }
     const owned = Object.hasOwn(OWNED[provider], key) ? OWNED[provider][key] : undefined;

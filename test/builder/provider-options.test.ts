@@ -164,6 +164,29 @@ describe('providerOptions at .addJob()', () => {
     );
   });
 
+  it.each([
+    ['openai', 'api_key'],
+    ['openai', 'Authorization'],
+    ['anthropic', 'x-api-key'],
+    ['anthropic', 'apiKey'],
+  ])('refuses a credential in providerOptions.%s.%s, never showing it', (provider, key) => {
+    const options = { [key]: 'sk-secret-in-body-1' };
+    const job = provider === 'anthropic' ? anthropic(options) : openai(options);
+    expectRefused(
+      job,
+      'invalid_provider_option',
+      `providerOptions.${provider}.${key} is a credential`,
+      'apiKey',
+    );
+    try {
+      batchFor(emulator)
+        .defaults({ model: 'claude-haiku-4-5', maxTokens: 4_000 })
+        .addJob({ messages: userMessage('x'), ...job });
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('sk-secret-in-body-1');
+    }
+  });
+
   it('a key named like an Object method (hasOwnProperty, toString) is not taken for one batchwise sets', () => {
     const batch = batchFor(emulator).defaults({ model: 'claude-haiku-4-5', maxTokens: 4_000 });
     for (const options of [anthropic({ hasOwnProperty: 1 }), openai({ toString: 'x', valueOf: 2 })]) {
