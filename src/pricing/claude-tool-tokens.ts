@@ -15,8 +15,15 @@ const DEFINED_TOOL_TOKENS: readonly [RegExp, number][] = [
   [/^computer_\d{8}$/, 735 + 499],
 ];
 
-/** Anthropic-defined tools whose cost is bounded elsewhere: server tools are refused under a cost limit. */
-const SERVER_TOOL = /^(web_search|web_fetch|code_execution)_\d{8}$/;
+/**
+ * Anthropic tools that the API runs itself, inside one request, as often as the model asks
+ * (platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool: "this process may repeat multiple times
+ * throughout a single request"): web search ($10 per 1,000 searches) and web fetch add what they find to the input,
+ * code execution bills container time. None of it is in the request body, so no estimate of the body bounds it:
+ * they are refused under a cost limit (unbounded-costs.ts), and not counted here. Tool search is not one: the tools
+ * it finds are already in the body.
+ */
+export const ANTHROPIC_SERVER_TOOL = /^(web_search|web_fetch|code_execution)_\d{8}$/;
 
 export interface ClaudeToolTokens {
   tokens: number;
@@ -33,7 +40,7 @@ export function claudeToolTokens(body: unknown): ClaudeToolTokens {
   for (const [index, tool] of tools.entries()) {
     const type = isRecord(tool) ? tool.type : undefined;
     // A tool of the user's own: its JSON (name, description, schema) is counted with the rest of the body.
-    if (typeof type !== 'string' || type === 'custom' || SERVER_TOOL.test(type)) continue;
+    if (typeof type !== 'string' || type === 'custom' || ANTHROPIC_SERVER_TOOL.test(type)) continue;
     const known = DEFINED_TOOL_TOKENS.find(([pattern]) => pattern.test(type));
     if (known) tokens += known[1];
     else unpublished ??= `tools[${index}] (${type})`;

@@ -1,14 +1,5 @@
 import type { NormalizedJob } from '../jobs/normalized-job.js';
-import { claudeToolTokens } from './claude-tool-tokens.js';
-
-/**
- * Anthropic tools that the API runs itself, inside one request, as often as the model asks
- * (platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool: "this process may repeat multiple times
- * throughout a single request"): web search ($10 per 1,000 searches) and web fetch add what they find to the input,
- * code execution bills container time. None of it is in the request body, so no estimate of the body bounds it.
- * Tool search is not here: the tools it finds are already in the body.
- */
-const ANTHROPIC_SERVER_TOOL = /^(web_search|web_fetch|code_execution)_\d{8}$/;
+import { ANTHROPIC_SERVER_TOOL, claudeToolTokens } from './claude-tool-tokens.js';
 
 /**
  * What in a job's provider options makes its cost unbounded by its request — a sentence naming it — or null. Such a
