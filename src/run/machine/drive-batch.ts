@@ -72,17 +72,17 @@ async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<s
     }
     return true;
   }
-  const asked = port.provider.endpoint();
-  if (found === 'absent' && batch.endpoint !== undefined && batch.endpoint !== asked) {
-    // Not found where this run asks is no proof: the batch may be where it was created. Sending the jobs again
-    // could pay for them twice.
-    const elsewhere = new Error(
-      `it was sent, if at all, to ${batch.endpoint}, and this run asks ${asked}: run it again with that baseURL`,
-    );
-    await failUnresolved(batch, port, elsewhere);
-    return false;
-  }
   if (found === 'absent') {
+    const asked = port.provider.endpoint();
+    if (batch.endpoint !== undefined && batch.endpoint !== asked) {
+      // Not found where this run asks is no proof: the batch may be where it was created. Sending the jobs again
+      // could pay for them twice.
+      const elsewhere = new Error(
+        `it was sent, if at all, to ${batch.endpoint}, and this run asks ${asked}: run it again with that baseURL`,
+      );
+      await failUnresolved(batch, port, elsewhere);
+      return false;
+    }
     // An upload that happened before the crash but was never recorded is found by its name.
     batch.inputFileId ??=
       (await port.provider.findUpload?.(batch.tag(port.stateId)).catch(() => undefined)) ?? null;
