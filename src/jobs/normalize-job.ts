@@ -206,10 +206,7 @@ export function normalizeJob(
     }
     assume('structured', 'has structured output');
     output = spec as Exclude<typeof spec, string>;
-    // Descriptions and enum values of the schema go into the request too.
-    const badSchema = findLoneSurrogate(output.jsonSchema, 'responseModel (as JSON Schema)');
-    if (badSchema)
-      fail('invalid_unicode', loneSurrogateMessage(badSchema.path, badSchema.text, badSchema.index));
+    if (output.loneSurrogate) fail('invalid_unicode', output.loneSurrogate);
     // With citations the Anthropic schema goes into the prompt, not output_config, so its rules do not apply.
     const problem =
       model.provider === 'openai'

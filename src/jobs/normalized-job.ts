@@ -74,6 +74,11 @@ export interface OutputSpec {
   nullableOptional: NullableOptionals;
   /** Anthropic `output_config.format.schema`: the SDK's transform of `jsonSchema`. */
   anthropic: JsonSchema | null;
+  /**
+   * Half a character (a lone surrogate) in the schema's descriptions, enum values or keys, which go into the request
+   * too: the refusal's message, or null. Found once per schema, not once per job.
+   */
+  loneSurrogate: string | null;
   /** What each provider cannot express in this schema; checked at `addJob` against the job's provider. */
   problems: { openai: SchemaProblem | null; anthropic: SchemaProblem | null };
 }

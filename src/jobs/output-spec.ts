@@ -8,6 +8,7 @@ import {
   toJsonSchema,
 } from '../structured/schema.js';
 import { strictSchemaProblem, toStrictSchema } from '../structured/strict-schema.js';
+import { findLoneSurrogate, loneSurrogateMessage } from './lone-surrogates.js';
 import type { OutputSpec } from './normalized-job.js';
 
 /** Converted once per schema object: a thousand jobs sharing one schema convert it once. */
@@ -40,6 +41,7 @@ export function outputSpecFor(responseModel: unknown): OutputSpec | string {
       message: `Anthropic's schema transform refused it: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+  const bad = findLoneSurrogate(jsonSchema, 'responseModel (as JSON Schema)');
   const spec: OutputSpec = {
     schema: responseModel as ResponseSchema,
     name: 'response',
@@ -48,6 +50,7 @@ export function outputSpecFor(responseModel: unknown): OutputSpec | string {
     strict,
     nullableOptional,
     anthropic,
+    loneSurrogate: bad && loneSurrogateMessage(bad.path, bad.text, bad.index),
     problems: {
       openai: openaiProblem,
       anthropic: anthropicSchemaProblem(jsonSchema, anthropic) ?? anthropicProblem,
