@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { ConfigurationError } from '../errors.js';
 import type { JobResult } from '../types.js';
 import { crashNow, isCrashPoint } from './crash-point.js';
+import { syncDirectory } from './sync-directory.js';
 
 const execFileAsync = promisify(execFile);
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
@@ -177,8 +178,8 @@ export class ResultsWriter {
         }
       };
       await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, paths.length) }, worker));
-      await syncDir(this.dir);
-      if (this.saveRaw) await syncDir(join(this.dir, 'raw'));
+      await syncDirectory(this.dir);
+      if (this.saveRaw) await syncDirectory(join(this.dir, 'raw'));
     } catch (error) {
       this.dirty.push(...paths);
       throw error;
@@ -289,14 +290,5 @@ async function syncFileSystem(dir: string): Promise<boolean> {
   } catch {
     syncfsMissing = true;
     return false;
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const handle = await open(path, O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

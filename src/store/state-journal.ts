@@ -11,6 +11,7 @@ import {
   STATE_VERSION,
   type StateRecord,
 } from './state-records.js';
+import { syncDirectory } from './sync-directory.js';
 
 /**
  * The state file could not be used: corrupt, from another version, locked, or for another results directory
@@ -317,18 +318,6 @@ export async function removeUnfinishedCreates(path: string): Promise<void> {
     if (/^\d+-[0-9a-f]{8}\.tmp$/.test(entry.name.slice(name.length + 1))) {
       await rm(join(dirname(path), entry.name), { force: true });
     }
-  }
-}
-
-/** fsync of a directory, so that a name created in it survives a power loss. */
-async function syncDirectory(path: string): Promise<void> {
-  // Windows cannot open a directory as a file, and NTFS journals its names itself.
-  if (process.platform === 'win32') return;
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
