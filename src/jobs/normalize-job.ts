@@ -8,9 +8,10 @@ import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
 import { checkFileLimits, checkFilesTogether, checkRequestSize } from './check-file-limits.js';
+import { CompactJob, SharedFieldsPool } from './compact-job.js';
 import { checkJobId, freeGeneratedJobId } from './job-id.js';
 import { findLoneSurrogate, loneSurrogateAt, loneSurrogateMessage } from './lone-surrogates.js';
-import type { NormalizedFile, NormalizedJob } from './normalized-job.js';
+import type { JobFields, NormalizedFile, NormalizedJob } from './normalized-job.js';
 import { outputSpecFor } from './output-spec.js';
 import { checkProviderOptions } from './provider-options.js';
 
@@ -41,6 +42,8 @@ export function normalizeJob(
   defaults: JobSettings,
   index: number,
   taken: ReadonlySet<string>,
+  /** Where jobs with the same settings share them: a Batch passes its own; alone, a job shares with none. */
+  pool: SharedFieldsPool = new SharedFieldsPool(),
 ): NormalizedJob {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     // JavaScript callers get no type check: `addJob('text')` is refused here, not met by a TypeError further on.
@@ -235,7 +238,7 @@ export function normalizeJob(
     );
   }
 
-  return {
+  const fields: JobFields = {
     id,
     provider: model.provider,
     model: modelName!,
@@ -253,6 +256,7 @@ export function normalizeJob(
     resubmits: 0,
     ...(warnings.length > 0 && { warnings }),
   };
+  return CompactJob.of(fields, pool);
 }
 
 function checkTemperature(

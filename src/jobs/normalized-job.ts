@@ -36,7 +36,16 @@ export type JobContent =
     };
 
 /** A job after `addJob`: defaults merged, every rule checked, ready to map to a provider request. */
-export interface NormalizedJob {
+export interface NormalizedJob extends JobFields {
+  /** The same job with `changes`: a job is never spread, its settings may live behind getters (compact-job.ts). */
+  with(changes: JobChanges): NormalizedJob;
+}
+
+/** What a job changes when it goes out again: another attempt, a resubmission, a prompt with a retry note. */
+export type JobChanges = Partial<Pick<JobFields, 'attempt' | 'resubmits' | 'content'>>;
+
+/** What a job is made of, as `normalizeJob` finds it. */
+export interface JobFields {
   id: string;
   provider: ProviderName;
   /** The name the user gave (a dated alias stays dated). */

@@ -5,13 +5,14 @@ import type { NormalizedJob, OutputSpec } from './normalized-job.js';
 /** The job to send again after an invalid answer: its prompt says what was wrong. */
 export function withRetryNote(job: NormalizedJob, problem: string): NormalizedJob {
   const note = `\n\nA previous answer to this request was rejected: ${problem}. Answer again with JSON that matches the schema exactly.`;
-  const next = { ...job, attempt: job.attempt + 1 };
-  if (job.content.kind === 'file')
-    return { ...next, content: { ...job.content, prompt: job.content.prompt + note } };
-  const messages = [...job.content.messages];
+  const attempt = job.attempt + 1;
+  const { content } = job;
+  if (content.kind === 'file')
+    return job.with({ attempt, content: { ...content, prompt: content.prompt + note } });
+  const messages = [...content.messages];
   const last = messages.map((m) => m.role).lastIndexOf('user');
   messages[last] = { ...messages[last]!, content: messages[last]!.content + note };
-  return { ...next, content: { kind: 'messages', messages } };
+  return job.with({ attempt, content: { kind: 'messages', messages } });
 }
 
 /** What an invalid answer's result says was wrong with it (the retry note quotes it). */

@@ -132,11 +132,10 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       for (const [index, id] of intent.jobIds.entries()) {
         const job = jobsById.get(id);
         if (!job) continue;
-        const resent = {
-          ...job,
+        const resent = job.with({
           attempt: intent.attempts[index] ?? 1,
           resubmits: intent.resubmits[index] ?? 0,
-        };
+        });
         jobs.push(resent);
         if (!this.ledger.has(id)) this.ledger.budget.restore(id, intent.reservationsUsd[index] ?? null);
       }

@@ -235,7 +235,7 @@ async function resend(
     (result.status === 'expired' || (result.status === 'cancelled' && !batch.cancelRequested)) &&
     job.resubmits < port.maxRetries
   ) {
-    again = { ...job, resubmits: job.resubmits + 1 };
+    again = job.with({ resubmits: job.resubmits + 1 });
   } else {
     return result;
   }

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { SharedFieldsPool } from '../../src/jobs/compact-job.js';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import type { JobFields, NormalizedJob } from '../../src/jobs/normalized-job.js';
+import { withRetryNote } from '../../src/jobs/retry-note.js';
+import type { JobInput, JobSettings } from '../../src/types.js';
+
+const FIELDS = [
+  'id',
+  'provider',
+  'model',
+  'modelInfo',
+  'temperature',
+  'maxTokens',
+  'reasoningEffort',
+  'providerOptions',
+  'expectedOutputTokens',
+  'enableCitations',
+  'content',
+  'output',
+  'retryInvalid',
+  'attempt',
+  'resubmits',
+  'warnings',
+] as const satisfies readonly (keyof JobFields)[];
+
+/** Every field as a plain object: what a compact job must read as, whatever it keeps inside. */
+function read(job: NormalizedJob): Record<string, unknown> {
+  return Object.fromEntries(FIELDS.map((field) => [field, job[field]]));
+}
+
+function add(inputs: JobInput[], defaults: JobSettings = { model: 'claude-haiku-4-5' }) {
+  const pool = new SharedFieldsPool();
+  const taken = new Set<string>();
+  return inputs.map((input, index) => {
+    const job = normalizeJob(input, defaults, index, taken, pool);
+    taken.add(job.id);
+    return job;
+  });
+}
+
+describe('compact jobs', () => {
+  it('read back every field of every kind of content as given', () => {
+    const Answer = z.object({ word: z.string() });
+    const [single, several, withSchema] = add([
+      { messages: [{ role: 'user', content: 'one question' }] },
+      {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+          { role: 'user', content: 'Again' },
+        ],
+        maxTokens: 77,
+        providerOptions: { anthropic: { stop_sequences: ['END'] } },
+      },
+      {
+        messages: [{ role: 'user', content: 'typed' }],
+        responseModel: Answer,
+        retryInvalid: 2,
+        expectedOutputTokens: 10,
+      },
+    ]);
+    expect(single!.content).toEqual({
+      kind: 'messages',
+      messages: [{ role: 'user', content: 'one question' }],
+    });
+    expect(read(several!)).toMatchObject({
+      maxTokens: 77,
+      providerOptions: { stop_sequences: ['END'] },
+      content: {
+        kind: 'messages',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+          { role: 'user', content: 'Again' },
+        ],
+      },
+    });
+    expect(read(withSchema!)).toMatchObject({ retryInvalid: 2, expectedOutputTokens: 10, attempt: 1 });
+    expect(withSchema!.output?.schema).toBe(Answer);
+  });
+
+  it('share one settings object between jobs whose settings are equal, and only those', () => {
+    const pool = new SharedFieldsPool();
+    const [a, b, longer, optioned, sameOptions] = add([
+      { messages: [{ role: 'user', content: 'a' }] },
+      { messages: [{ role: 'user', content: 'b' }] },
+      { messages: [{ role: 'user', content: 'c' }], maxTokens: 99 },
+      {
+        messages: [{ role: 'user', content: 'd' }],
+        providerOptions: { anthropic: { metadata: { user_id: 'u' } } },
+      },
+      {
+        messages: [{ role: 'user', content: 'e' }],
+        providerOptions: { anthropic: { metadata: { user_id: 'u' } } },
+      },
+    ]);
+    const shared = (job: NormalizedJob) => pool.intern(job);
+    expect(shared(a!)).toBe(shared(b!));
+    expect(shared(optioned!)).toBe(shared(sameOptions!));
+    expect(shared(longer!)).not.toBe(shared(a!));
+    expect(shared(optioned!)).not.toBe(shared(a!));
+    // Two schemas that convert alike are still two schemas: each job parses with its own.
+    const [x, y] = add([
+      { messages: [{ role: 'user', content: 'x' }], responseModel: z.object({ n: z.number() }) },
+      { messages: [{ role: 'user', content: 'y' }], responseModel: z.object({ n: z.number() }) },
+    ]);
+    expect(shared(x!)).not.toBe(shared(y!));
+    expect(x!.output?.schema).not.toBe(y!.output?.schema);
+  });
+
+  it('change through with(): the copy keeps every other field, the job itself is unchanged', () => {
+    const [job] = add([
+      {
+        id: 'j',
+        messages: [{ role: 'user', content: 'typed' }],
+        responseModel: z.object({ word: z.string() }),
+        retryInvalid: 1,
+      },
+    ]);
+    const before = read(job!);
+    const resubmitted = job!.with({ resubmits: 2 });
+    expect(read(resubmitted)).toEqual({ ...before, resubmits: 2 });
+    const retried = withRetryNote(resubmitted, 'word is missing');
+    expect(read(retried)).toMatchObject({ id: 'j', attempt: 2, resubmits: 2, retryInvalid: 1 });
+    expect(retried.content).toEqual({
+      kind: 'messages',
+      messages: [
+        { role: 'user', content: expect.stringMatching(/^typed\n\nA previous answer .*word is missing/) },
+      ],
+    });
+    expect(read(job!)).toEqual(before);
+  });
+});
