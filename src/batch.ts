@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { checkPdfs } from './content/check-pdfs.js';
 import { ConfigurationError } from './errors.js';
 import { checkContextWindows } from './jobs/check-context-window.js';
-import { SharedFieldsPool } from './jobs/compact-job.js';
+import { JobStorage } from './jobs/compact-job.js';
 import { JobIdSet } from './jobs/job-id.js';
 import { normalizeJob } from './jobs/normalize-job.js';
 import type { NormalizedJob } from './jobs/normalized-job.js';
@@ -131,8 +131,8 @@ export class Batch<T = never> {
   private settings: JobSettings = {};
   private readonly jobs: NormalizedJob[] = [];
   private readonly jobIds = new JobIdSet();
-  /** Jobs added with the same settings share one object for them (a large batch's heap is mostly its jobs). */
-  private readonly sharedFields = new SharedFieldsPool();
+  /** What its jobs share: one object per set of equal settings, and the arena of their prompts' text (issue 14). */
+  private readonly jobStorage = new JobStorage();
   private costLimitUsd: number | undefined;
   private timeLimitMs: number | undefined;
   private graceMs = 60_000;
@@ -253,7 +253,7 @@ export class Batch<T = never> {
   addJob<S extends ResponseSchema | undefined = undefined>(job: JobInput<S>): Batch<T | InferOutput<S>> {
     const id = typeof job === 'object' && job !== null && typeof job.id === 'string' ? job.id : undefined;
     this.refuseAfterRun('addJob()', id);
-    const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds, this.sharedFields);
+    const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds, this.jobStorage);
     for (const file of normalized.content.kind === 'file' ? normalized.content.files : []) {
       if (file.pagesUnsure) {
         this.logger.debug(

@@ -2,35 +2,29 @@ import type { ModelInfo, ProviderName } from '../models/registry.js';
 import type { ReasoningEffort } from '../types.js';
 import type { JobChanges, JobContent, JobFields, NormalizedJob, OutputSpec } from './normalized-job.js';
 import type { JsonObject } from './provider-options.js';
+import { TextArena } from './text-arena.js';
 
 /** The fields of a job that follow from its settings, not from what it asks: most jobs of a batch share them all. */
-export type SharedJobFields = Pick<
-  JobFields,
-  | 'provider'
-  | 'model'
-  | 'modelInfo'
-  | 'temperature'
-  | 'maxTokens'
-  | 'reasoningEffort'
-  | 'providerOptions'
-  | 'expectedOutputTokens'
-  | 'enableCitations'
-  | 'output'
-  | 'retryInvalid'
->;
+export type SharedJobFields = Omit<JobFields, 'id' | 'content'>;
+
+/** One shared object, and the storage it came from (where a changed copy of a job interns its fields). */
+interface Shared extends SharedJobFields {
+  readonly storage: JobStorage;
+}
 
 /**
- * One object per distinct set of {@link SharedJobFields}: 100,000 jobs added with the same defaults hold one copy of
- * their fourteen settings, not 100,000. Jobs live from `addJob` to the end of the run, so what each holds is what
- * sizes the heap of a large run (issue 14).
+ * What the jobs of one Batch share: one object per distinct set of {@link SharedJobFields} (100,000 jobs added with
+ * the same defaults hold one copy of their settings, not 100,000), and the arena their prompts' text lives in. Jobs
+ * live from `addJob` to the end of the run, so what each holds is what sizes the heap of a large run (issue 14).
  */
-export class SharedFieldsPool {
-  private readonly byKey = new Map<string, SharedJobFields>();
+export class JobStorage {
+  readonly text = new TextArena();
+  private readonly byKey = new Map<string, Shared>();
   /** Model infos and output specs are compared by identity: each is one object per model or schema already. */
   private readonly identities = new WeakMap<object, number>();
   private identitiesGiven = 0;
 
-  intern(fields: SharedJobFields): SharedJobFields {
+  intern(fields: SharedJobFields): Shared {
     const key = JSON.stringify([
       fields.provider,
       fields.model,
@@ -44,10 +38,14 @@ export class SharedFieldsPool {
       fields.enableCitations,
       fields.output ? this.identity(fields.output) : null,
       fields.retryInvalid,
+      fields.attempt,
+      fields.resubmits,
+      fields.warnings ?? null,
     ]);
     const known = this.byKey.get(key);
     if (known) return known;
-    const shared: SharedJobFields = Object.freeze({
+    const shared: Shared = Object.freeze({
+      storage: this,
       provider: fields.provider,
       model: fields.model,
       modelInfo: fields.modelInfo,
@@ -59,6 +57,9 @@ export class SharedFieldsPool {
       enableCitations: fields.enableCitations,
       output: fields.output,
       retryInvalid: fields.retryInvalid,
+      attempt: fields.attempt,
+      resubmits: fields.resubmits,
+      ...(fields.warnings !== undefined && { warnings: fields.warnings }),
     });
     this.byKey.set(key, shared);
     return shared;
@@ -75,55 +76,57 @@ export class SharedFieldsPool {
 }
 
 /**
- * A job as the run holds it: its id, its shared settings and what it asks. A job of one user message keeps only the
- * message's text; its content is built when read (to map a request, to estimate), a few times per send.
+ * A job as the run holds it: its id, its shared fields and what it asks. A job of one user message keeps that
+ * message's text as UTF-8 in the storage's arena; its content is built when read (to map a request, to estimate), a
+ * few times per send.
  *
  * Read it as a {@link NormalizedJob}; change it only through {@link CompactJob.with} — a spread (`{ ...job }`)
- * copies the own fields, not the settings behind the getters.
+ * copies its id, not what sits behind the getters.
  */
 export class CompactJob implements NormalizedJob {
-  readonly #shared: SharedJobFields;
-  readonly #ask: string | JobContent;
+  readonly #shared: Shared;
+  /** The content; or, for a lone user message kept in the arena, its position there. */
+  readonly #ask: JobContent | string | number;
+  /** The byte length of the text at `#ask` in the arena. */
+  readonly #bytes: number;
 
   private constructor(
     readonly id: string,
-    shared: SharedJobFields,
-    ask: string | JobContent,
-    readonly attempt: number,
-    readonly resubmits: number,
-    readonly warnings: string[] | undefined,
+    shared: Shared,
+    content: JobContent,
   ) {
     this.#shared = shared;
-    this.#ask = ask;
+    const text = loneUserText(content);
+    const bytes = text === undefined ? 0 : Buffer.byteLength(text);
+    const at = text === undefined ? undefined : shared.storage.text.put(text, bytes);
+    this.#ask = at ?? text ?? content;
+    this.#bytes = bytes;
   }
 
-  /** `job` held compactly, its settings shared through `pool` with the other jobs that have the same. */
-  static of(job: JobFields, pool: SharedFieldsPool): CompactJob {
-    return new CompactJob(
-      job.id,
-      pool.intern(job),
-      compactContent(job.content),
-      job.attempt,
-      job.resubmits,
-      job.warnings,
-    );
+  /** `job` held compactly, what it shares with other jobs of `storage` shared. */
+  static of(job: JobFields, storage: JobStorage): CompactJob {
+    return new CompactJob(job.id, storage.intern(job), job.content);
   }
 
-  /** The same job with `changes` (its settings still shared). */
+  /** The same job with `changes`. */
   with(changes: JobChanges): CompactJob {
+    const shared = this.#shared;
     return new CompactJob(
       this.id,
-      this.#shared,
-      changes.content ? compactContent(changes.content) : this.#ask,
-      changes.attempt ?? this.attempt,
-      changes.resubmits ?? this.resubmits,
-      this.warnings,
+      shared.storage.intern({
+        ...readShared(shared),
+        attempt: changes.attempt ?? shared.attempt,
+        resubmits: changes.resubmits ?? shared.resubmits,
+      }),
+      changes.content ?? this.content,
     );
   }
 
   get content(): JobContent {
     const ask = this.#ask;
-    return typeof ask === 'string' ? { kind: 'messages', messages: [{ role: 'user', content: ask }] } : ask;
+    if (typeof ask === 'object') return ask;
+    const text = typeof ask === 'string' ? ask : this.#shared.storage.text.get(ask, this.#bytes);
+    return { kind: 'messages', messages: [{ role: 'user', content: text }] };
   }
 
   get provider(): ProviderName {
@@ -159,11 +162,24 @@ export class CompactJob implements NormalizedJob {
   get retryInvalid(): number {
     return this.#shared.retryInvalid;
   }
+  get attempt(): number {
+    return this.#shared.attempt;
+  }
+  get resubmits(): number {
+    return this.#shared.resubmits;
+  }
+  get warnings(): string[] | undefined {
+    return this.#shared.warnings;
+  }
 }
 
-/** A lone user message is kept as its text: the content object, its array and the message are 100 bytes more. */
-function compactContent(content: JobContent): string | JobContent {
-  if (content.kind !== 'messages' || content.messages.length !== 1) return content;
+/** The text of a job that asks with one user message: the content object, its array and the message are not kept. */
+function loneUserText(content: JobContent): string | undefined {
+  if (content.kind !== 'messages' || content.messages.length !== 1) return undefined;
   const [message] = content.messages;
-  return message!.role === 'user' ? message!.content : content;
+  return message!.role === 'user' ? message!.content : undefined;
+}
+
+function readShared({ storage: _, ...fields }: Shared): SharedJobFields {
+  return fields;
 }

@@ -8,7 +8,7 @@ import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
 import type { FileInput, JobInput, JobSettings, Message, ReasoningEffort } from '../types.js';
 import { checkFileLimits, checkFilesTogether, checkRequestSize } from './check-file-limits.js';
-import { CompactJob, SharedFieldsPool } from './compact-job.js';
+import { CompactJob, JobStorage } from './compact-job.js';
 import { checkJobId, freeGeneratedJobId } from './job-id.js';
 import { findLoneSurrogate, loneSurrogateAt, loneSurrogateMessage } from './lone-surrogates.js';
 import type { JobFields, NormalizedFile, NormalizedJob } from './normalized-job.js';
@@ -42,8 +42,8 @@ export function normalizeJob(
   defaults: JobSettings,
   index: number,
   taken: ReadonlySet<string>,
-  /** Where jobs with the same settings share them: a Batch passes its own; alone, a job shares with none. */
-  pool: SharedFieldsPool = new SharedFieldsPool(),
+  /** What the jobs of a Batch share (settings, the arena of their text); alone, a job shares with none. */
+  storage: JobStorage = new JobStorage(),
 ): NormalizedJob {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     // JavaScript callers get no type check: `addJob('text')` is refused here, not met by a TypeError further on.
@@ -256,7 +256,7 @@ export function normalizeJob(
     resubmits: 0,
     ...(warnings.length > 0 && { warnings }),
   };
-  return CompactJob.of(fields, pool);
+  return CompactJob.of(fields, storage);
 }
 
 function checkTemperature(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { SharedFieldsPool } from '../../src/jobs/compact-job.js';
+import { JobStorage } from '../../src/jobs/compact-job.js';
 import { normalizeJob } from '../../src/jobs/normalize-job.js';
 import type { JobFields, NormalizedJob } from '../../src/jobs/normalized-job.js';
 import { withRetryNote } from '../../src/jobs/retry-note.js';
@@ -31,7 +31,7 @@ function read(job: NormalizedJob): Record<string, unknown> {
 }
 
 function add(inputs: JobInput[], defaults: JobSettings = { model: 'claude-haiku-4-5' }) {
-  const pool = new SharedFieldsPool();
+  const pool = new JobStorage();
   const taken = new Set<string>();
   return inputs.map((input, index) => {
     const job = normalizeJob(input, defaults, index, taken, pool);
@@ -84,7 +84,7 @@ describe('compact jobs', () => {
   });
 
   it('share one settings object between jobs whose settings are equal, and only those', () => {
-    const pool = new SharedFieldsPool();
+    const pool = new JobStorage();
     const [a, b, longer, optioned, sameOptions] = add([
       { messages: [{ role: 'user', content: 'a' }] },
       { messages: [{ role: 'user', content: 'b' }] },

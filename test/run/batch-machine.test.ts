@@ -125,10 +125,14 @@ describe('provider batch state machine', () => {
       results: 0,
       abandoned: false,
     });
-    expect([orphan.phase, orphan.confirmed, orphan.requests.map((r) => r.customId)]).toEqual([
+    expect([orphan.phase, orphan.confirmed, [...orphan.jobIdsByCustomId()], orphan.jobIdAt(1)]).toEqual([
       'intent',
       false,
-      ['abcd1234_a', 'abcd1234_b'],
+      [
+        ['abcd1234_a', 'a'],
+        ['abcd1234_b', 'b'],
+      ],
+      'b',
     ]);
     const known = new ProviderBatch(0, 'anthropic', 'claude-haiku-4-5', [], journal, {
       intent,

@@ -43,8 +43,8 @@ export async function collectResults(
     // Each request the provider blamed gets its own reason; the others get the batch's.
     let durable = true;
     for (const { index, error } of ended.requestErrors ?? []) {
-      const request = batch.requests[index];
-      const job = request && batch.job(request.jobId);
+      const jobId = batch.jobIdAt(index);
+      const job = jobId === undefined ? undefined : batch.job(jobId);
       if (job && !port.sink.has(job.id))
         durable &&= await settle(port, failedResult(job, 'failed', error, ref.id));
     }
@@ -53,7 +53,7 @@ export async function collectResults(
     return durable ? finish(batch, port) : batch.moveTo('failed');
   }
 
-  const jobIdByCustomId = new Map(batch.requests.map((r) => [r.customId, r.jobId]));
+  const jobIdByCustomId = batch.jobIdsByCustomId();
   let delay = port.retry.initialDelayMs;
   for (let attempt = 1; ; attempt++) {
     const unwritten = new Map<string, JobResult>();

@@ -36,8 +36,13 @@ export class ProviderBatch {
   readonly model: string;
   /** The jobs of this batch (shrunk to those the cost limit admitted). */
   jobs: NormalizedJob[];
-  /** In submitted order; for a resumed submission, stubs carrying only custom_id and job id. */
+  /** The requests to send, in order: empty once the provider has them (and for a resumed submission). */
   requests: ProviderRequest[] = [];
+  /**
+   * The job id of each request, in submitted order, as long as the batch is not over: per-request errors name an
+   * index, results a custom_id (made from the submission id and the job id). Ids only, never a record per request.
+   */
+  private requestJobIds: readonly string[] = [];
   reservationsUsd: (number | null)[] = [];
   submissionId: string;
   intentAt = 0;
@@ -89,11 +94,7 @@ export class ProviderBatch {
       this.inputFileId = resumed.inputFileId ?? null;
       this.reservationsUsd = intent.reservationsUsd;
       // Every request of the submission in its order, so that per-line errors and custom_ids map back to jobs.
-      this.requests = intent.jobIds.map((jobId) => ({
-        customId: customIdOf(intent.submissionId, jobId),
-        jobId,
-        body: NO_BODY,
-      }));
+      this.requestJobIds = intent.jobIds;
       if (resumed.providerBatchId) {
         this.ref = { provider: intent.provider, id: resumed.providerBatchId };
         // Recorded after its create answered: ours.
@@ -178,7 +179,7 @@ export class ProviderBatch {
     return {
       runId,
       submissionId: this.submissionId,
-      requestCount: this.requests.length,
+      requestCount: this.requestJobIds.length,
       intentAt: this.intentAt,
     };
   }
@@ -217,11 +218,26 @@ export class ProviderBatch {
   }
 
   /**
-   * Once the provider has the batch, its request bodies are only there: what stays is each request's custom_id and
-   * job id, to map results and per-request errors back. A run of 100,000 jobs does not hold 100,000 bodies.
+   * Once the provider has the batch, its request bodies are only there: what stays is each request's job id, to map
+   * results and per-request errors back. A run of 100,000 jobs does not hold 100,000 bodies.
    */
   releaseBodies(): void {
-    this.requests = this.requests.map(({ customId, jobId }) => ({ customId, jobId, body: NO_BODY }));
+    this.requests = [];
+  }
+
+  /** How many requests the batch was submitted with. */
+  get requestCount(): number {
+    return this.requestJobIds.length;
+  }
+
+  /** The job of the request at `index` in submitted order (a per-request error names it so). */
+  jobIdAt(index: number): string | undefined {
+    return this.requestJobIds[index];
+  }
+
+  /** Job ids by the custom_id their request carries: built when results are read, not held. */
+  jobIdsByCustomId(): Map<string, string> {
+    return new Map(this.requestJobIds.map((jobId) => [customIdOf(this.submissionId, jobId), jobId]));
   }
 
   /** Takes the admitted candidates as this batch's requests; custom_ids carry the submission id. */
@@ -239,6 +255,7 @@ export class ProviderBatch {
       ...c.request,
       customId: customIdOf(this.submissionId, c.job.id),
     }));
+    this.requestJobIds = admitted.map((c) => c.job.id);
     this.reservationsUsd = admitted.map((c) => c.estimateUsd);
     this.enqueuedTokens = admitted.reduce((total, c) => total + c.inputTokens, 0);
   }
@@ -259,6 +276,7 @@ export class ProviderBatch {
     // batch for status(), and would otherwise hold a request per job to the end.
     if (this.isTerminal) {
       this.requests = [];
+      this.requestJobIds = [];
       this.jobIndex = undefined;
     }
     for (const observer of this.observers) observer(this, from);
@@ -345,9 +363,6 @@ function publicStatus(batch: ProviderBatch): ProviderBatchStatus {
       return 'ended';
   }
 }
-
-/** The body of a request whose body is at the provider, or of a resumed one (never sent from here). */
-const NO_BODY: Record<string, never> = Object.freeze({});
 
 export function customIdOf(submissionId: string, jobId: string): string {
   return `${submissionId}_${jobId}`;

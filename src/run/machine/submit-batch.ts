@@ -59,7 +59,7 @@ export async function submitBatch(
   }
   batch.releaseBodies();
   crashPoint('after-submitted-record');
-  port.logger.info(`submitted ${batch.provider} batch ${batch.ref!.id} (${batch.requests.length} jobs)`);
+  port.logger.info(`submitted ${batch.provider} batch ${batch.ref!.id} (${batch.requestCount} jobs)`);
   return true;
 }
 
