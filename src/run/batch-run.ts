@@ -119,7 +119,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       this.ledger.preloadAttempts(jobId, usd, answer);
     if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
     this.scheduler.load(this.resumedSubmissions(), config.toSend);
-    this.doneAtStart = this.ledger.results.size;
+    this.doneAtStart = this.ledger.resultCount;
   }
 
   /** Submissions the state file knows: their jobs (as of then) are tracked again with their reservations. */
@@ -204,7 +204,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   results(): Record<string, JobResult<T>> {
     const results: Record<string, JobResult<T>> = {};
     for (const id of this.jobIds) {
-      const result = this.ledger.results.get(id);
+      const result = this.ledger.get(id);
       if (result) results[id] = result as JobResult<T>;
     }
     return results;
@@ -277,7 +277,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   progress(): Progress {
     const completed = this.ledger.succeeded;
     const total = this.jobIds.length;
-    const done = this.ledger.results.size;
+    const done = this.ledger.resultCount;
     const failed = done - completed;
     const { tally } = this.scheduler;
     const active = tally.activeJobs;

@@ -1,6 +1,8 @@
 import { hasPrice, type PriceTable } from '../pricing/prices.js';
+import { isFinalResult } from '../store/final-result.js';
 import type { JobResult } from '../types.js';
 import { CostBudget } from './cost-budget.js';
+import { ResultShapes, StoredResult } from './stored-result.js';
 
 /**
  * Which jobs have their one result and what they cost: the run's books. A job's cost is the sum over its attempts
@@ -8,7 +10,9 @@ import { CostBudget } from './cost-budget.js';
  * known: a result whose billing is unknown (its provider batch ran, but its answer could not be read) keeps it.
  */
 export class JobLedger {
-  readonly results = new Map<string, JobResult>();
+  /** Every job's one result so far, kept compactly: a 100,000-job run holds them all to the end. */
+  private readonly results = new Map<string, StoredResult>();
+  private readonly resultShapes = new ResultShapes();
   /** How many results are successes, kept as a count: progress is read on every result. */
   succeeded = 0;
   readonly budget: CostBudget;
@@ -33,6 +37,22 @@ export class JobLedger {
 
   has(jobId: string): boolean {
     return this.results.has(jobId);
+  }
+
+  /** The job's result (a new object on every call), or undefined while it has none. */
+  get(jobId: string): JobResult | undefined {
+    return this.results.get(jobId)?.toJobResult();
+  }
+
+  /** Whether the job's result is final (a resume would not send or collect the job again); undefined without one. */
+  isFinal(jobId: string): boolean | undefined {
+    const stored = this.results.get(jobId);
+    return stored && isFinalResult(stored);
+  }
+
+  /** How many jobs have their result. */
+  get resultCount(): number {
+    return this.results.size;
   }
 
   /** A final result found on disk (or kept from a sample run): already paid. */
@@ -115,7 +135,7 @@ export class JobLedger {
     const before = this.results.get(result.jobId);
     if (before?.isSuccess) this.succeeded--;
     if (result.isSuccess) this.succeeded++;
-    this.results.set(result.jobId, result);
+    this.results.set(result.jobId, StoredResult.of(result, this.resultShapes));
   }
 
   private attemptCost(attempt: JobResult): number | null {

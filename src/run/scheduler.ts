@@ -170,8 +170,8 @@ export class Scheduler {
     if (batch.ref) this.known.add(batch.ref.id);
     for (const job of batch.jobs) {
       this.batchOfJob.set(job.id, batch);
-      const result = this.ledger.results.get(job.id);
-      if (result) batch.noteSettled(isFinalResult(result));
+      const final = this.ledger.isFinal(job.id);
+      if (final !== undefined) batch.noteSettled(final);
     }
     batch.countInto(this.tally);
     this.batches.push(batch);

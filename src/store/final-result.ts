@@ -41,7 +41,7 @@ export const RESUMABLE_CODES: ReadonlySet<string> = new Set([
  * Whether a result on disk is the job's final answer. A result whose `error.code` is in
  * {@link RESUMABLE_CODES} is not: a resume sends the job again or collects it again from its provider batch.
  */
-export function isFinalResult(result: JobResult): boolean {
+export function isFinalResult(result: Pick<JobResult, 'error'>): boolean {
   const code = result.error?.code;
   return code === undefined || !RESUMABLE_CODES.has(code);
 }

@@ -16,19 +16,27 @@ afterAll(() => emulator.close());
 function perJobHoldings(run: BatchRun) {
   // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
   const inner = run as any;
-  const batches = inner.scheduler.batches as { isTerminal: boolean; requests: unknown[] }[];
+  const batches = inner.scheduler.batches as {
+    isTerminal: boolean;
+    requests: unknown[];
+    requestJobIds: unknown[];
+  }[];
   return {
     costByJob: inner.ledger.costByJob.size as number,
     markers: inner.config.resultsWriter.markers.size as number,
     openSubmissions: inner.config.journal.journal.state.submissions.size as number,
     headerDigests: Object.keys(inner.config.journal.journal.state.header.jobDigests).length,
-    requestsOfEndedBatches: batches.filter((b) => b.isTerminal).reduce((n, b) => n + b.requests.length, 0),
+    requestsOfEndedBatches: batches
+      .filter((b) => b.isTerminal)
+      .reduce((n, b) => n + b.requests.length + b.requestJobIds.length, 0),
+    // Results are kept compactly: what the results of a provider batch have in common is one object.
+    resultShapes: inner.ledger.resultShapes.byKey.size as number,
     terminalBatches: batches.filter((b) => b.isTerminal).length,
   };
 }
 
 describe('what a finished run still holds per job', () => {
-  it('is its result only: no request, cost entry, file marker, digest or open submission', async () => {
+  it('is its result only, kept compactly: no request, cost entry, file marker, digest or open submission', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwise-held-'));
     const batch = batchFor(emulator, {
       itemsPerBatch: 25,
@@ -44,6 +52,9 @@ describe('what a finished run still holds per job', () => {
         messages: userMessage(`q${i}`),
       });
     }
+    // Jobs share their settings: one object per model here, not one per job.
+    // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
+    expect((batch as any).jobStorage.byKey.size).toBe(2);
     const run = await batch.run();
     const results = await run.wait();
     expect(Object.values(results).filter((r) => r.isSuccess)).toHaveLength(200);
@@ -53,6 +64,7 @@ describe('what a finished run still holds per job', () => {
       openSubmissions: 0,
       headerDigests: 0,
       requestsOfEndedBatches: 0,
+      resultShapes: 8,
       terminalBatches: 8,
     });
   });
