@@ -93,33 +93,32 @@ export class CompactJob implements NormalizedJob {
   private constructor(
     readonly id: string,
     shared: Shared,
-    content: JobContent,
+    ask: JobContent | string | number,
+    bytes: number,
   ) {
     this.#shared = shared;
-    const text = loneUserText(content);
-    const bytes = text === undefined ? 0 : Buffer.byteLength(text);
-    const at = text === undefined ? undefined : shared.storage.text.put(text, bytes);
-    this.#ask = at ?? text ?? content;
+    this.#ask = ask;
     this.#bytes = bytes;
   }
 
   /** `job` held compactly, what it shares with other jobs of `storage` shared. */
   static of(job: JobFields, storage: JobStorage): CompactJob {
-    return new CompactJob(job.id, storage.intern(job), job.content);
+    const shared = storage.intern(job);
+    return new CompactJob(job.id, shared, ...compactContent(job.content, storage));
   }
 
-  /** The same job with `changes`. */
+  /** The same job with `changes`; its text is not stored again when its content stays. */
   with(changes: JobChanges): CompactJob {
     const shared = this.#shared;
-    return new CompactJob(
-      this.id,
-      shared.storage.intern({
-        ...readShared(shared),
-        attempt: changes.attempt ?? shared.attempt,
-        resubmits: changes.resubmits ?? shared.resubmits,
-      }),
-      changes.content ?? this.content,
-    );
+    const { storage } = shared;
+    const changed = storage.intern({
+      ...readShared(shared),
+      attempt: changes.attempt ?? shared.attempt,
+      resubmits: changes.resubmits ?? shared.resubmits,
+    });
+    return changes.content
+      ? new CompactJob(this.id, changed, ...compactContent(changes.content, storage))
+      : new CompactJob(this.id, changed, this.#ask, this.#bytes);
   }
 
   get content(): JobContent {
@@ -173,11 +172,15 @@ export class CompactJob implements NormalizedJob {
   }
 }
 
-/** The text of a job that asks with one user message: the content object, its array and the message are not kept. */
-function loneUserText(content: JobContent): string | undefined {
-  if (content.kind !== 'messages' || content.messages.length !== 1) return undefined;
-  const [message] = content.messages;
-  return message!.role === 'user' ? message!.content : undefined;
+/**
+ * What a job keeps of its content, and the byte length of text kept in the arena: a job that asks with one user
+ * message keeps only its text (not the content object, its array and the message), in the arena where it fits.
+ */
+function compactContent(content: JobContent, storage: JobStorage): [JobContent | string | number, number] {
+  const [message] = content.kind === 'messages' && content.messages.length === 1 ? content.messages : [];
+  if (message?.role !== 'user') return [content, 0];
+  const bytes = Buffer.byteLength(message.content);
+  return [storage.text.put(message.content, bytes) ?? message.content, bytes];
 }
 
 function readShared({ storage: _, ...fields }: Shared): SharedJobFields {

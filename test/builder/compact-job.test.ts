@@ -30,8 +30,11 @@ function read(job: NormalizedJob): Record<string, unknown> {
   return Object.fromEntries(FIELDS.map((field) => [field, job[field]]));
 }
 
-function add(inputs: JobInput[], defaults: JobSettings = { model: 'claude-haiku-4-5' }) {
-  const pool = new JobStorage();
+function add(
+  inputs: JobInput[],
+  defaults: JobSettings = { model: 'claude-haiku-4-5' },
+  pool = new JobStorage(),
+) {
   const taken = new Set<string>();
   return inputs.map((input, index) => {
     const job = normalizeJob(input, defaults, index, taken, pool);
@@ -113,16 +116,28 @@ describe('compact jobs', () => {
   });
 
   it('change through with(): the copy keeps every other field, the job itself is unchanged', () => {
-    const [job] = add([
-      {
-        id: 'j',
-        messages: [{ role: 'user', content: 'typed' }],
-        responseModel: z.object({ word: z.string() }),
-        retryInvalid: 1,
-      },
-    ]);
+    const storage = new JobStorage();
+    const [job] = add(
+      [
+        {
+          id: 'j',
+          messages: [{ role: 'user', content: 'typed' }],
+          responseModel: z.object({ word: z.string() }),
+          retryInvalid: 1,
+        },
+        // Another text after it: the arena's last text is not this job's.
+        { id: 'k', messages: [{ role: 'user', content: 'other' }] },
+      ],
+      undefined,
+      storage,
+    );
     const before = read(job!);
+    // biome-ignore lint/suspicious/noExplicitAny: the arena's fill level is what this checks
+    const arenaUsed = () => (storage.text as any).used as number;
+    const used = arenaUsed();
     const resubmitted = job!.with({ resubmits: 2 });
+    // The same text is not stored again for a copy that keeps it.
+    expect(arenaUsed()).toBe(used);
     expect(read(resubmitted)).toEqual({ ...before, resubmits: 2 });
     const retried = withRetryNote(resubmitted, 'word is missing');
     expect(read(retried)).toMatchObject({ id: 'j', attempt: 2, resubmits: 2, retryInvalid: 1 });
