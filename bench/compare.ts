@@ -60,6 +60,11 @@ async function measure(script: string, config: ChildConfig): Promise<ChildReport
   return report;
 }
 
+/** The smallest and largest value, rounded: `248-336`. */
+function rangeOf(values: number[]): string {
+  return `${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)}`;
+}
+
 /** The middle value; of an even count, the mean of the two middle ones (of two rounds, their mean, not the larger). */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -115,7 +120,7 @@ for (const jobs of sizes) {
 }
 
 console.log(
-  '\nprovider    jobs     script s  batchwise s  wall ratio  script MB  batchwise MB  RSS ratio  state bytes  bytes/job',
+  '\nprovider    jobs     script s  batchwise s  wall ratio  script MB  batchwise MB (range)  RSS ratio  state bytes  bytes/job',
 );
 for (const { provider, jobs, raw, ours } of rows) {
   const rawWall = median(raw.map((r) => r.wallMs)) / 1000;
@@ -131,7 +136,9 @@ for (const { provider, jobs, raw, ours } of rows) {
       ourWall.toFixed(1).padStart(12),
       `${(ourWall / rawWall).toFixed(2)}x`.padStart(11),
       rawRss.toFixed(0).padStart(10),
-      ourRss.toFixed(0).padStart(13),
+      // V8 sizes its heap from what is live at each full collection, and when those fall varies from run to run:
+      // the range shows how far apart the rounds' peaks were.
+      `${ourRss.toFixed(0)} (${rangeOf(ours.map((r) => r.peakRssMb))})`.padStart(21),
       `${(ourRss / rawRss).toFixed(2)}x`.padStart(10),
       String(state).padStart(12),
       (state / jobs).toFixed(1).padStart(10),
