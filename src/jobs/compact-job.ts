@@ -13,37 +13,30 @@ interface Shared extends SharedJobFields {
 }
 
 /**
- * What the jobs of one Batch share: one object per distinct set of {@link SharedJobFields} (100,000 jobs added with
- * the same defaults hold one copy of their settings, not 100,000), and the arena their prompts' text lives in. Jobs
- * live from `addJob` to the end of the run, so what each holds is what sizes the heap of a large run (issue 14).
+ * What the jobs of one Batch share: one object for jobs whose {@link SharedJobFields} are equal (100,000 jobs added
+ * with the same defaults hold one copy of their settings, not 100,000), and the arena their prompts' text lives in.
+ * Jobs live from `addJob` to the end of the run, so what each holds is what sizes the heap of a large run (issue 14).
+ *
+ * A job is compared with the few settings seen last, not looked up by a key of all of them: jobs that share settings
+ * come in runs (a loop over inputs, a few models taking turns), and a job whose settings are its own (a `user_id`
+ * per job in `providerOptions`) then costs its own settings object, as before, and no key kept beside it.
  */
 export class JobStorage {
+  /** How many distinct settings are remembered, the last seen first. */
+  private static readonly RECENT = 16;
   readonly text = new TextArena();
-  private readonly byKey = new Map<string, Shared>();
-  /** Model infos and output specs are compared by identity: each is one object per model or schema already. */
-  private readonly identities = new WeakMap<object, number>();
-  private identitiesGiven = 0;
+  private readonly recent: Shared[] = [];
 
   intern(fields: SharedJobFields): Shared {
-    const key = JSON.stringify([
-      fields.provider,
-      fields.model,
-      this.identity(fields.modelInfo),
-      fields.temperature ?? null,
-      fields.maxTokens,
-      fields.reasoningEffort ?? null,
-      // Checked plain JSON at addJob: equal text is an equal body.
-      fields.providerOptions ?? null,
-      fields.expectedOutputTokens ?? null,
-      fields.enableCitations,
-      fields.output ? this.identity(fields.output) : null,
-      fields.retryInvalid,
-      fields.attempt,
-      fields.resubmits,
-      fields.warnings ?? null,
-    ]);
-    const known = this.byKey.get(key);
-    if (known) return known;
+    const index = this.recent.findIndex((shared) => sameFields(shared, fields));
+    if (index >= 0) {
+      const shared = this.recent[index]!;
+      if (index > 0) {
+        this.recent.splice(index, 1);
+        this.recent.unshift(shared);
+      }
+      return shared;
+    }
     const shared: Shared = Object.freeze({
       storage: this,
       provider: fields.provider,
@@ -61,18 +54,47 @@ export class JobStorage {
       resubmits: fields.resubmits,
       ...(fields.warnings !== undefined && { warnings: fields.warnings }),
     });
-    this.byKey.set(key, shared);
+    this.recent.unshift(shared);
+    if (this.recent.length > JobStorage.RECENT) this.recent.pop();
     return shared;
   }
+}
 
-  private identity(value: object): number {
-    let id = this.identities.get(value);
-    if (id === undefined) {
-      id = ++this.identitiesGiven;
-      this.identities.set(value, id);
-    }
-    return id;
-  }
+/**
+ * Whether two jobs' settings are the same: model infos and output specs by identity (each is one object per model or
+ * schema already), `providerOptions` (plain JSON, checked at `addJob`) and warnings by value.
+ */
+function sameFields(a: SharedJobFields, b: SharedJobFields): boolean {
+  return (
+    a.modelInfo === b.modelInfo &&
+    a.model === b.model &&
+    a.provider === b.provider &&
+    a.output === b.output &&
+    a.maxTokens === b.maxTokens &&
+    a.temperature === b.temperature &&
+    a.reasoningEffort === b.reasoningEffort &&
+    a.expectedOutputTokens === b.expectedOutputTokens &&
+    a.enableCitations === b.enableCitations &&
+    a.retryInvalid === b.retryInvalid &&
+    a.attempt === b.attempt &&
+    a.resubmits === b.resubmits &&
+    sameJson(a.warnings, b.warnings) &&
+    sameJson(a.providerOptions, b.providerOptions)
+  );
+}
+
+/** Equality of plain JSON values (what `providerOptions` and warnings are), keys in any order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every(
+    (key) =>
+      Object.hasOwn(b, key) &&
+      sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 /**

@@ -115,6 +115,46 @@ describe('compact jobs', () => {
     expect(x!.output?.schema).not.toBe(y!.output?.schema);
   });
 
+  it('share settings between jobs taking turns, and keep nothing beside a job whose settings are its own', () => {
+    const storage = new JobStorage();
+    // biome-ignore lint/suspicious/noExplicitAny: how many settings the storage remembers is what this checks
+    const remembered = () => (storage as any).recent.length as number;
+    const models = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'gpt-4o-mini'];
+    const turns = add(
+      models.flatMap((_, round) =>
+        models.map((model) => ({ model, messages: [{ role: 'user' as const, content: `q${round}` }] })),
+      ),
+      undefined,
+      storage,
+    );
+    expect(remembered()).toBe(3);
+    expect(turns.map((job) => storage.intern(job)).filter((s, i, all) => all.indexOf(s) === i)).toHaveLength(
+      3,
+    );
+    // Options equal in any key order are the same settings.
+    const [p, q] = add([
+      {
+        messages: [{ role: 'user', content: 'p' }],
+        providerOptions: { anthropic: { metadata: { user_id: 'u' }, stop_sequences: ['X'] } },
+      },
+      {
+        messages: [{ role: 'user', content: 'q' }],
+        providerOptions: { anthropic: { stop_sequences: ['X'], metadata: { user_id: 'u' } } },
+      },
+    ]);
+    expect(storage.intern(p!)).toBe(storage.intern(q!));
+    // A user_id per job: each job has settings of its own, and the storage keeps only the last few.
+    add(
+      Array.from({ length: 200 }, (_, i) => ({
+        messages: [{ role: 'user' as const, content: `u${i}` }],
+        providerOptions: { anthropic: { metadata: { user_id: `user-${i}` } } },
+      })),
+      undefined,
+      storage,
+    );
+    expect(remembered()).toBe(16);
+  });
+
   it('change through with(): the copy keeps every other field, the job itself is unchanged', () => {
     const storage = new JobStorage();
     const [job] = add(

@@ -54,7 +54,7 @@ describe('what a finished run still holds per job', () => {
     }
     // Jobs share their settings: one object per model here, not one per job.
     // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
-    expect((batch as any).jobStorage.byKey.size).toBe(2);
+    expect((batch as any).jobStorage.recent.length).toBe(2);
     const run = await batch.run();
     const results = await run.wait();
     expect(Object.values(results).filter((r) => r.isSuccess)).toHaveLength(200);
