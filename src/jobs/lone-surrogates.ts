@@ -24,6 +24,18 @@ export function loneSurrogateAt(text: string): number {
 }
 
 /**
+ * `text` with each lone surrogate replaced by U+FFFD, as `String.prototype.toWellFormed` does (ES2024): for text
+ * batchwise writes into a request itself — a retry note quoting the model's rejected answer, whose half of an emoji
+ * would make Anthropic refuse the whole batch.
+ */
+export function wellFormed(text: string): string {
+  return loneSurrogateAt(text) < 0 ? text : text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (code units: no `u` flag). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
  * The first string or object key holding a lone surrogate in a JSON value (as it goes on the wire), with its path
  * from `path` (`providerOptions.anthropic.system[0].text`) and the index in it; null when there is none.
  */

@@ -1,10 +1,12 @@
 import { stripCiteTags } from '../citations/cite-tags.js';
 import { parseOutput } from '../structured/parse-output.js';
+import { wellFormed } from './lone-surrogates.js';
 import type { NormalizedJob, OutputSpec } from './normalized-job.js';
 
 /** The job to send again after an invalid answer: its prompt says what was wrong. */
 export function withRetryNote(job: NormalizedJob, problem: string): NormalizedJob {
-  const note = `\n\nA previous answer to this request was rejected: ${problem}. Answer again with JSON that matches the schema exactly.`;
+  // The problem may quote the answer, half of an emoji included: the note must not carry it into the request.
+  const note = `\n\nA previous answer to this request was rejected: ${wellFormed(problem)}. Answer again with JSON that matches the schema exactly.`;
   const attempt = job.attempt + 1;
   const { content } = job;
   if (content.kind === 'file')

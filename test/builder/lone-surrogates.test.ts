@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type Batch, type BatchwiseError, type JobInput, JobValidationError } from '../../src/index.js';
 import { loneSurrogateAt } from '../../src/jobs/lone-surrogates.js';
+import { normalizeJob } from '../../src/jobs/normalize-job.js';
+import { withRetryNote } from '../../src/jobs/retry-note.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
 import { makePng } from '../helpers/image.js';
 
@@ -164,5 +166,45 @@ describe('.addJob() refuses text holding half a character (a lone UTF-16 surroga
     const results = run.results();
     expect(Object.keys(results).sort()).toEqual(['ok0', 'ok1', 'ok2', 'repaired']);
     for (const result of Object.values(results)) expect(result.status).toBe('succeeded');
+  });
+});
+
+describe('a retry note quoting half a character', () => {
+  // zod quotes an unknown key as the model wrote it: `Unrecognized key: "k\ud83d"`.
+  const problem = `Unrecognized key: "k${HIGH}" and "${LOW}x", beside a whole 😀`;
+  const single = normalizeJob(
+    {
+      id: 'one',
+      model: 'claude-haiku-4-5',
+      messages: userMessage('Count.'),
+      responseModel: z.object({ n: z.number() }),
+    },
+    {},
+    0,
+    new Set(),
+  );
+  const layered = normalizeJob(
+    {
+      id: 'two',
+      model: 'claude-haiku-4-5',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Count.' },
+      ],
+      responseModel: z.object({ n: z.number() }),
+    },
+    {},
+    0,
+    new Set(),
+  );
+
+  it.each([
+    ['one user message', single],
+    ['a system and a user message', layered],
+  ])('is sent whole, its halves as U+FFFD, whatever the job holds (%s)', (_, job) => {
+    const retried = withRetryNote(job, problem);
+    const content = retried.content.kind === 'messages' ? retried.content.messages.at(-1)!.content : '';
+    expect(loneSurrogateAt(content)).toBe(-1);
+    expect(content).toContain('Unrecognized key: "k\uFFFD" and "\uFFFDx", beside a whole 😀');
   });
 });
