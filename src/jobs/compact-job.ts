@@ -27,6 +27,14 @@ export class JobStorage {
   readonly text = new TextArena();
   private readonly recent: Shared[] = [];
 
+  /**
+   * What `JSON.stringify` shows of it (a spread of a Batch reaches it): not the arena's buffers, and not the shared
+   * settings, which point back here.
+   */
+  toJSON(): { settingsRemembered: number } {
+    return { settingsRemembered: this.recent.length };
+  }
+
   intern(fields: SharedJobFields): Shared {
     const index = this.recent.findIndex((shared) => sameFields(shared, fields));
     if (index >= 0) {
