@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { registerModel } from '../../src/index.js';
-import { batchFor, userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -46,12 +46,11 @@ describe('a text past the model’s context window', () => {
   });
 
   it('an OpenAI text counted in parts (a long run without spaces) is held to half its count, less the cuts; past the count alone it is a warning', async () => {
-    const quiet = () => {};
-    const warnings: string[] = [];
+    const { warnings, logger } = warningsLogger();
     // Runs of 120 dashes: counted in parts, which can count twice the real tokens.
     const dashes = (runs: number) => `${'-'.repeat(120)} `.repeat(runs);
     const plan = await batchFor(emulator)
-      .setVerbosity({ debug: quiet, info: quiet, warn: (m) => warnings.push(m), error: quiet })
+      .setVerbosity(logger)
       .addJob({ id: 'runs', model: 'gpt-window-1k', maxTokens: 10, messages: userMessage(dashes(300)) })
       .dryRun();
     expect(plan.jobs).toHaveLength(1);
@@ -67,10 +66,9 @@ describe('a text past the model’s context window', () => {
   });
 
   it('Claude (no offline tokenizer bounds it from below): warned about, never refused offline', async () => {
-    const warnings: string[] = [];
-    const quiet = () => {};
+    const { warnings, logger } = warningsLogger();
     const plan = await batchFor(emulator)
-      .setVerbosity({ debug: quiet, info: quiet, warn: (m) => warnings.push(m), error: quiet })
+      .setVerbosity(logger)
       .addJob({ id: 'long', model: 'claude-window-1k', maxTokens: 10, messages: userMessage(words(5_000)) })
       .dryRun();
     expect(plan.jobs).toHaveLength(1);
@@ -100,10 +98,9 @@ describe('a text past the model’s context window', () => {
 
 describe('the emulator, as strict as the provider', () => {
   it('refuses a request past the model’s context window as Anthropic does: prompt is too long, not billed', async () => {
-    const warnings: string[] = [];
-    const quiet = () => {};
+    const { warnings, logger } = warningsLogger();
     const run = await batchFor(emulator)
-      .setVerbosity({ debug: quiet, info: quiet, warn: (m) => warnings.push(m), error: quiet })
+      .setVerbosity(logger)
       .addJob({ id: 'long', model: 'claude-haiku-4-5', maxTokens: 10, messages: userMessage(words(250_000)) })
       .run({ wait: true });
     expect(warnings).toEqual([expect.stringContaining('job long: its text counts about 250,0')]);

@@ -1,5 +1,5 @@
 import type { Emulator } from '../../src/emulator/index.js';
-import { Batch, type BatchOptions } from '../../src/index.js';
+import { Batch, type BatchOptions, type Logger } from '../../src/index.js';
 
 /** A Batch pointed at the emulator, polling fast and quiet unless a test asks otherwise. */
 export function batchFor(emulator: Emulator, options: BatchOptions = {}): Batch {
@@ -14,4 +14,14 @@ export function batchFor(emulator: Emulator, options: BatchOptions = {}): Batch 
 
 export function userMessage(text: string) {
   return [{ role: 'user' as const, content: text }];
+}
+
+/** A logger that keeps the warnings it is given and drops the rest: pass `logger` to `setVerbosity`. */
+export function warningsLogger(): { warnings: string[]; logger: Logger } {
+  const warnings: string[] = [];
+  const drop = () => {};
+  return {
+    warnings,
+    logger: { debug: drop, info: drop, warn: (message) => warnings.push(message), error: drop },
+  };
 }

@@ -4,6 +4,7 @@ import { anthropicSdkModels, openaiSdkModels } from '../../scripts/sdk-models.js
 import { Batch, JobValidationError, registerModel } from '../../src/index.js';
 import { FAMILY_RULES, patternRegExp } from '../../src/models/family-rules.js';
 import { findModel, requireModel, today } from '../../src/models/registry.js';
+import { warningsLogger } from '../helpers/batch.js';
 
 const ANTHROPIC_MODELS = anthropicSdkModels();
 const OPENAI_MODELS = openaiSdkModels();
@@ -144,13 +145,8 @@ describe('requireModel', () => {
 
 describe('addJob with models the table leaves open', () => {
   const logged = () => {
-    const warnings: string[] = [];
-    const batch = new Batch({ anthropic: { apiKey: 'k' }, openai: { apiKey: 'k' } }).setVerbosity({
-      debug: () => {},
-      info: () => {},
-      warn: (message) => warnings.push(message),
-      error: () => {},
-    });
+    const { warnings, logger } = warningsLogger();
+    const batch = new Batch({ anthropic: { apiKey: 'k' }, openai: { apiKey: 'k' } }).setVerbosity(logger);
     return { batch, warnings };
   };
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { batchFor } from '../helpers/batch.js';
+import { batchFor, warningsLogger } from '../helpers/batch.js';
 
 // The mapping heuristics fail on some answer nobody thought of: the one thing this test changes.
 vi.mock('../../src/citations/map-citations.js', async (original) => ({
@@ -19,13 +19,8 @@ afterAll(() => emulator.close());
 
 describe('a citation mapping that throws', () => {
   it('costs no result: each keeps its answer and citations, without mappings, and the failure is logged', async () => {
-    const warnings: string[] = [];
-    const batch = batchFor(emulator).setVerbosity({
-      debug: () => {},
-      info: () => {},
-      warn: (message) => warnings.push(message),
-      error: () => {},
-    });
+    const { warnings, logger } = warningsLogger();
+    const batch = batchFor(emulator).setVerbosity(logger);
     for (const id of ['a', 'b']) {
       batch.addJob({
         id,

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { type BatchwiseError, JobValidationError } from '../../src/index.js';
-import { batchFor, userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -59,9 +59,9 @@ describe('models end to end', () => {
   });
 
   it('sends a name it knows only by pattern; the service refusing it fails that job with its message', async () => {
-    const warnings: string[] = [];
+    const { warnings, logger } = warningsLogger();
     const run = await batchFor(emulator)
-      .setVerbosity({ debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} })
+      .setVerbosity(logger)
       .addJob({ id: 'ghost', model: 'claude-nonexistent-9', messages: userMessage('x'), maxTokens: 100 })
       .addJob({ id: 'real', model: 'claude-haiku-4-5', messages: userMessage('x') })
       .run({ wait: true });

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
-import { batchFor, userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
 
 let emulator: Emulator;
 let dir: string;
@@ -70,10 +70,8 @@ describe('the state records where its results live', () => {
     const results = join(dir, 'results');
     await jobs({ resultsDir: results }).run({ wait: true });
     await rm(join(results, 'j2.json'));
-    const warnings: string[] = [];
-    const again = await jobs({ resultsDir: results })
-      .setVerbosity({ debug: () => {}, info: () => {}, warn: (m) => warnings.push(m), error: () => {} })
-      .run({ wait: true });
+    const { warnings, logger } = warningsLogger();
+    const again = await jobs({ resultsDir: results }).setVerbosity(logger).run({ wait: true });
     expect(again.results().j2?.status).toBe('succeeded');
     expect(warnings.join('\n')).toContain('the jobs of the 1 missing file(s) are sent again, and paid again');
     expect(emulator.stats().batchesCreated.anthropic).toBe(3);
