@@ -18,9 +18,9 @@ import type { BatchPort } from './machine/batch-port.js';
 import type { ProviderBatch } from './machine/provider-batch.js';
 import { withSignal } from './machine/signalled-provider.js';
 import { ResultSink } from './result-sink.js';
-import type { RunConfig, StopReason } from './run-config.js';
+import type { RunConfig, RunSettings, StopReason } from './run-config.js';
 import { SafeEmitter } from './safe-emitter.js';
-import { Scheduler } from './scheduler.js';
+import { type ResumedSubmission, Scheduler } from './scheduler.js';
 import { StopSignal } from './stop-signal.js';
 
 export type { PollOptions, ResumeState, RetryOptions, RunConfig } from './run-config.js';
@@ -40,9 +40,7 @@ export interface StatusReport {
 export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** This run's id (also `Progress.batchId`). */
   readonly id: string;
-  private readonly config: RunConfig;
-  /** The run's jobs, in the order they were added, as of its start (a job added to the Batch later is not in it). */
-  private readonly jobIds: readonly string[];
+  private readonly config: RunSettings;
   private readonly ledger: JobLedger;
   private readonly stopSignal: StopSignal;
   private readonly scheduler: Scheduler;
@@ -56,10 +54,9 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   private timeLimitTimer: LongTimer | undefined;
 
   /** @internal Created by `Batch.run()`. */
-  constructor(config: RunConfig) {
+  constructor({ toSend, ...config }: RunConfig) {
     super(() => config.logger);
     this.config = config;
-    this.jobIds = config.jobs.map((job) => job.id);
     this.id = config.runId;
     this.ledger = new JobLedger(config.costLimitUsd, config.prices);
     this.stopSignal = new StopSignal(config.graceMs);
@@ -68,7 +65,6 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       config.resultsWriter,
       config.logger,
       (result) => {
-        this.scheduler.noteResult(result);
         this.emit(result.isSuccess ? 'jobCompleted' : 'jobFailed', result as JobResult<T>);
         if (this.listenerCount('progress') > 0) this.emit('progress', this.progress());
       },
@@ -118,7 +114,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     for (const [jobId, { usd, answer }] of config.resume?.paid ?? [])
       this.ledger.preloadAttempts(jobId, usd, answer);
     if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
-    this.scheduler.load(this.resumedSubmissions(), config.toSend);
+    this.scheduler.load(this.resumedSubmissions(), toSend);
     this.doneAtStart = this.ledger.resultCount;
   }
 
@@ -126,9 +122,10 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   private resumedSubmissions() {
     const submissions = this.config.resume?.submissions ?? [];
     const jobsById = new Map(submissions.length > 0 ? this.config.jobs.map((job) => [job.id, job]) : []);
-    return submissions.map((submission) => {
+    return submissions.map((submission): ResumedSubmission => {
       const { intent } = submission;
       const jobs: NormalizedJob[] = [];
+      const reservationsUsd: (number | null)[] = [];
       for (const [index, id] of intent.jobIds.entries()) {
         const job = jobsById.get(id);
         if (!job) continue;
@@ -137,9 +134,9 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
           resubmits: intent.resubmits[index] ?? 0,
         });
         jobs.push(resent);
-        if (!this.ledger.has(id)) this.ledger.budget.restore(id, intent.reservationsUsd[index] ?? null);
+        reservationsUsd.push(intent.reservationsUsd[index] ?? null);
       }
-      return { submission, jobs };
+      return { submission, jobs, reservationsUsd };
     });
   }
 
@@ -203,7 +200,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** Every result so far, by job id, in the order the jobs were added (partial while running). */
   results(): Record<string, JobResult<T>> {
     const results: Record<string, JobResult<T>> = {};
-    for (const id of this.jobIds) {
+    for (const { id } of this.config.jobs) {
       const result = this.ledger.get(id);
       if (result) results[id] = result as JobResult<T>;
     }
@@ -276,7 +273,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
    */
   progress(): Progress {
     const completed = this.ledger.succeeded;
-    const total = this.jobIds.length;
+    const total = this.config.jobs.length;
     const done = this.ledger.resultCount;
     const failed = done - completed;
     const { tally } = this.scheduler;

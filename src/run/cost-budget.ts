@@ -4,11 +4,13 @@ import type { NormalizedJob } from '../jobs/normalized-job.js';
  * Money for a run: what results have cost (`spentUsd`) and what in-flight jobs may still cost at their estimate
  * (`reservedUsd`). A job is admitted only while `spent + reserved + its estimate <= limit`; its reservation is
  * replaced by its actual cost when its result arrives. With worst-case estimates the limit can never be passed.
+ * Totals only: each job's own reservation is kept by its provider batch (`BatchReservations`).
  */
 export class CostBudget {
   spentUsd = 0;
   reservedUsd = 0;
-  private readonly reservations = new Map<string, number>();
+  /** How many jobs hold a reservation: with none, nothing is reserved (float sums drift). */
+  private reservedJobs = 0;
 
   constructor(readonly limitUsd: number | undefined) {}
 
@@ -25,11 +27,9 @@ export class CostBudget {
     const admitted: J[] = [];
     const deferred: J[] = [];
     for (const candidate of candidates) {
-      const estimate = candidate.estimateUsd ?? 0;
       // A tiny epsilon keeps float sums from refusing a job that fits exactly.
-      if (estimate <= this.availableUsd + 1e-12) {
-        this.reservations.set(candidate.job.id, estimate);
-        this.reservedUsd += estimate;
+      if (this.fits(candidate.estimateUsd)) {
+        this.reserve(candidate.estimateUsd ?? 0);
         admitted.push(candidate);
       } else {
         deferred.push(candidate);
@@ -42,21 +42,20 @@ export class CostBudget {
     return (estimateUsd ?? 0) <= this.availableUsd + 1e-12;
   }
 
-  /** Reserves a job's estimate again after a restart (it was admitted before the crash). */
-  restore(jobId: string, estimateUsd: number | null): void {
-    const estimate = estimateUsd ?? 0;
-    this.reservations.set(jobId, estimate);
-    this.reservedUsd += estimate;
+  /** One more job holds a reservation of `usd` (admitted now, or before a restart). */
+  reserve(usd: number): void {
+    this.reservedJobs++;
+    this.reservedUsd += usd;
   }
 
-  /** Replaces a job's reservation with what it actually cost. */
-  settle(jobId: string, actualUsd: number | null): void {
-    const reserved = this.reservations.get(jobId);
-    if (reserved !== undefined) {
-      this.reservations.delete(jobId);
-      // Float sums drift: with nothing reserved, nothing is.
-      this.reservedUsd = this.reservations.size === 0 ? 0 : Math.max(0, this.reservedUsd - reserved);
-    }
-    this.spentUsd += actualUsd ?? 0;
+  /** A job gave up its reservation of `usd` (what it cost is known, or it was never sent). */
+  release(usd: number): void {
+    this.reservedJobs = Math.max(0, this.reservedJobs - 1);
+    this.reservedUsd = this.reservedJobs === 0 ? 0 : Math.max(0, this.reservedUsd - usd);
+  }
+
+  /** What an attempt cost, once known. */
+  spend(usd: number | null): void {
+    this.spentUsd += usd ?? 0;
   }
 }

@@ -58,12 +58,12 @@ export class JobLedger {
   /** A final result found on disk (or kept from a sample run): already paid. */
   preload(result: JobResult): void {
     this.take(result);
-    this.book(result.jobId, result.costUsd);
+    this.book(result.costUsd, undefined);
   }
 
   /** Earlier attempts of a job that goes out again: already billed, so they count against the limit. */
   preloadAttempts(jobId: string, usd: number, answer: string | null = null): void {
-    this.budget.spentUsd += usd;
+    this.budget.spend(usd);
     this.costByJob.set(jobId, (this.costByJob.get(jobId) ?? 0) + usd);
     if (answer !== null) this.lastAnswer.set(jobId, answer);
   }
@@ -74,7 +74,7 @@ export class JobLedger {
    */
   preloadPaid(results: JobResult[], committedUsd: number): void {
     for (const result of results) this.take(result);
-    this.budget.spentUsd += committedUsd;
+    this.budget.spend(committedUsd);
   }
 
   /** Whether earlier attempts of the job were paid for (it was sent again after them). */
@@ -98,23 +98,27 @@ export class JobLedger {
     return { ...attempt, rawResponse: answer };
   }
 
-  /** An attempt that was paid for although the job goes out again (an invalid answer, an expired batch). */
-  chargeAttempt(attempt: JobResult): void {
+  /**
+   * An attempt that was paid for although the job goes out again (an invalid answer, an expired batch).
+   * `releasedUsd` is the reservation its batch gave up for it (undefined: none).
+   */
+  chargeAttempt(attempt: JobResult, releasedUsd: number | undefined): void {
     if (attempt.rawResponse !== null) this.lastAnswer.set(attempt.jobId, attempt.rawResponse);
     const costUsd = this.attemptCost(attempt);
-    this.book(attempt.jobId, costUsd);
+    this.book(costUsd, releasedUsd);
     if (costUsd !== null)
       this.costByJob.set(attempt.jobId, (this.costByJob.get(attempt.jobId) ?? 0) + costUsd);
   }
 
   /**
-   * The job's final result, as {@link costed} returned it. With `billingKnown: false` its reservation stays: the
-   * provider may have billed it, and what it cost is learned only when a resume collects it.
+   * The job's final result, as {@link costed} returned it, and the reservation its batch gave up for it (undefined:
+   * none). With `billingKnown: false` nothing is booked and the batch keeps the reservation: the provider may have
+   * billed the job, and what it cost is learned only when a resume collects it.
    */
-  store(result: JobResult, billingKnown = true): void {
+  store(result: JobResult, billingKnown = true, releasedUsd: number | undefined = undefined): void {
     if (billingKnown) {
       const before = this.costByJob.get(result.jobId) ?? 0;
-      this.book(result.jobId, result.costUsd === null ? null : result.costUsd - before);
+      this.book(result.costUsd === null ? null : result.costUsd - before, releasedUsd);
     }
     // The result carries the job's cost (and its answer) from here on.
     this.costByJob.delete(result.jobId);
@@ -144,8 +148,9 @@ export class JobLedger {
   }
 
   /** Replaces the job's reservation with what this attempt cost (unknown: the run's cost is unknown too). */
-  private book(jobId: string, costUsd: number | null): void {
-    this.budget.settle(jobId, costUsd);
+  private book(costUsd: number | null, releasedUsd: number | undefined): void {
+    if (releasedUsd !== undefined) this.budget.release(releasedUsd);
+    this.budget.spend(costUsd);
     if (costUsd === null) this.unknownCost = true;
   }
 }

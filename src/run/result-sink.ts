@@ -1,6 +1,7 @@
 import { BatchwiseError, messageOf } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { crashPoint } from '../store/crash-point.js';
+import { isFinalResult } from '../store/final-result.js';
 import type { ResultsWriter } from '../store/results-writer.js';
 import type { JobResult } from '../types.js';
 import type { JobLedger } from './job-ledger.js';
@@ -8,6 +9,19 @@ import type { JobLedger } from './job-ledger.js';
 export interface RecordOptions {
   /** False when the provider may have billed the job but what it cost is not known: its reservation stays. */
   billingKnown?: boolean;
+  /**
+   * The provider batch the result comes from: it counts its own results (for progress and its `ended` record) and
+   * keeps its jobs' reservations, so that the run keeps no map from each job to its batch or its reservation.
+   */
+  batch?: ResultSource;
+}
+
+/** The provider batch a result comes from, as the sink sees it (a `ProviderBatch`). */
+export interface ResultSource {
+  /** One of its jobs got its result (`final`: not one a resume would send or collect again). */
+  noteSettled(final: boolean): void;
+  /** Gives up the job's reservation against the cost limit, once: its amount, or undefined when it holds none. */
+  releaseReservation(jobId: string): number | undefined;
 }
 
 /**
@@ -56,7 +70,7 @@ export class ResultSink {
       );
       return false;
     }
-    this.take(result, billingKnown);
+    this.take(result, billingKnown, options.batch);
     return true;
   }
 
@@ -64,7 +78,7 @@ export class ResultSink {
   keep(attempt: JobResult, options: RecordOptions = {}): void {
     if (this.ledger.has(attempt.jobId)) return;
     const billingKnown = options.billingKnown ?? true;
-    this.take(this.ledger.costed(attempt, billingKnown), billingKnown);
+    this.take(this.ledger.costed(attempt, billingKnown), billingKnown, options.batch);
   }
 
   /**
@@ -72,8 +86,8 @@ export class ResultSink {
    * `resending`, the cost of every attempt so far): a crash before the next attempt's intent then neither forgets
    * what was paid nor restarts the job's attempts.
    */
-  async chargeAttempt(attempt: JobResult): Promise<void> {
-    this.ledger.chargeAttempt(attempt);
+  async chargeAttempt(attempt: JobResult, batch: ResultSource): Promise<void> {
+    this.ledger.chargeAttempt(attempt, batch.releaseReservation(attempt.jobId));
     this.logger.info(`job ${attempt.jobId}: ${attempt.status}, sending it again`);
     const marker = this.ledger.costed({
       ...attempt,
@@ -93,8 +107,14 @@ export class ResultSink {
     }
   }
 
-  private take(result: JobResult, billingKnown: boolean): void {
-    this.ledger.store(result, billingKnown);
+  private take(result: JobResult, billingKnown: boolean, batch: ResultSource | undefined): void {
+    // A result of unknown billing keeps its reservation: what it cost is learned only when a resume collects it.
+    this.ledger.store(
+      result,
+      billingKnown,
+      billingKnown ? batch?.releaseReservation(result.jobId) : undefined,
+    );
+    batch?.noteSettled(isFinalResult(result));
     this.tell(result);
   }
 }

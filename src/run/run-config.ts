@@ -42,8 +42,16 @@ export interface RetryOptions {
 /** Everything a run is made of; built by `Batch.run()`. */
 export interface RunConfig {
   runId: string;
-  jobs: NormalizedJob[];
-  /** Jobs to send (on a resume: those neither done nor in a submission the state file knows). */
+  /**
+   * The run's jobs in the order they were added: the Batch's own list, not a copy (a 100,000-job run keeps one). No
+   * job joins it while a run is on: `addJob()` refuses after `run()`, and a sampled dry run's run is over when
+   * `dryRun()` returns.
+   */
+  jobs: readonly NormalizedJob[];
+  /**
+   * Jobs to send (on a resume: those neither done nor in a submission the state file knows). Planned into provider
+   * batches when the run is built; the run keeps no second list of them (see {@link RunSettings}).
+   */
   toSend: NormalizedJob[];
   providers: ReadonlyMap<ProviderName, BatchProvider>;
   maxConcurrent: number;
@@ -73,6 +81,9 @@ export interface RunConfig {
   /** Called once the run has ended (release the state lock). */
   onFinished?: () => Promise<void>;
 }
+
+/** What a run keeps of its config once its jobs to send are planned. */
+export type RunSettings = Omit<RunConfig, 'toSend'>;
 
 /** What a resumed run starts from: results already on disk and submissions the state file knows. */
 export interface ResumeState {

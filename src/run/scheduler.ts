@@ -4,9 +4,7 @@ import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 import { estimateJob, type TextCounting, worstCaseUsage } from '../pricing/estimate.js';
 import { batchCost } from '../pricing/prices.js';
-import { isFinalResult } from '../store/final-result.js';
 import type { SubmissionState } from '../store/state-records.js';
-import type { JobResult } from '../types.js';
 import type { JobLedger } from './job-ledger.js';
 import type { BatchPhase } from './machine/batch-phase.js';
 import type { BatchPort } from './machine/batch-port.js';
@@ -16,7 +14,7 @@ import { type Candidate, ProviderBatch } from './machine/provider-batch.js';
 import { planBatches } from './plan-batches.js';
 import { ProgressTally } from './progress-tally.js';
 import type { ResultSink } from './result-sink.js';
-import type { RunConfig } from './run-config.js';
+import type { RunSettings } from './run-config.js';
 import { Semaphore } from './semaphore.js';
 import type { StopSignal } from './stop-signal.js';
 import { failedResult } from './to-job-result.js';
@@ -34,6 +32,14 @@ interface CapacityHold {
 
 function capacityKey(batch: ProviderBatch): string {
   return `${batch.provider}\u0000${batch.model}`;
+}
+
+/** A submission the state file knows, with those of its jobs the run still has and what each reserved. */
+export interface ResumedSubmission {
+  submission: SubmissionState;
+  jobs: NormalizedJob[];
+  /** By position in `jobs`. */
+  reservationsUsd: (number | null)[];
 }
 
 export interface SchedulerHooks {
@@ -54,11 +60,6 @@ export class Scheduler {
   readonly batches: ProviderBatch[] = [];
   /** The batches summed up for progress, kept current by each batch. */
   readonly tally = new ProgressTally();
-  /**
-   * The batch each job was last given to. Entries stay when results come: deleting them one by one makes the map
-   * shrink and regrow its table with every batch, garbage that outweighs the entries.
-   */
-  private readonly batchOfJob = new Map<string, ProviderBatch>();
   /** Provider batch ids this run follows: never candidates for another submission's look-up. */
   private readonly known = new Set<string>();
   private queue: NormalizedJob[] = [];
@@ -70,7 +71,7 @@ export class Scheduler {
   private readonly holds = new Map<string, CapacityHold>();
 
   constructor(
-    private readonly config: RunConfig,
+    private readonly config: RunSettings,
     private readonly ledger: JobLedger,
     private readonly sink: ResultSink,
     private readonly stop: StopSignal,
@@ -79,19 +80,25 @@ export class Scheduler {
   ) {}
 
   /** Submissions from the state file, followed first; then the jobs still to send. */
-  load(resumed: { submission: SubmissionState; jobs: NormalizedJob[] }[], toSend: NormalizedJob[]): void {
-    for (const { submission, jobs } of resumed) {
+  load(resumed: ResumedSubmission[], toSend: NormalizedJob[]): void {
+    for (const { submission, jobs, reservationsUsd } of resumed) {
       const { intent } = submission;
-      this.track(
-        new ProviderBatch(
-          this.batches.length,
-          intent.provider,
-          intent.model,
-          jobs,
-          this.config.journal,
-          submission,
-        ),
+      const batch = new ProviderBatch(
+        this.batches.length,
+        intent.provider,
+        intent.model,
+        jobs,
+        this.config.journal,
+        submission,
+        reservationsUsd,
       );
+      // Its jobs without a result were admitted before the restart: they hold their reservations again.
+      for (const [position, job] of jobs.entries()) {
+        if (this.ledger.has(job.id)) continue;
+        const held = batch.holdReservation(position);
+        if (held !== undefined) this.ledger.budget.reserve(held);
+      }
+      this.track(batch);
     }
     this.plan(toSend);
   }
@@ -168,18 +175,13 @@ export class Scheduler {
     });
     batch.observeCounts((b) => this.hooks.onCounts(b));
     if (batch.ref) this.known.add(batch.ref.id);
+    // A batch counts its own results from here on (they reach the sink with it); these it starts with.
     for (const job of batch.jobs) {
-      this.batchOfJob.set(job.id, batch);
       const final = this.ledger.isFinal(job.id);
       if (final !== undefined) batch.noteSettled(final);
     }
     batch.countInto(this.tally);
     this.batches.push(batch);
-  }
-
-  /** Counts a job's result against the batch it is in, for progress and for the batch's `ended` record. */
-  noteResult(result: JobResult): void {
-    this.batchOfJob.get(result.jobId)?.noteSettled(isFinalResult(result));
   }
 
   private plan(jobs: NormalizedJob[]): void {
@@ -213,7 +215,10 @@ export class Scheduler {
     // A batch that was never created (or was refused before it ran) cost nothing: its reservations go before its
     // jobs are admitted again.
     if (batch.phase === 'cancelled' || batch.capacityRefused) {
-      for (const job of jobs) this.ledger.budget.settle(job.id, 0);
+      for (const job of jobs) {
+        const released = batch.releaseReservation(job.id);
+        if (released !== undefined) this.ledger.budget.release(released);
+      }
     }
     if (this.stop.reason) this.queue.push(...jobs);
     else if (batch.capacityRefused) this.holdFor(batch).jobs.push(...jobs);

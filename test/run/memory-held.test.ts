@@ -35,7 +35,54 @@ function perJobHoldings(run: BatchRun) {
   };
 }
 
+/**
+ * The maps, sets and arrays with at least `min` entries that the run's parts hold directly: with `min` above the
+ * batch size, a structure with an entry per job of the run.
+ */
+function largeCollections(run: BatchRun, min: number): string[] {
+  // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
+  const inner = run as any;
+  const parts: [string, object][] = [
+    ['run', inner],
+    ['config', inner.config],
+    ['scheduler', inner.scheduler],
+    ['ledger', inner.ledger],
+    ['budget', inner.ledger.budget],
+    ...(inner.scheduler.batches as object[]).map((batch): [string, object] => ['batch', batch]),
+  ];
+  const found = new Set<string>();
+  for (const [name, part] of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      const size =
+        value instanceof Map || value instanceof Set
+          ? value.size
+          : Array.isArray(value) || ArrayBuffer.isView(value)
+            ? (value as { length: number }).length
+            : 0;
+      if (size >= min) found.add(`${name}.${key}`);
+    }
+  }
+  return [...found].sort();
+}
+
 describe('what a finished run still holds per job', () => {
+  it('while it runs: its jobs and results, and no other structure with an entry per job', async () => {
+    const batch = batchFor(emulator, { itemsPerBatch: 25, maxConcurrent: 3 });
+    for (let i = 0; i < 200; i++) {
+      batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 20, messages: userMessage(`q${i}`) });
+    }
+    const run = (await batch.run()) as BatchRun;
+    let midRun: string[] | undefined;
+    let seen = 0;
+    run.on('jobCompleted', () => {
+      if (++seen === 100) midRun = largeCollections(run, 30);
+    });
+    const results = await run.wait();
+    expect(Object.keys(results)).toHaveLength(200);
+    // Before issue 14's last cuts: a job -> batch map, a job -> reservation map and a copy of the job ids.
+    expect(midRun).toEqual(['config.jobs', 'ledger.results']);
+  });
+
   it('is its result only, kept compactly: no request, cost entry, file marker, digest or open submission', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwise-held-'));
     const batch = batchFor(emulator, {

@@ -35,9 +35,14 @@ export function stopError(reason: StopReason | null): { status: 'failed' | 'canc
  * Records a result; one that cannot be written is still the job's result in memory (the log says why). Returns
  * whether it is on disk.
  */
-export async function settle(port: BatchPort, result: JobResult, billingKnown = true): Promise<boolean> {
-  if (await port.sink.record(result, { billingKnown })) return true;
-  port.sink.keep(result, { billingKnown });
+export async function settle(
+  port: BatchPort,
+  batch: ProviderBatch,
+  result: JobResult,
+  billingKnown = true,
+): Promise<boolean> {
+  if (await port.sink.record(result, { billingKnown, batch })) return true;
+  port.sink.keep(result, { billingKnown, batch });
   return false;
 }
 
@@ -58,6 +63,7 @@ export async function failInFlight(
     if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
     await settle(
       port,
+      batch,
       failedResult(job, status, error, providerBatchId, { sent: mayBeBilled }),
       !mayBeBilled,
     );
@@ -94,7 +100,7 @@ export async function abandon(
   for (const job of batch.jobs) {
     if (port.sink.has(job.id)) continue;
     // The batch does not exist: this attempt never went out.
-    if (failure) await settle(port, failedResult(job, 'failed', failure, null, { sent: false }));
+    if (failure) await settle(port, batch, failedResult(job, 'failed', failure, null, { sent: false }));
     else batch.handBack(job);
   }
 }

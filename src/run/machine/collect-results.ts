@@ -46,7 +46,7 @@ export async function collectResults(
       const jobId = batch.jobIdAt(index);
       const job = jobId === undefined ? undefined : batch.job(jobId);
       if (job && !port.sink.has(job.id))
-        durable &&= await settle(port, failedResult(job, 'failed', error, ref.id));
+        durable &&= await settle(port, batch, failedResult(job, 'failed', error, ref.id));
     }
     durable = (await endRest(batch, port, ended.failure)) && durable;
     // A result that is not on disk keeps the batch open: a resume reads the provider's verdict again.
@@ -75,7 +75,7 @@ export async function collectResults(
             port.logger.warn(`could not keep the raw response of job ${jobId}: ${messageOf(error)}`);
           });
           const result = await resend(batch, port, job, await resultFor(batch, port, job, outcome));
-          if (result && !(await port.sink.record(result))) unwritten.set(jobId, result);
+          if (result && !(await port.sink.record(result, { batch }))) unwritten.set(jobId, result);
         });
       }
       await window.drain();
@@ -87,7 +87,7 @@ export async function collectResults(
       for (const job of batch.jobs) {
         if (port.sink.has(job.id) || batch.isHandedBack(job.id) || unwritten.has(job.id)) continue;
         const result = await resend(batch, port, job, missingResult(batch, port, job));
-        if (result && !(await port.sink.record(result))) unwritten.set(job.id, result);
+        if (result && !(await port.sink.record(result, { batch }))) unwritten.set(job.id, result);
       }
       if (unwritten.size === 0) return finish(batch, port);
     }
@@ -137,12 +137,10 @@ async function giveUp(
   const ref = batch.ref!;
   for (const result of unwritten.values()) {
     const message = `the result of job "${result.jobId}" could not be written; it is still at the provider in batch ${ref.id}, and running the batch again collects it`;
-    port.sink.keep({
-      ...result,
-      status: 'failed',
-      isSuccess: false,
-      error: { code: 'write_failed', message },
-    });
+    port.sink.keep(
+      { ...result, status: 'failed', isSuccess: false, error: { code: 'write_failed', message } },
+      { batch },
+    );
   }
   if (broken !== null) {
     // Cut off by a stop's grace period, the jobs carry the stop's reason; either way a resume collects them.
@@ -153,7 +151,7 @@ async function giveUp(
     for (const job of batch.jobs) {
       if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
       // Billed or not, nobody knows yet: the reservation stays.
-      await settle(port, failedResult(job, stop?.status ?? 'failed', error, ref.id), false);
+      await settle(port, batch, failedResult(job, stop?.status ?? 'failed', error, ref.id), false);
     }
   }
   await batch.moveTo('failed');
@@ -164,7 +162,7 @@ async function endRest(batch: ProviderBatch, port: BatchPort, error: ErrorInfo):
   let durable = true;
   for (const job of batch.jobs) {
     if (port.sink.has(job.id) || batch.isHandedBack(job.id)) continue;
-    durable = (await settle(port, failedResult(job, 'failed', error, batch.ref!.id))) && durable;
+    durable = (await settle(port, batch, failedResult(job, 'failed', error, batch.ref!.id))) && durable;
   }
   return durable;
 }
@@ -239,7 +237,7 @@ async function resend(
   } else {
     return result;
   }
-  await port.sink.chargeAttempt(result);
+  await port.sink.chargeAttempt(result, batch);
   const stop = port.stop.reason;
   if (stop) {
     const { status, error } = stopError(stop);

@@ -7,6 +7,7 @@ import type { ProviderBatchInfo, ProviderBatchStatus } from '../events.js';
 import { NO_SHARE, type ProgressTally, type TallyShare } from '../progress-tally.js';
 import type { RunJournal } from '../run-journal.js';
 import { type BatchPhase, canMove, isInFlight, TERMINAL_PHASES } from './batch-phase.js';
+import { BatchReservations } from './batch-reservations.js';
 
 /** A job ready to send: its request and what it may cost at most. */
 export interface Candidate {
@@ -43,7 +44,8 @@ export class ProviderBatch {
    * index, results a custom_id (made from the submission id and the job id). Ids only, never a record per request.
    */
   private requestJobIds: readonly string[] = [];
-  reservationsUsd: (number | null)[] = [];
+  /** What each of its jobs reserved against the cost limit, by position in {@link jobs}, until its cost is known. */
+  private reservations = BatchReservations.none();
   submissionId: string;
   intentAt = 0;
   /** Where the batch was (or is to be) created: recorded with its intent. */
@@ -67,7 +69,8 @@ export class ProviderBatch {
   private settledCount = 0;
   /** Of those, the final results (its `ended` record counts them, so a resume can tell if files went missing). */
   private finalCount = 0;
-  private jobIndex: Map<string, NormalizedJob> | undefined;
+  /** Each job's position in {@link jobs}: built when results are read, dropped once the batch is over. */
+  private positions: Map<string, number> | undefined;
   private tally: ProgressTally | undefined;
   private readonly observers: ((batch: ProviderBatch, from: BatchPhase) => void)[] = [];
   private readonly countObservers: ((batch: ProviderBatch) => void)[] = [];
@@ -79,6 +82,8 @@ export class ProviderBatch {
     jobs: NormalizedJob[],
     private readonly journal: RunJournal,
     resumed: SubmissionState | null = null,
+    /** A resumed submission's reservations, by position in `jobs` (held again with {@link holdReservation}). */
+    resumedReservationsUsd: readonly (number | null)[] = [],
   ) {
     this.index = index;
     this.provider = provider;
@@ -92,7 +97,7 @@ export class ProviderBatch {
       this.intentAt = intent.intentAt;
       this.endpoint = intent.endpoint;
       this.inputFileId = resumed.inputFileId ?? null;
-      this.reservationsUsd = intent.reservationsUsd;
+      this.reservations = new BatchReservations(resumedReservationsUsd);
       // Every request of the submission in its order, so that per-line errors and custom_ids map back to jobs.
       this.requestJobIds = intent.jobIds;
       if (resumed.providerBatchId) {
@@ -185,8 +190,24 @@ export class ProviderBatch {
   }
 
   job(id: string): NormalizedJob | undefined {
-    this.jobIndex ??= new Map(this.jobs.map((job) => [job.id, job]));
-    return this.jobIndex.get(id);
+    const position = this.positionOf(id);
+    return position === undefined ? undefined : this.jobs[position];
+  }
+
+  private positionOf(id: string): number | undefined {
+    this.positions ??= new Map(this.jobs.map((job, position) => [job.id, position]));
+    return this.positions.get(id);
+  }
+
+  /** A resumed job was admitted before the restart: it holds its reservation again. Returns the amount, if any. */
+  holdReservation(position: number): number | undefined {
+    return this.reservations.hold(position);
+  }
+
+  /** Gives up the job's reservation, once: its amount, or undefined when it holds none (any more). */
+  releaseReservation(jobId: string): number | undefined {
+    const position = this.positionOf(jobId);
+    return position === undefined ? undefined : this.reservations.release(position);
   }
 
   handBack(job: NormalizedJob): void {
@@ -247,7 +268,7 @@ export class ProviderBatch {
 
   private takeCandidates(admitted: Candidate[]): void {
     this.jobs = admitted.map((c) => c.job);
-    this.jobIndex = undefined;
+    this.positions = undefined;
     // Admitted jobs have no result yet (those whose file could not be read were settled and left out).
     this.settledCount = 0;
     this.finalCount = 0;
@@ -256,7 +277,8 @@ export class ProviderBatch {
       customId: customIdOf(this.submissionId, c.job.id),
     }));
     this.requestJobIds = admitted.map((c) => c.job.id);
-    this.reservationsUsd = admitted.map((c) => c.estimateUsd);
+    // The cost budget reserved each of them as it admitted them.
+    this.reservations = BatchReservations.held(admitted.map((c) => c.estimateUsd));
     this.enqueuedTokens = admitted.reduce((total, c) => total + c.inputTokens, 0);
   }
 
@@ -277,7 +299,7 @@ export class ProviderBatch {
     if (this.isTerminal) {
       this.requests = [];
       this.requestJobIds = [];
-      this.jobIndex = undefined;
+      this.positions = undefined;
     }
     for (const observer of this.observers) observer(this, from);
   }
@@ -307,7 +329,7 @@ export class ProviderBatch {
       provider: this.provider,
       model: this.model,
       jobIds: this.jobs.map((job) => job.id),
-      reservationsUsd: this.reservationsUsd,
+      reservationsUsd: this.reservations.amounts(),
       attempts: this.jobs.map((job) => job.attempt),
       resubmits: this.jobs.map((job) => job.resubmits),
       intentAt: this.intentAt,
