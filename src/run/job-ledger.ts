@@ -1,8 +1,7 @@
 import { hasPrice, type PriceTable } from '../pricing/prices.js';
-import { isFinalResult } from '../store/final-result.js';
 import type { JobResult } from '../types.js';
 import { CostBudget } from './cost-budget.js';
-import { ResultShapes, StoredResult } from './stored-result.js';
+import { ResultStore } from './result-store.js';
 
 /**
  * Which jobs have their one result and what they cost: the run's books. A job's cost is the sum over its attempts
@@ -11,8 +10,7 @@ import { ResultShapes, StoredResult } from './stored-result.js';
  */
 export class JobLedger {
   /** Every job's one result so far, kept compactly: a 100,000-job run holds them all to the end. */
-  private readonly results = new Map<string, StoredResult>();
-  private readonly resultShapes = new ResultShapes();
+  private readonly results = new ResultStore();
   /** How many results are successes, kept as a count: progress is read on every result. */
   succeeded = 0;
   readonly budget: CostBudget;
@@ -41,13 +39,12 @@ export class JobLedger {
 
   /** The job's result (a new object on every call), or undefined while it has none. */
   get(jobId: string): JobResult | undefined {
-    return this.results.get(jobId)?.toJobResult();
+    return this.results.get(jobId);
   }
 
   /** Whether the job's result is final (a resume would not send or collect the job again); undefined without one. */
   isFinal(jobId: string): boolean | undefined {
-    const stored = this.results.get(jobId);
-    return stored && isFinalResult(stored);
+    return this.results.isFinal(jobId);
   }
 
   /** How many jobs have their result. */
@@ -136,10 +133,9 @@ export class JobLedger {
   }
 
   private take(result: JobResult): void {
-    const before = this.results.get(result.jobId);
-    if (before?.isSuccess) this.succeeded--;
+    if (this.results.isSuccess(result.jobId)) this.succeeded--;
     if (result.isSuccess) this.succeeded++;
-    this.results.set(result.jobId, StoredResult.of(result, this.resultShapes));
+    this.results.set(result);
   }
 
   private attemptCost(attempt: JobResult): number | null {

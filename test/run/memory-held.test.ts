@@ -30,7 +30,7 @@ function perJobHoldings(run: BatchRun) {
       .filter((b) => b.isTerminal)
       .reduce((n, b) => n + b.requests.length + b.requestJobIds.length, 0),
     // Results are kept compactly: what the results of a provider batch have in common is one object.
-    resultShapes: inner.ledger.resultShapes.byKey.size as number,
+    resultShapes: inner.ledger.results.shapeCount as number,
     terminalBatches: batches.filter((b) => b.isTerminal).length,
   };
 }
@@ -47,6 +47,7 @@ function largeCollections(run: BatchRun, min: number): string[] {
     ['config', inner.config],
     ['scheduler', inner.scheduler],
     ['ledger', inner.ledger],
+    ['results', inner.ledger.results],
     ['budget', inner.ledger.budget],
     ...(inner.scheduler.batches as object[]).map((batch): [string, object] => ['batch', batch]),
   ];
@@ -79,8 +80,16 @@ describe('what a finished run still holds per job', () => {
     });
     const results = await run.wait();
     expect(Object.keys(results)).toHaveLength(200);
-    // Before issue 14's last cuts: a job -> batch map, a job -> reservation map and a copy of the job ids.
-    expect(midRun).toEqual(['config.jobs', 'ledger.results']);
+    // The run's jobs, and the results so far in the result store's columns. Before issue 14's last cuts there were
+    // also a job -> batch map, a job -> reservation map and a copy of the job ids.
+    expect(midRun).toEqual([
+      'config.jobs',
+      'results.answerAt',
+      'results.numbers',
+      'results.parsed',
+      'results.shapeOf',
+      'results.slots',
+    ]);
   });
 
   it('is its result only, kept compactly: no request, cost entry, file marker, digest or open submission', async () => {
