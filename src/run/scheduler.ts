@@ -115,7 +115,12 @@ export class Scheduler {
       }
     };
     const running = new Set<Promise<void>>();
-    const start = (batch: ProviderBatch) => {
+    /** Resolves once the batch's submission is over: its requests are built and sent one batch at a time. */
+    const start = (batch: ProviderBatch): Promise<void> => {
+      let submitted!: () => void;
+      const submission = new Promise<void>((resolve) => {
+        submitted = resolve;
+      });
       // A slot counts batches at the provider: it is free once the provider has ended the batch, so that the next
       // one is processed there while this one's results are written here.
       let holding = true;
@@ -124,21 +129,22 @@ export class Scheduler {
         holding = false;
       };
       const port = this.portFor(batch.provider);
-      const task: Promise<void> = driveBatch(batch, port, this.known, { providerDone, collecting }).finally(
-        () => {
-          providerDone();
-          running.delete(task);
-          this.takeBack(batch);
-        },
-      );
+      const turns = { providerDone, collecting, submitted };
+      const task: Promise<void> = driveBatch(batch, port, this.known, turns).finally(() => {
+        submitted();
+        providerDone();
+        running.delete(task);
+        this.takeBack(batch);
+      });
       running.add(task);
+      return submission;
     };
     // Batches that exist (or may) at the provider are followed at once: they count against maxConcurrent, but
     // nothing holds them up.
     for (const batch of this.batches) {
       if (batch.phase === 'planned') continue;
       slots.take();
-      start(batch);
+      void start(batch);
     }
     let next = 0;
     for (;;) {
@@ -146,7 +152,9 @@ export class Scheduler {
       if (next < this.batches.length && !this.stop.reason) {
         const batch = this.batches[next++]!;
         await slots.acquire();
-        if (!this.stop.reason && (await this.admit(batch))) start(batch);
+        // One batch is built and sent at a time: its request bodies (base64 files included) are held only until the
+        // provider has them, and `maxConcurrent` batches in flight never means as many bodies in memory at once.
+        if (!this.stop.reason && (await this.admit(batch))) await start(batch);
         else slots.release();
         continue;
       }

@@ -66,6 +66,45 @@ function largeCollections(run: BatchRun, min: number): string[] {
   return [...found].sort();
 }
 
+describe('request bodies', () => {
+  it('are built for one provider batch at a time: the next is built once the one before is created', async () => {
+    // Batches stay in progress until the condition is seen, however slow the machine.
+    emulator.configure({ processingMs: 600_000 });
+    const batch = batchFor(emulator, { itemsPerBatch: 25, maxConcurrent: 3 });
+    for (let i = 0; i < 200; i++) {
+      batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 20, messages: userMessage(`q${i}`) });
+    }
+    const run = await batch.run();
+    // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
+    const batches = (run as any).scheduler.batches as {
+      requests: unknown[];
+      observe(observer: () => void): void;
+    }[];
+    let most = 0;
+    for (const b of batches) {
+      b.observe(() => {
+        most = Math.max(most, batches.filter((other) => other.requests.length > 0).length);
+      });
+    }
+    let submitted = 0;
+    try {
+      await new Promise<void>((resolve) => {
+        run.on('batchSubmitted', () => {
+          if (++submitted === 3) resolve();
+        });
+      });
+      // maxConcurrent batches at the provider at once: only their building and sending took turns.
+      expect(submitted).toBe(3);
+      expect(most).toBe(1);
+    } finally {
+      emulator.configure({ processingMs: 20 });
+      await emulator.finishProcessing();
+    }
+    expect(Object.keys(await run.wait())).toHaveLength(200);
+    expect(most).toBe(1);
+  });
+});
+
 describe('what a finished run still holds per job', () => {
   it('while it runs: its jobs and results, and no other structure with an entry per job', async () => {
     const batch = batchFor(emulator, { itemsPerBatch: 25, maxConcurrent: 3 });

@@ -148,12 +148,18 @@ describe('one run per state', () => {
 
 describe('many calls in flight', () => {
   it('more than 10 provider calls at once print no listener-leak warning (each links to the run signal)', async () => {
-    // A proxy that holds every batch create until 12 are waiting at once: 12 calls linked to the run's signal.
+    // A proxy that holds the first poll of every batch until 12 are waiting at once: 12 calls linked to the run's
+    // signal (creates take turns, one batch built and sent at a time; polls of batches in flight do not).
     const held: (() => void)[] = [];
+    let released = false;
     const proxy = await proxyFor(emulator.url, (req, forward) => {
-      if (req.method !== 'POST' || req.url !== '/v1/messages/batches') return forward();
+      const poll = req.method === 'GET' && /^\/v1\/messages\/batches\/[^/?]+$/.test(req.url ?? '');
+      if (!poll || released) return forward();
       held.push(forward);
-      if (held.length === 12) for (const release of held.splice(0)) release();
+      if (held.length === 12) {
+        released = true;
+        for (const release of held.splice(0)) release();
+      }
     });
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);

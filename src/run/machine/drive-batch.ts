@@ -17,6 +17,8 @@ export interface DriveTurns {
   providerDone(): void;
   /** Runs the batch's collection once a collecting slot is free. */
   collecting(work: () => Promise<void>): Promise<void>;
+  /** The batch's submission is over (created, or not): the next batch may be built and sent. */
+  submitted(): void;
 }
 
 /**
@@ -31,7 +33,11 @@ export async function driveBatch(
   turns: DriveTurns,
 ): Promise<void> {
   try {
-    if (batch.phase === 'planned' && !(await submitBatch(batch, port, known))) return;
+    if (batch.phase === 'planned') {
+      const created = await submitBatch(batch, port, known);
+      turns.submitted();
+      if (!created) return;
+    }
     if (batch.phase === 'intent' && !(await adopt(batch, port, known))) return;
     const ended = await followBatch(batch, port);
     if (ended === null) return;
