@@ -481,54 +481,62 @@ export class Batch<T = never> {
     // A sample's provider batches whose results it could not read: followed and collected, their jobs not sent again.
     const carried = durable && !state ? this.sampled.uncollected : null;
     for (const { intent } of carried?.submissions ?? []) for (const id of intent.jobIds) sampledIds.add(id);
-    const run = new BatchRun({
-      runId: `run_${randomBytes(6).toString('hex')}`,
-      jobs,
-      toSend: (state?.remaining ?? jobs)
-        .filter((job) => !sampledIds.has(job.id) && (!only || only.has(job.id)))
-        // A job with paid attempts continues their count, so a resume never grants retryInvalid afresh; a retry after
-        // an invalid answer says what was wrong, as it would have in the run that held it back.
-        .map((job) => {
-          const paid = state?.paid.get(job.id);
-          if (!paid) return job;
-          return paid.problem
-            ? withRetryNote(job.with({ attempt: paid.attempts }), paid.problem)
-            : job.with({ attempt: paid.attempts + 1 });
+    let run: BatchRun<unknown>;
+    try {
+      run = new BatchRun({
+        runId: `run_${randomBytes(6).toString('hex')}`,
+        jobs,
+        toSend: (state?.remaining ?? jobs)
+          .filter((job) => !sampledIds.has(job.id) && (!only || only.has(job.id)))
+          // A job with paid attempts continues their count, so a resume never grants retryInvalid afresh; a retry after
+          // an invalid answer says what was wrong, as it would have in the run that held it back.
+          .map((job) => {
+            const paid = state?.paid.get(job.id);
+            if (!paid) return job;
+            return paid.problem
+              ? withRetryNote(job.with({ attempt: paid.attempts }), paid.problem)
+              : job.with({ attempt: paid.attempts + 1 });
+          }),
+        ...(durable && {
+          prior: {
+            results: sampled.filter((r) => !onDisk.has(r.jobId)),
+            committedUsd: this.sampled.committedUsd,
+          },
         }),
-      ...(durable && {
-        prior: {
-          results: sampled.filter((r) => !onDisk.has(r.jobId)),
-          committedUsd: this.sampled.committedUsd,
-        },
-      }),
-      providers,
-      maxConcurrent: this.maxConcurrent,
-      itemsPerBatch: this.itemsPerBatch,
-      resultsWriter,
-      logger: this.safeLogger(),
-      timeLimitMs: this.timeLimitMs,
-      graceMs: this.graceMs,
-      costLimitUsd,
-      prices: this.#options.prices ?? {},
-      poll: withDefaults(DEFAULT_POLL, this.#options.poll),
-      retry: withDefaults(DEFAULT_RETRY, this.#options.retry),
-      maxRetries: this.#options.maxRetries ?? 1,
-      ...(this.#options.enqueuedTokenLimit && { enqueuedTokenLimit: this.#options.enqueuedTokenLimit }),
-      journal: new RunJournal(state?.journal, resultsWriter),
-      secrets: this.secrets(),
-      ...(state && {
-        resume: {
-          stateId: state.stateId,
-          results: state.results,
-          paid: state.paid,
-          submissions: state.submissions,
-        },
-        onFinished: state.release,
-      }),
-      ...(carried && {
-        resume: { stateId: carried.runId, results: [], paid: new Map(), submissions: carried.submissions },
-      }),
-    });
+        providers,
+        maxConcurrent: this.maxConcurrent,
+        itemsPerBatch: this.itemsPerBatch,
+        resultsWriter,
+        logger: this.safeLogger(),
+        timeLimitMs: this.timeLimitMs,
+        graceMs: this.graceMs,
+        costLimitUsd,
+        prices: this.#options.prices ?? {},
+        poll: withDefaults(DEFAULT_POLL, this.#options.poll),
+        retry: withDefaults(DEFAULT_RETRY, this.#options.retry),
+        maxRetries: this.#options.maxRetries ?? 1,
+        ...(this.#options.enqueuedTokenLimit && { enqueuedTokenLimit: this.#options.enqueuedTokenLimit }),
+        journal: new RunJournal(state?.journal, resultsWriter),
+        secrets: this.secrets(),
+        ...(state && {
+          resume: {
+            stateId: state.stateId,
+            results: state.results,
+            paid: state.paid,
+            submissions: state.submissions,
+          },
+          onFinished: state.release,
+        }),
+        ...(carried && {
+          resume: { stateId: carried.runId, results: [], paid: new Map(), submissions: carried.submissions },
+        }),
+      });
+    } catch (error) {
+      // Nothing was sent (results read back that the run cannot take): the state file's lock goes with the error.
+      await state?.journal.close();
+      await state?.release();
+      throw error;
+    }
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
     if (durable && !only) this.runStarted = true;
     run.start();

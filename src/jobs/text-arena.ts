@@ -41,6 +41,8 @@ export class TextArena {
   }
 
   get(at: number, bytes: number): string {
+    // An empty text put when the last chunk was full points at the next chunk, which may not exist yet.
+    if (bytes === 0) return '';
     const chunk = this.chunks[Math.floor(at / TextArena.CHUNK_BYTES)]!;
     const start = at % TextArena.CHUNK_BYTES;
     return chunk.toString('utf8', start, start + bytes);

@@ -40,8 +40,14 @@ export class ResultStore {
   private numbers = new Float64Array(NUMBERS * 64);
   /** Per slot: the answer's position in the arena and its bytes; position {@link NOT_IN_ARENA} otherwise. */
   private answerAt = new Int32Array(2 * 64);
-  /** Answers the arena does not take (null, long, or with half a character), by slot. */
-  private readonly answerStrings = new Map<number, string | null>();
+  /** Answers the arena does not take (null, long, with half a character, or not a string at all), by slot. */
+  private readonly answerStrings = new Map<number, unknown>();
+  /**
+   * Fields the columns cannot give back as they were, by slot: a token count or cost that is not a number (or null
+   * cost), a `parsedResponse` of undefined. batchwise never writes such results; a result file edited by hand or
+   * written by another version may hold them, and it reads back as it is.
+   */
+  private readonly exact = new Map<number, Partial<JobResult>>();
   private readonly answers = new TextArena();
   private shapeOf = new Uint32Array(64);
   private readonly shapes: ResultShape[] = [];
@@ -72,6 +78,7 @@ export class ResultStore {
     this.numbers[numbers + 2] = result.totalTokens;
     this.numbers[numbers + 3] = result.costUsd ?? Number.NaN;
     this.keepAnswer(slot, result.rawResponse);
+    this.keepExact(slot, result);
     this.shapeOf[slot] = this.intern(result);
     this.parsed[slot] = result.parsedResponse ?? undefined;
     // A result file of an older version read on resume may lack a field: it comes back empty.
@@ -98,7 +105,7 @@ export class ResultStore {
     const extras = this.extras.get(slot);
     const numbers = slot * NUMBERS;
     const costUsd = this.numbers[numbers + 3]!;
-    return {
+    const result: JobResult = {
       jobId,
       status: shape.status,
       isSuccess: shape.isSuccess,
@@ -117,6 +124,8 @@ export class ResultStore {
       stopReason: shape.stopReason,
       attempts: shape.attempts,
     };
+    const exact = this.exact.get(slot);
+    return exact ? Object.assign(result, exact) : result;
   }
 
   isSuccess(jobId: string): boolean | undefined {
@@ -135,12 +144,23 @@ export class ResultStore {
     return this.shapes.length;
   }
 
-  private keepAnswer(slot: number, answer: string | null): void {
+  private keepExact(slot: number, result: JobResult): void {
+    const exact: Partial<Record<keyof JobResult, unknown>> = {};
+    for (const field of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
+      if (typeof result[field] !== 'number') exact[field] = result[field];
+    }
+    if (typeof result.costUsd !== 'number' && result.costUsd !== null) exact.costUsd = result.costUsd;
+    if (result.parsedResponse === undefined) exact.parsedResponse = undefined;
+    if (Object.keys(exact).length > 0) this.exact.set(slot, exact as Partial<JobResult>);
+    else this.exact.delete(slot);
+  }
+
+  private keepAnswer(slot: number, answer: unknown): void {
     const at = 2 * slot;
-    const bytes = answer === null ? 0 : Buffer.byteLength(answer);
     // Half a character would come back from UTF-8 as U+FFFD: such an answer stays exactly as the provider sent it.
-    const position =
-      answer === null || loneSurrogateAt(answer) !== -1 ? undefined : this.answers.put(answer, bytes);
+    const text = typeof answer === 'string' && loneSurrogateAt(answer) === -1 ? answer : undefined;
+    const bytes = text === undefined ? 0 : Buffer.byteLength(text);
+    const position = text === undefined ? undefined : this.answers.put(text, bytes);
     if (position === undefined) {
       this.answerAt[at] = NOT_IN_ARENA;
       this.answerStrings.set(slot, answer);
@@ -153,7 +173,7 @@ export class ResultStore {
 
   private answerOf(slot: number): string | null {
     const position = this.answerAt[2 * slot]!;
-    if (position === NOT_IN_ARENA) return this.answerStrings.get(slot) ?? null;
+    if (position === NOT_IN_ARENA) return this.answerStrings.get(slot) as string | null;
     return this.answers.get(position, this.answerAt[2 * slot + 1]!);
   }
 

@@ -6,6 +6,17 @@ function put(arena: TextArena, text: string): number | undefined {
 }
 
 describe('TextArena', () => {
+  it('gives back an empty text put when its last chunk is exactly full (it points at a chunk not made yet)', () => {
+    const arena = new TextArena();
+    const kilobyte = (i: number) => String(i).padStart(1024, 'k');
+    let last = 0;
+    // The first chunks are 4 KB, 8 KB, ...: 2044 texts of 1 KB (each its own) fill chunks 0 to 8 exactly.
+    for (let i = 0; i < 2044; i++) last = arena.put(kilobyte(i), 1024)!;
+    expect(arena.get(last, 1024)).toBe(kilobyte(2043));
+    const empty = arena.put('', 0)!;
+    expect(arena.get(empty, 0)).toBe('');
+  });
+
   it('gives back every text exactly, multi-byte characters and chunk boundaries included', () => {
     const arena = new TextArena();
     const texts = Array.from(

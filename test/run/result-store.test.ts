@@ -99,4 +99,23 @@ describe('the result store', () => {
     expect(store.get('j')).toEqual(next);
     expect(store.isFinal('other')).toBeUndefined();
   });
+
+  it('reads back a result file of another version as it is: a missing answer, token count, cost or parsed answer', () => {
+    const store = new ResultStore();
+    const odd = { ...result('odd'), inputTokens: null, outputTokens: undefined, costUsd: undefined };
+    // biome-ignore lint/suspicious/noExplicitAny: a file on disk need not match the type
+    const loose = odd as any;
+    delete loose.rawResponse;
+    loose.parsedResponse = undefined;
+    store.set(loose);
+    const back = store.get('odd')!;
+    expect(back.rawResponse).toBeUndefined();
+    expect(back.inputTokens).toBeNull();
+    expect(back.outputTokens).toBeUndefined();
+    expect(back.costUsd).toBeUndefined();
+    expect(back.parsedResponse).toBeUndefined();
+    expect(back.totalTokens).toBe(15);
+    store.set(result('odd'));
+    expect(store.get('odd')).toEqual(result('odd'));
+  });
 });
