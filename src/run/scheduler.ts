@@ -135,6 +135,7 @@ export class Scheduler {
         providerDone();
         running.delete(task);
         this.takeBack(batch);
+        batch.forgetPositions();
       });
       running.add(task);
       return submission;

@@ -20,6 +20,7 @@ function perJobHoldings(run: BatchRun) {
     isTerminal: boolean;
     requests: unknown[];
     requestJobIds: unknown[];
+    positions: unknown;
   }[];
   return {
     costByJob: inner.ledger.costByJob.size as number,
@@ -29,6 +30,7 @@ function perJobHoldings(run: BatchRun) {
     requestsOfEndedBatches: batches
       .filter((b) => b.isTerminal)
       .reduce((n, b) => n + b.requests.length + b.requestJobIds.length, 0),
+    positionMapsOfEndedBatches: batches.filter((b) => b.isTerminal && b.positions !== undefined).length,
     // Results are kept compactly: what the results of a provider batch have in common is one object.
     resultShapes: inner.ledger.results.shapeCount as number,
     terminalBatches: batches.filter((b) => b.isTerminal).length,
@@ -159,6 +161,7 @@ describe('what a finished run still holds per job', () => {
       openSubmissions: 0,
       headerDigests: 0,
       requestsOfEndedBatches: 0,
+      positionMapsOfEndedBatches: 0,
       resultShapes: 8,
       terminalBatches: 8,
     });

@@ -194,6 +194,14 @@ export class ProviderBatch {
     return position === undefined ? undefined : this.jobs[position];
   }
 
+  /**
+   * Its driver and the scheduler are done with it: a position map built again after it ended (a cancelled batch's
+   * jobs settle after its phase moved) is not kept to the end of the run.
+   */
+  forgetPositions(): void {
+    this.positions = undefined;
+  }
+
   private positionOf(id: string): number | undefined {
     this.positions ??= new Map(this.jobs.map((job, position) => [job.id, position]));
     return this.positions.get(id);
