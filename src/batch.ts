@@ -538,7 +538,12 @@ export class Batch<T = never> {
       throw error;
     }
     if (options.onProgress) run.onProgress(options.onProgress, options.progressIntervalMs ?? 1_000);
-    if (durable && !only) this.runStarted = true;
+    if (durable && !only) {
+      this.runStarted = true;
+      // addJob() refuses from now on (a Batch runs once): the ids it checked new jobs against are not needed again,
+      // and at 100,000 jobs they are megabytes of heap at the moment V8 sizes it for the run (issue 14).
+      this.jobIds.clear();
+    }
     run.start();
     if (options.wait) await run.wait();
     return run;

@@ -33,6 +33,11 @@ export class JobIdSet extends Set<string> {
     return super.add(id);
   }
 
+  override clear(): void {
+    this.folded.clear();
+    super.clear();
+  }
+
   /** The id already taken that differs from `id` only by case. */
   twinOf(id: string): string | undefined {
     const lower = id.toLowerCase();

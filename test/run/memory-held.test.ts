@@ -114,6 +114,12 @@ describe('what a finished run still holds per job', () => {
       batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', maxTokens: 20, messages: userMessage(`q${i}`) });
     }
     const run = (await batch.run()) as BatchRun;
+    // The ids addJob checked against: not needed once it refuses, as it does after run().
+    // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
+    expect((batch as any).jobIds.size).toBe(0);
+    expect(() => batch.addJob({ id: 'j0', messages: userMessage('again') })).toThrow(
+      /addJob\(\) after run\(\)/,
+    );
     let midRun: string[] | undefined;
     let seen = 0;
     run.on('jobCompleted', () => {
