@@ -25,6 +25,14 @@ interface ResultExtras {
 
 /** Numbers per result in {@link ResultStore.numbers}: input, output and total tokens, cost (NaN: null). */
 const NUMBERS = 4;
+/** Fields whose column cannot hold every value a result file may carry, and what it takes. */
+const COLUMN_TAKES: readonly (readonly [keyof JobResult, (value: unknown) => boolean])[] = [
+  ['inputTokens', (value) => typeof value === 'number'],
+  ['outputTokens', (value) => typeof value === 'number'],
+  ['totalTokens', (value) => typeof value === 'number'],
+  ['costUsd', (value) => typeof value === 'number' || value === null],
+  ['parsedResponse', (value) => value !== undefined],
+];
 /** In {@link ResultStore.answerAt}, an answer that is not in the arena: a string of its own, or null. */
 const NOT_IN_ARENA = -1;
 
@@ -145,13 +153,8 @@ export class ResultStore {
   }
 
   private keepExact(slot: number, result: JobResult): void {
-    const exact: Partial<Record<keyof JobResult, unknown>> = {};
-    for (const field of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
-      if (typeof result[field] !== 'number') exact[field] = result[field];
-    }
-    if (typeof result.costUsd !== 'number' && result.costUsd !== null) exact.costUsd = result.costUsd;
-    if (result.parsedResponse === undefined) exact.parsedResponse = undefined;
-    if (Object.keys(exact).length > 0) this.exact.set(slot, exact as Partial<JobResult>);
+    const exact = inexactFields(result);
+    if (exact) this.exact.set(slot, exact);
     else this.exact.delete(slot);
   }
 
@@ -205,4 +208,19 @@ function enlarged<A extends Float64Array | Int32Array | Uint32Array>(array: A, l
   const larger = new (array.constructor as new (length: number) => A)(length);
   larger.set(array);
   return larger;
+}
+
+/**
+ * The fields of `result` its columns would not give back as they are, or undefined for a result batchwise wrote
+ * (no object is made for it: this runs once per result).
+ */
+function inexactFields(result: JobResult): Partial<JobResult> | undefined {
+  let exact: Record<string, unknown> | undefined;
+  for (const [field, takes] of COLUMN_TAKES) {
+    const value = result[field];
+    if (takes(value)) continue;
+    exact ??= {};
+    exact[field] = value;
+  }
+  return exact as Partial<JobResult> | undefined;
 }
