@@ -125,13 +125,13 @@ describe('provider batch state machine', () => {
       results: 0,
       abandoned: false,
     });
-    expect([orphan.phase, orphan.confirmed, [...orphan.jobIdsByCustomId()], orphan.jobIdAt(1)]).toEqual([
+    const ofCustomIds = ['abcd1234_a', 'abcd1234_b', 'abcd1234_c', 'abcd1235_a', 'abcd1234a', 'a'].map((id) =>
+      orphan.jobIdOf(id),
+    );
+    expect([orphan.phase, orphan.confirmed, ofCustomIds, orphan.jobIdAt(1)]).toEqual([
       'intent',
       false,
-      [
-        ['abcd1234_a', 'a'],
-        ['abcd1234_b', 'b'],
-      ],
+      ['a', 'b', undefined, undefined, undefined, undefined],
       'b',
     ]);
     const known = new ProviderBatch(0, 'anthropic', 'claude-haiku-4-5', [], journal, {

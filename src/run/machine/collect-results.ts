@@ -53,7 +53,6 @@ export async function collectResults(
     return durable ? finish(batch, port) : batch.moveTo('failed');
   }
 
-  const jobIdByCustomId = batch.jobIdsByCustomId();
   let delay = port.retry.initialDelayMs;
   for (let attempt = 1; ; attempt++) {
     const unwritten = new Map<string, JobResult>();
@@ -62,7 +61,7 @@ export async function collectResults(
     const window = new WorkWindow();
     try {
       for await (const outcome of port.provider.results(ref)) {
-        const jobId = jobIdByCustomId.get(outcome.customId);
+        const jobId = batch.jobIdOf(outcome.customId);
         if (jobId === undefined) {
           port.logger.warn(`batch ${ref.id} returned a result for unknown custom_id ${outcome.customId}`);
           continue;

@@ -264,9 +264,18 @@ export class ProviderBatch {
     return this.requestJobIds[index];
   }
 
-  /** Job ids by the custom_id their request carries: built when results are read, not held. */
-  jobIdsByCustomId(): Map<string, string> {
-    return new Map(this.requestJobIds.map((jobId) => [customIdOf(this.submissionId, jobId), jobId]));
+  /**
+   * The job of the request that carried `customId` (its submission id, "_", its job id), or undefined when no
+   * request of this batch did. Read back from the custom_id itself: a map from custom_id to job id would be a
+   * string and an entry per request, made again for every batch collected.
+   */
+  jobIdOf(customId: string): string | undefined {
+    const prefix = `${this.submissionId}_`;
+    if (!customId.startsWith(prefix)) return undefined;
+    const jobId = customId.slice(prefix.length);
+    if (this.positionOf(jobId) !== undefined) return jobId;
+    // Not one of its jobs: one of its requests all the same? (A resumed submission lists every request it sent.)
+    return this.requestJobIds.includes(jobId) ? jobId : undefined;
   }
 
   /** Takes the admitted candidates as this batch's requests; custom_ids carry the submission id. */
