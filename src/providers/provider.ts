@@ -1,6 +1,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
+import type { RequestLines } from './request-lines.js';
 
 /** One job as a line of a provider batch. */
 export interface ProviderRequest {
@@ -109,13 +110,17 @@ export interface BatchProvider {
    * `@types/node`.
    */
   toRequest(job: NormalizedJob, files: readonly Uint8Array[] | Uint8Array | null): ProviderRequest;
-  /** Pure: the request exactly as it goes on the wire (Anthropic: `{custom_id, params}`; OpenAI: the JSONL line). */
-  toWire(request: ProviderRequest): Record<string, unknown>;
+  /**
+   * Pure: the request exactly as it goes on the wire, as JSON text without a newline: Anthropic's `{custom_id,
+   * params}` (one element of the create's `requests`), OpenAI's JSONL line. A batch's requests are kept as these
+   * lines ({@link RequestLines}) from when they are built until the provider has them.
+   */
+  toWireLine(request: ProviderRequest): string;
   /**
    * Providers whose batches read an uploaded input file (OpenAI): uploads the requests, returns the file id. Not
    * idempotent: it is sent once, without SDK retries; an error with `maybeDone` is followed by {@link findUpload}.
    */
-  upload?(requests: ProviderRequest[], tag: SubmissionTag, signal?: AbortSignal): Promise<string>;
+  upload?(requests: RequestLines, tag: SubmissionTag, signal?: AbortSignal): Promise<string>;
   /** The input file a submission uploaded, when the upload's answer was lost; undefined when there is none. */
   findUpload?(tag: SubmissionTag, signal?: AbortSignal): Promise<string | undefined>;
   /** Deletes an input file whose batch is known not to exist. */
@@ -125,7 +130,7 @@ export interface BatchProvider {
    * `maybeDone` means the batch may exist: look for it with {@link findSubmitted} before anything else.
    */
   create(
-    requests: ProviderRequest[],
+    requests: RequestLines,
     tag: SubmissionTag,
     inputFileId: string | null,
     signal?: AbortSignal,

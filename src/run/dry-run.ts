@@ -136,7 +136,9 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
           provider: job.provider,
           model: job.model,
           batchIndex: batch.index,
-          request: provider.toWire({ ...request, customId: customIdOf(submissionId, job.id) }),
+          request: JSON.parse(
+            provider.toWireLine({ ...request, customId: customIdOf(submissionId, job.id) }),
+          ),
           estimatedInputTokens: estimate.inputTokens,
           inputTokensSource: 'estimated',
           estimatedOutputTokens: estimate.outputTokens,

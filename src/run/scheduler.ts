@@ -4,13 +4,14 @@ import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 import { estimateJob, type TextCounting, worstCaseUsage } from '../pricing/estimate.js';
 import { batchCost } from '../pricing/prices.js';
+import { RequestLines } from '../providers/request-lines.js';
 import type { SubmissionState } from '../store/state-records.js';
 import type { JobLedger } from './job-ledger.js';
 import type { BatchPhase } from './machine/batch-phase.js';
 import type { BatchPort } from './machine/batch-port.js';
 import { stopError } from './machine/batch-steps.js';
 import { driveBatch } from './machine/drive-batch.js';
-import { type Candidate, ProviderBatch } from './machine/provider-batch.js';
+import { type Candidate, customIdOf, ProviderBatch } from './machine/provider-batch.js';
 import { planBatches } from './plan-batches.js';
 import { ProgressTally } from './progress-tally.js';
 import type { ResultSink } from './result-sink.js';
@@ -320,14 +321,17 @@ export class Scheduler {
     const provider = this.config.providers.get(batch.provider)!;
     const counting = this.countingFor(batch);
     const candidates: Candidate[] = [];
+    // Each request goes to its line as soon as it is estimated: no request object outlives its own building.
+    const lines = new RequestLines();
     for (const job of batch.jobs) {
       try {
         const files = await loadJobFiles(job);
         const request = provider.toRequest(job, files);
         const estimate = await estimateJob(job, request.body, files, counting);
+        const customId = customIdOf(batch.submissionId, job.id);
         candidates.push({
           job,
-          request,
+          line: lines.add(job.id, provider.toWireLine({ ...request, customId })),
           estimateUsd: batchCost(job.model, job.provider, worstCaseUsage(estimate), this.config.prices),
           inputTokens: estimate.inputTokens,
         });
@@ -342,7 +346,7 @@ export class Scheduler {
       await batch.moveTo('cancelled');
       return false;
     }
-    batch.fill(admitted);
+    batch.fill(admitted, lines);
     return true;
   }
 

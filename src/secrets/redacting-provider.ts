@@ -21,7 +21,7 @@ export function withRedaction(provider: BatchProvider, secrets: Secrets): BatchP
     limits: provider.limits,
     endpoint: () => secrets.value(provider.endpoint()),
     toRequest: provider.toRequest,
-    toWire: provider.toWire,
+    toWireLine: provider.toWireLine,
     create: (requests, tag, inputFileId, signal) =>
       guard(() => provider.create(requests, tag, inputFileId, signal)),
     poll: (ref, signal) => guard(() => provider.poll(ref, signal)),

@@ -18,7 +18,7 @@ function perJobHoldings(run: BatchRun) {
   const inner = run as any;
   const batches = inner.scheduler.batches as {
     isTerminal: boolean;
-    requests: unknown[];
+    requests: { count: number };
     requestJobIds: unknown[];
     positions: unknown;
   }[];
@@ -29,7 +29,7 @@ function perJobHoldings(run: BatchRun) {
     headerDigests: Object.keys(inner.config.journal.journal.state.header.jobDigests).length,
     requestsOfEndedBatches: batches
       .filter((b) => b.isTerminal)
-      .reduce((n, b) => n + b.requests.length + b.requestJobIds.length, 0),
+      .reduce((n, b) => n + b.requests.count + b.requestJobIds.length, 0),
     positionMapsOfEndedBatches: batches.filter((b) => b.isTerminal && b.positions !== undefined).length,
     // Results are kept compactly: what the results of a provider batch have in common is one object.
     resultShapes: inner.ledger.results.shapeCount as number,
@@ -79,13 +79,13 @@ describe('request bodies', () => {
     const run = await batch.run();
     // biome-ignore lint/suspicious/noExplicitAny: reaching into private state is the point of this test
     const batches = (run as any).scheduler.batches as {
-      requests: unknown[];
+      requests: { count: number };
       observe(observer: () => void): void;
     }[];
     let most = 0;
     for (const b of batches) {
       b.observe(() => {
-        most = Math.max(most, batches.filter((other) => other.requests.length > 0).length);
+        most = Math.max(most, batches.filter((other) => other.requests.count > 0).length);
       });
     }
     let submitted = 0;

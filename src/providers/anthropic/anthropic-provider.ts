@@ -22,7 +22,7 @@ export interface AnthropicProviderOptions {
   limits?: { maxRequests?: number; maxBytes?: number };
 }
 
-type BatchParams = Anthropic.Messages.Batches.BatchCreateParams;
+type MessageBatch = Anthropic.Messages.Batches.MessageBatch;
 
 /**
  * The fields of a Messages body the token-counting endpoint takes (`MessageCountTokensParams` of the SDK):
@@ -61,15 +61,20 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       maxBytes: options.limits?.maxBytes ?? 256 * 1024 * 1024,
     },
     toRequest: toAnthropicRequest,
-    toWire: (request) => ({ custom_id: request.customId, params: request.body }),
+    toWireLine: (request) => JSON.stringify({ custom_id: request.customId, params: request.body }),
 
     async create(requests, _tag, _inputFileId, signal) {
-      const body = {
-        requests: requests.map((r) => ({ custom_id: r.customId, params: r.body })),
-      } as unknown as BatchParams;
+      // The body `messages.batches.create` would send, from the lines as they are: the SDK takes bytes as a body
+      // verbatim (its "custom requests", `client.post`), so the batch is never a string or objects on the heap.
+      const body = requests.join('{"requests":[', ',', ']}');
       try {
         // No SDK retry: a create whose answer was lost may have created the batch; the caller looks for it first.
-        const batch = await sdk().messages.batches.create(body, { maxRetries: 0, signal });
+        const batch = await sdk().post<MessageBatch>('/v1/messages/batches', {
+          body,
+          headers: { 'content-type': 'application/json' },
+          maxRetries: 0,
+          signal,
+        });
         return { provider: 'anthropic', id: batch.id };
       } catch (error) {
         throw toProviderError('Anthropic', 'batch create', error, { mutating: true });

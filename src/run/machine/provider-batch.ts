@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { NormalizedJob } from '../../jobs/normalized-job.js';
 import type { ProviderName } from '../../models/registry.js';
-import type { ProviderBatchRef, ProviderRequest, SubmissionTag } from '../../providers/provider.js';
+import type { ProviderBatchRef, SubmissionTag } from '../../providers/provider.js';
+import { RequestLines } from '../../providers/request-lines.js';
 import type { IntentRecord, StateRecord, SubmissionState } from '../../store/state-records.js';
 import type { ProviderBatchInfo, ProviderBatchStatus } from '../events.js';
 import { NO_SHARE, type ProgressTally, type TallyShare } from '../progress-tally.js';
@@ -12,7 +13,8 @@ import { BatchReservations } from './batch-reservations.js';
 /** A job ready to send: its request and what it may cost at most. */
 export interface Candidate {
   job: NormalizedJob;
-  request: ProviderRequest;
+  /** Its request's index in the lines built for the batch. */
+  line: number;
   estimateUsd: number | null;
   /** Estimated input tokens: what the batch holds against an enqueued-token limit. */
   inputTokens: number;
@@ -38,7 +40,7 @@ export class ProviderBatch {
   /** The jobs of this batch (shrunk to those the cost limit admitted). */
   jobs: NormalizedJob[];
   /** The requests to send, in order: empty once the provider has them (and for a resumed submission). */
-  requests: ProviderRequest[] = [];
+  requests = new RequestLines();
   /**
    * The job id of each request, in submitted order, as long as the batch is not over: per-request errors name an
    * index, results a custom_id (made from the submission id and the job id). Ids only, never a record per request.
@@ -251,7 +253,7 @@ export class ProviderBatch {
    * results and per-request errors back. A run of 100,000 jobs does not hold 100,000 bodies.
    */
   releaseBodies(): void {
-    this.requests = [];
+    this.requests = new RequestLines();
   }
 
   /** How many requests the batch was submitted with. */
@@ -278,21 +280,21 @@ export class ProviderBatch {
     return this.requestJobIds.includes(jobId) ? jobId : undefined;
   }
 
-  /** Takes the admitted candidates as this batch's requests; custom_ids carry the submission id. */
-  fill(admitted: Candidate[]): void {
-    this.counted(() => this.takeCandidates(admitted));
+  /**
+   * Takes the admitted candidates as this batch's requests, from `lines` (built with custom_ids that carry the
+   * submission id): all of them, or those the cost limit or the capacity admitted.
+   */
+  fill(admitted: Candidate[], lines: RequestLines): void {
+    this.counted(() => this.takeCandidates(admitted, lines));
   }
 
-  private takeCandidates(admitted: Candidate[]): void {
+  private takeCandidates(admitted: Candidate[], lines: RequestLines): void {
     this.jobs = admitted.map((c) => c.job);
     this.positions = undefined;
     // Admitted jobs have no result yet (those whose file could not be read were settled and left out).
     this.settledCount = 0;
     this.finalCount = 0;
-    this.requests = admitted.map((c) => ({
-      ...c.request,
-      customId: customIdOf(this.submissionId, c.job.id),
-    }));
+    this.requests = admitted.length === lines.count ? lines : lines.pick(admitted.map((c) => c.line));
     this.requestJobIds = admitted.map((c) => c.job.id);
     // The cost budget reserved each of them as it admitted them.
     this.reservations = BatchReservations.held(admitted.map((c) => c.estimateUsd));
@@ -314,7 +316,7 @@ export class ProviderBatch {
     // A batch that is over needs its requests no more (custom_ids were for mapping its results): a run keeps every
     // batch for status(), and would otherwise hold a request per job to the end.
     if (this.isTerminal) {
-      this.requests = [];
+      this.requests = new RequestLines();
       this.requestJobIds = [];
       this.positions = undefined;
     }

@@ -19,7 +19,7 @@ export function withSignal(provider: BatchProvider, signal: AbortSignal): BatchP
     limits: provider.limits,
     endpoint: () => provider.endpoint(),
     toRequest: provider.toRequest,
-    toWire: provider.toWire,
+    toWireLine: provider.toWireLine,
     create: (requests, tag, inputFileId) => scoped((s) => provider.create(requests, tag, inputFileId, s)),
     poll: (ref) => scoped((s) => provider.poll(ref, s)),
     results: (ref) => scopedStream(signal, (s) => provider.results(ref, s)),

@@ -27,10 +27,13 @@ export async function submitBatch(
     let unwritten = 0;
     let reason = '';
     const window = new WorkWindow();
-    for (const request of batch.requests) {
+    const { requests } = batch;
+    for (let index = 0; index < requests.count; index++) {
+      // Anthropic's line carries the request body as `params`, OpenAI's as `body`.
+      const { custom_id, params, body } = JSON.parse(requests.lineAt(index)) as Record<string, unknown>;
       await window.add(() =>
         port
-          .rawWriter!.writeRaw(request.jobId, 'request', { custom_id: request.customId, body: request.body })
+          .rawWriter!.writeRaw(requests.jobIdAt(index), 'request', { custom_id, body: params ?? body })
           .catch((error: unknown) => {
             if (unwritten++ === 0) reason = messageOf(error);
           }),
