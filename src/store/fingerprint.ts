@@ -37,23 +37,49 @@ export function jobDigest(job: NormalizedJob): string {
   return createHash('sha256').update(JSON.stringify(shape)).digest().toString('hex', 0, 8);
 }
 
-export function jobDigests(jobs: readonly NormalizedJob[]): Record<string, string> {
-  // Filled in a loop: `Object.fromEntries(jobs.map(...))` held a pair array per job besides the record, megabytes at
-  // 100,000 jobs while the run starts, when V8 sizes its heap for the run (issue 14).
-  // No prototype: a job may be called `__proto__`, which on a plain object would set the prototype, not a digest.
-  const digests: Record<string, string> = Object.create(null);
-  for (const job of jobs) digests[job.id] = jobDigest(job);
-  return digests;
+/** JSON text is made in pieces of about this many characters before it becomes bytes. */
+const PIECE_CHARACTERS = 64 * 1024;
+
+/**
+ * Each job's digest by its id, as the UTF-8 JSON text of that object (`{"<id>":"<digest>",…}`): what a new state's
+ * header records. Bytes, made a piece at a time, never the object: at 100,000 jobs an object of digests is
+ * megabytes of heap at the moment a run starts, when V8 sizes its heap for the run (issue 14).
+ */
+export function jobDigestsJson(jobs: readonly NormalizedJob[]): Buffer {
+  const pieces: Buffer[] = [];
+  let text = '{';
+  for (const [index, job] of jobs.entries()) {
+    text += `${index === 0 ? '' : ','}${JSON.stringify(job.id)}:"${jobDigest(job)}"`;
+    if (text.length >= PIECE_CHARACTERS) {
+      pieces.push(Buffer.from(text));
+      text = '';
+    }
+  }
+  pieces.push(Buffer.from(`${text}}`));
+  return Buffer.concat(pieces);
 }
 
-/** What differs between the state's job set and the current one, in a sentence; null when they are the same. */
+/**
+ * What differs between the digests a state recorded and the current jobs, in a sentence; null when they are the
+ * same. Each job's digest is made and compared in turn, never kept.
+ */
 export function describeDifference(
   saved: Record<string, string>,
-  current: Record<string, string>,
+  jobs: readonly NormalizedJob[],
 ): string | null {
-  const added = Object.keys(current).filter((id) => !(id in saved));
-  const removed = Object.keys(saved).filter((id) => !(id in current));
-  const changed = Object.keys(current).filter((id) => id in saved && saved[id] !== current[id]);
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const job of jobs) {
+    // Own keys only: a job called `constructor` is not in a state that never had it.
+    if (!Object.hasOwn(saved, job.id)) added.push(job.id);
+    else if (saved[job.id] !== jobDigest(job)) changed.push(job.id);
+  }
+  const savedIds = Object.keys(saved);
+  let removed: string[] = [];
+  if (savedIds.length > jobs.length - added.length) {
+    const current = new Set(jobs.map((job) => job.id));
+    removed = savedIds.filter((id) => !current.has(id));
+  }
   if (added.length + removed.length + changed.length === 0) return null;
   const list = (ids: string[]) =>
     `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}`;

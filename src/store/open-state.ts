@@ -8,7 +8,7 @@ import { answerProblem } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
-import { describeDifference, jobDigests } from './fingerprint.js';
+import { describeDifference, jobDigestsJson } from './fingerprint.js';
 import { ResultsDirError } from './results-writer.js';
 import { removeUnfinishedCreates, StateFileError, StateJournal } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
@@ -58,7 +58,6 @@ export async function openState(options: {
   try {
     if (!options.reuseState) await moveAside(stateFile, resultsDir, options.logger);
     await removeUnfinishedCreates(stateFile);
-    const digests = jobDigests(jobs);
     const resolvedResultsDir = resolve(resultsDir);
     const saved = await StateJournal.read(stateFile);
     if (!saved) {
@@ -77,7 +76,7 @@ export async function openState(options: {
         version: STATE_VERSION,
         stateId,
         createdAt: new Date().toISOString(),
-        jobDigests: digests,
+        jobDigests: jobDigestsJson(jobs),
         resultsDir: resolvedResultsDir,
         expiredResumable: true,
       });
@@ -98,7 +97,7 @@ export async function openState(options: {
       };
     }
 
-    const difference = describeDifference(saved.header.jobDigests, digests);
+    const difference = describeDifference(saved.header.jobDigests, jobs);
     if (difference) {
       throw new StateFileError(
         'state_mismatch',

@@ -33,6 +33,12 @@ export interface JournalSink {
   close(): Promise<void>;
 }
 
+/**
+ * A new state's header, its job digests as the UTF-8 JSON text of their object (`jobDigestsJson` makes it), written
+ * into the header line as they are: never an object of 100,000 entries on the heap as a run starts (issue 14).
+ */
+export type NewHeader = Omit<HeaderRecord, 'jobDigests'> & { jobDigests: Uint8Array };
+
 /** Options of {@link StateJournal.create}; for tests only. @internal */
 export interface JournalOptions {
   /** Wraps the sink that writes to the state file. */
@@ -102,25 +108,29 @@ export class StateJournal {
    * nothing but a file a create killed before its header was durable left (the caller has moved any other aside);
    * `replaced` says when it did. The caller holds the state's lock: see {@link removeUnfinishedCreates}.
    */
-  static async create(
-    path: string,
-    header: HeaderRecord,
-    options: JournalOptions = {},
-  ): Promise<StateJournal> {
+  static async create(path: string, header: NewHeader, options: JournalOptions = {}): Promise<StateJournal> {
     const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     const handle = await open(temp, 'wx');
+    const { jobDigests, ...fields } = header;
+    // Every field as JSON.stringify writes it (`type` first), then the digests' JSON as it is.
+    const line = Buffer.concat([
+      Buffer.from(`${JSON.stringify(fields).slice(0, -1)},"jobDigests":`),
+      jobDigests,
+      Buffer.from('}\n'),
+    ]);
     if (isCrashPoint('torn-state-header')) {
       // For the crash tests: half a header, as a kill in the middle of its write leaves it.
-      const line = Buffer.from(`${JSON.stringify(header)}\n`);
       await handle.write(line, 0, line.length >> 1, 0);
       crashNow();
     }
     const file = fileSink(handle);
     const sink = options.sink ? options.sink(file) : file;
-    // The handle stays the journal's: once linked, the temporary name and `path` are one file.
-    const journal = new StateJournal(path, sink, { header, submissions: new Map() }, 0);
+    // The handle stays the journal's: once linked, the temporary name and `path` are one file. Its state keeps the
+    // header without digests (see `state`).
+    const record: HeaderRecord = { ...fields, jobDigests: {} };
+    const journal = new StateJournal(path, sink, { header: record, submissions: new Map() }, 0);
     try {
-      await journal.append(header);
+      await journal.enqueue(record, line);
       journal.replaced = await linkNew(temp, path);
       // The new name must survive a power loss before anything is sent under it, as the header did.
       await syncDirectory(dirname(path));
@@ -183,8 +193,12 @@ export class StateJournal {
         ),
       );
     }
+    return this.enqueue(record, Buffer.from(`${JSON.stringify(record)}\n`));
+  }
+
+  private enqueue(record: StateRecord, line: Buffer): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, line: `${JSON.stringify(record)}\n`, resolve, reject });
+      this.queue.push({ record, line, resolve, reject });
       // Started on the next microtask, so that appends made together go out in one write.
       this.draining ??= Promise.resolve().then(() => this.drain());
     });
@@ -206,7 +220,7 @@ export class StateJournal {
     while (this.queue.length > 0) {
       const group = this.queue;
       this.queue = [];
-      const data = Buffer.from(group.map((pending) => pending.line).join(''));
+      const data = Buffer.concat(group.map((pending) => pending.line));
       const failure = await this.writeGroup(data);
       if (failure) {
         for (const pending of group) pending.reject(failure);
@@ -327,7 +341,7 @@ function withoutDigests(header: HeaderRecord): HeaderRecord {
 
 interface Pending {
   record: StateRecord;
-  line: string;
+  line: Buffer;
   resolve: () => void;
   reject: (error: StateFileError) => void;
 }

@@ -25,7 +25,7 @@ async function journalIn(): Promise<{ path: string; journal: StateJournal }> {
     version: 1,
     stateId: 'sttest',
     createdAt: new Date().toISOString(),
-    jobDigests: {},
+    jobDigests: Buffer.from('{}'),
     resultsDir: '/tmp/results',
   });
   return { path, journal };

@@ -2,10 +2,16 @@ import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type JournalSink, removeUnfinishedCreates, StateJournal } from '../../src/store/state-journal.js';
+import {
+  type JournalSink,
+  type NewHeader,
+  removeUnfinishedCreates,
+  StateJournal,
+} from '../../src/store/state-journal.js';
 import type { HeaderRecord, IntentRecord, StateRecord } from '../../src/store/state-records.js';
 
-const header = (jobs: number): HeaderRecord => ({
+/** A header as it is read back from a state file, with `jobs` digests. */
+const headerRecord = (jobs: number): HeaderRecord => ({
   type: 'header',
   version: 1,
   stateId: 'st0123456789',
@@ -15,6 +21,12 @@ const header = (jobs: number): HeaderRecord => ({
     Array.from({ length: jobs }, (_, i) => [`job-${String(i).padStart(6, '0')}`, 'abcdef0123456789']),
   ),
 });
+
+/** The same header as a run creates it: its digests as JSON text. */
+const header = (jobs: number): NewHeader => {
+  const record = headerRecord(jobs);
+  return { ...record, jobDigests: Buffer.from(JSON.stringify(record.jobDigests)) };
+};
 
 async function fresh(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'batchwise-journal-')), 'state.jsonl');
@@ -82,14 +94,14 @@ describe('the state journal', () => {
 
   it('refuses a corrupt file and one of another version, leaving it untouched', async () => {
     const path = await fresh();
-    const corrupt = `${JSON.stringify(header(1))}\nnot json\n{"type":"ended","submissionId":"x"}\n`;
+    const corrupt = `${JSON.stringify(headerRecord(1))}\nnot json\n{"type":"ended","submissionId":"x"}\n`;
     await writeFile(path, corrupt);
     await expect(StateJournal.read(path)).rejects.toMatchObject({
       code: 'state_corrupt',
       message: expect.stringContaining('line 2'),
     });
     expect(await readFile(path, 'utf8')).toBe(corrupt);
-    await writeFile(path, `${JSON.stringify({ ...header(1), version: 99 })}\n`);
+    await writeFile(path, `${JSON.stringify({ ...headerRecord(1), version: 99 })}\n`);
     await expect(StateJournal.read(path)).rejects.toMatchObject({
       code: 'state_version',
       message: expect.stringContaining('version 99'),
@@ -129,7 +141,23 @@ describe('the state journal', () => {
 });
 
 describe('StateJournal.create', () => {
-  const line = `${JSON.stringify(header(1))}\n`;
+  it('writes the header with its digests as given, and reads them back as the object they are', async () => {
+    const path = await fresh();
+    const record = { ...headerRecord(3), expiredResumable: true as const };
+    // A job may be called `__proto__`: an own key like any other.
+    Object.defineProperty(record.jobDigests, '__proto__', { value: 'fedcba9876543210', enumerable: true });
+    const digests = Buffer.from(JSON.stringify(record.jobDigests));
+    const journal = await StateJournal.create(path, { ...record, jobDigests: digests });
+    await journal.close();
+    const text = await readFile(path, 'utf8');
+    expect(text.startsWith('{"type":"header",')).toBe(true);
+    expect(text.endsWith('}\n')).toBe(true);
+    const read = (await StateJournal.read(path))!.header;
+    expect(read).toEqual(record);
+    expect(Object.keys(read.jobDigests)).toEqual([...Object.keys(headerRecord(3).jobDigests), '__proto__']);
+  });
+
+  const line = `${JSON.stringify(headerRecord(1))}\n`;
   /** What a kill while the header was written in place (batchwise before this file's header came whole) left. */
   const unfinished = ['', line.slice(0, 10), line.slice(0, 40), line.slice(0, -1)];
 
