@@ -103,7 +103,7 @@ export interface BatchProvider {
    * Where requests go (the SDK's base URL, credentials and query left out): recorded with each intent, so that a
    * resume that asks another place is not taken for proof that a batch was never created. Needs the API key.
    */
-  endpoint(): string;
+  endpoint(): Promise<string>;
   /**
    * Pure: the request for a job, given the bytes of its files in order (one file's bytes alone for a one-file job;
    * null for messages). `Buffer`s in practice, typed as their base class so that the published types need no

@@ -49,7 +49,11 @@ export class RequestLines {
   }
 
   /** The line at `index` as its bytes (a view into the chunk, not a copy). */
-  bytesAt(index: number): Buffer {
+  bytesAt(index: number): Uint8Array {
+    return this.view(index);
+  }
+
+  private view(index: number): Buffer {
     const at = this.spanAt(index);
     const start = this.spans[at + 1]!;
     return this.chunks[this.spans[at]!]!.subarray(start, start + this.spans[at + 2]!);
@@ -57,7 +61,7 @@ export class RequestLines {
 
   /** The line at `index` as text. */
   lineAt(index: number): string {
-    return this.bytesAt(index).toString('utf8');
+    return this.view(index).toString('utf8');
   }
 
   /**
@@ -82,7 +86,7 @@ export class RequestLines {
    * The lines joined into one buffer: `open`, then each line with `separator` between them, then `close` (Anthropic:
    * a JSON body of `{"requests":[…]}`; OpenAI: JSONL).
    */
-  join(open: string, separator: string, close: string): Buffer {
+  join(open: string, separator: string, close: string): Uint8Array {
     const count = this.count;
     const separatorBytes = Buffer.from(separator);
     const openBytes = Buffer.from(open);
@@ -93,7 +97,7 @@ export class RequestLines {
     let at = openBytes.copy(body, 0);
     for (let index = 0; index < count; index++) {
       if (index > 0) at += separatorBytes.copy(body, at);
-      at += this.bytesAt(index).copy(body, at);
+      at += this.view(index).copy(body, at);
     }
     closeBytes.copy(body, at);
     return body;
@@ -103,12 +107,12 @@ export class RequestLines {
    * The lines as JSONL, a newline after each, in pieces of about `pieceBytes` (a line longer than that is a piece of
    * its own): for a streamed upload that never holds the whole file twice.
    */
-  *jsonl(pieceBytes = CHUNK_BYTES): Generator<Buffer> {
+  *jsonl(pieceBytes = CHUNK_BYTES): Generator<Uint8Array> {
     let piece: Buffer[] = [];
     let size = 0;
     const newline = Buffer.from('\n');
     for (let index = 0; index < this.count; index++) {
-      const line = this.bytesAt(index);
+      const line = this.view(index);
       piece.push(line, newline);
       size += line.length + 1;
       if (size >= pieceBytes) {

@@ -19,7 +19,7 @@ export function withRedaction(provider: BatchProvider, secrets: Secrets): BatchP
   const wrapped: BatchProvider = {
     name: provider.name,
     limits: provider.limits,
-    endpoint: () => secrets.value(provider.endpoint()),
+    endpoint: async () => secrets.value(await provider.endpoint()),
     toRequest: provider.toRequest,
     toWireLine: provider.toWireLine,
     create: (requests, tag, inputFileId, signal) =>

@@ -214,6 +214,41 @@ startEmulator().then(async (emulator) => {
     expect(JSON.parse(stdout)).toEqual({ name: 'BatchwiseError', port: true });
   });
 
+  it('loads the SDK of a provider only when jobs of that provider run', async () => {
+    const file = join(consumer, 'providers.cjs');
+    await writeFile(
+      file,
+      `const { Batch } = require('batchwise');
+const { startEmulator } = require('batchwise/emulator');
+// The SDKs' clients, by the files that define them (a schema helper of one may be loaded without it).
+const loaded = () => ['openai', '@anthropic-ai/sdk'].filter((sdk) =>
+  Object.keys(require.cache).some((path) => path.endsWith(\`/node_modules/\${sdk}/client.js\`)));
+startEmulator({ processingMs: 10 }).then(async (emulator) => {
+  const seen = { imported: loaded() };
+  const batch = new Batch({ anthropic: { apiKey: 'k', baseURL: emulator.anthropicBaseURL }, openai: { apiKey: 'k', baseURL: emulator.openaiBaseURL } })
+    .setVerbosity('error')
+    .addJob({ id: 'a', model: 'claude-haiku-4-5', maxTokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+  const run = await batch.run({ wait: true });
+  seen.anthropicRun = loaded();
+  seen.succeeded = run.results().a.isSuccess;
+  const second = new Batch({ openai: { apiKey: 'k', baseURL: emulator.openaiBaseURL } })
+    .setVerbosity('error')
+    .addJob({ id: 'o', model: 'gpt-4o-mini', maxTokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+  await second.run({ wait: true });
+  seen.openaiRun = loaded();
+  console.log(JSON.stringify(seen));
+  await emulator.close();
+});`,
+    );
+    const { stdout } = await run(process.execPath, [file], { cwd: consumer });
+    expect(JSON.parse(stdout)).toEqual({
+      imported: [],
+      anthropicRun: ['@anthropic-ai/sdk'],
+      succeeded: true,
+      openaiRun: ['openai', '@anthropic-ai/sdk'],
+    });
+  });
+
   it('runs `batchwise emulator --port 0` as a server the SDK can reach', async () => {
     const child = spawn(process.execPath, [
       join(consumer, 'node_modules/batchwise/dist/cli/main.js'),

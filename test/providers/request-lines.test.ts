@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestLines } from '../../src/providers/request-lines.js';
 
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 const line = (i: number, text = `question ${i}`) => JSON.stringify({ custom_id: `s_${i}`, params: { text } });
 
 describe('RequestLines', () => {
@@ -32,9 +33,9 @@ describe('RequestLines', () => {
   it('joins into one body: JSON for Anthropic, JSONL for OpenAI', () => {
     const lines = new RequestLines();
     for (let i = 0; i < 5; i++) lines.add(`j${i}`, line(i, `ü${i}`));
-    const body = JSON.parse(lines.join('{"requests":[', ',', ']}').toString('utf8'));
+    const body = JSON.parse(text(lines.join('{"requests":[', ',', ']}')));
     expect(body).toEqual({ requests: [0, 1, 2, 3, 4].map((i) => JSON.parse(line(i, `ü${i}`))) });
-    expect(new RequestLines().join('{"requests":[', ',', ']}').toString()).toBe('{"requests":[]}');
+    expect(text(new RequestLines().join('{"requests":[', ',', ']}'))).toBe('{"requests":[]}');
 
     const pieces = [...lines.jsonl(40)];
     // Pieces of about 40 bytes: each line ends one here.
@@ -55,7 +56,7 @@ describe('RequestLines', () => {
     expect(picked.byteLength).toBe([1, 4, 9].reduce((n, i) => n + Buffer.byteLength(line(i)), 0));
     expect(picked.bytesAt(0).buffer).toBe(lines.bytesAt(1).buffer);
     expect(
-      JSON.parse(picked.join('[', ',', ']').toString()).map((r: { custom_id: string }) => r.custom_id),
+      JSON.parse(text(picked.join('[', ',', ']'))).map((r: { custom_id: string }) => r.custom_id),
     ).toEqual(['s_1', 's_4', 's_9']);
   });
 

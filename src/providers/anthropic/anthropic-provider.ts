@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { endpointOf } from '../endpoint.js';
 import {
   type BatchProvider,
@@ -43,19 +43,23 @@ const COUNT_TOKENS_FIELDS = [
 
 /** Anthropic Message Batches through `@anthropic-ai/sdk`. */
 export function anthropicProvider(options: AnthropicProviderOptions = {}): BatchProvider {
-  let client: Anthropic | undefined;
+  let client: Promise<Anthropic> | undefined;
+  // The SDK is loaded with the first call: a run whose jobs are all OpenAI's never loads it (megabytes of heap).
   const sdk = () => {
-    client ??= new Anthropic({
-      ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
-      ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
-      maxRetries: options.maxRetries ?? 2,
-    });
+    client ??= import('@anthropic-ai/sdk').then(
+      ({ default: Anthropic }) =>
+        new Anthropic({
+          ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
+          ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
+          maxRetries: options.maxRetries ?? 2,
+        }),
+    );
     return client;
   };
 
   return {
     name: 'anthropic',
-    endpoint: () => endpointOf(sdk().baseURL),
+    endpoint: async () => endpointOf((await sdk()).baseURL),
     limits: {
       maxRequests: options.limits?.maxRequests ?? 100_000,
       maxBytes: options.limits?.maxBytes ?? 256 * 1024 * 1024,
@@ -69,7 +73,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       const body = requests.join('{"requests":[', ',', ']}');
       try {
         // No SDK retry: a create whose answer was lost may have created the batch; the caller looks for it first.
-        const batch = await sdk().post<MessageBatch>('/v1/messages/batches', {
+        const batch = await (await sdk()).post<MessageBatch>('/v1/messages/batches', {
           body,
           headers: { 'content-type': 'application/json' },
           maxRetries: 0,
@@ -87,7 +91,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       ) as unknown as Anthropic.Messages.MessageCountTokensParams;
       try {
         // A read: the SDK's own retries (429 and 5xx, after retry-after) are fine here.
-        const counted = await sdk().messages.countTokens(params, { signal });
+        const counted = await (await sdk()).messages.countTokens(params, { signal });
         return counted.input_tokens;
       } catch (error) {
         throw toProviderError('Anthropic', 'token count', error);
@@ -96,7 +100,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
 
     async poll(ref: ProviderBatchRef, signal?: AbortSignal): Promise<ProviderBatchState> {
       try {
-        const batch = await sdk().messages.batches.retrieve(ref.id, {}, { signal });
+        const batch = await (await sdk()).messages.batches.retrieve(ref.id, {}, { signal });
         const counts = batch.request_counts;
         const done = counts.succeeded + counts.errored + counts.canceled + counts.expired;
         return {
@@ -113,7 +117,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
 
     async *results(ref: ProviderBatchRef, signal?: AbortSignal): AsyncIterable<JobOutcome> {
       try {
-        for await (const line of await sdk().messages.batches.results(ref.id, {}, { signal })) {
+        for await (const line of await (await sdk()).messages.batches.results(ref.id, {}, { signal })) {
           const outcome = parseAnthropicResult(line);
           if (outcome) yield outcome;
         }
@@ -127,7 +131,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
       // requests; the run confirms one by the custom_id prefix of its results.
       const candidates: { ref: ProviderBatchRef; confirmed: boolean }[] = [];
       try {
-        for await (const batch of sdk().messages.batches.list({ limit: 100 }, { signal })) {
+        for await (const batch of (await sdk()).messages.batches.list({ limit: 100 }, { signal })) {
           if (Date.parse(batch.created_at) < tag.intentAt - CLOCK_SKEW_MS) break;
           const counts = batch.request_counts;
           const total =
@@ -143,7 +147,7 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
 
     async cancel(ref: ProviderBatchRef, signal?: AbortSignal) {
       try {
-        await sdk().messages.batches.cancel(ref.id, {}, { signal });
+        await (await sdk()).messages.batches.cancel(ref.id, {}, { signal });
       } catch (error) {
         throw toProviderError('Anthropic', `cancel of ${ref.id}`, error);
       }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import OpenAI, { toStreamingFile } from 'openai';
+import type OpenAI from 'openai';
 import { endpointOf } from '../endpoint.js';
 import {
   type BatchProvider,
@@ -34,19 +34,23 @@ const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 /** OpenAI's Batch API through the `openai` client: a JSONL file uploaded, then a batch over it. */
 export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvider {
-  let client: OpenAI | undefined;
+  let client: Promise<OpenAI> | undefined;
+  // The SDK is loaded with the first call: a run whose jobs are all Anthropic's never loads it.
   const sdk = () => {
-    client ??= new OpenAI({
-      ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
-      ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
-      maxRetries: options.maxRetries ?? 2,
-    });
+    client ??= import('openai').then(
+      ({ default: OpenAI }) =>
+        new OpenAI({
+          ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
+          ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
+          maxRetries: options.maxRetries ?? 2,
+        }),
+    );
     return client;
   };
 
   return {
     name: 'openai',
-    endpoint: () => endpointOf(sdk().baseURL),
+    endpoint: async () => endpointOf((await sdk()).baseURL),
     limits: {
       maxRequests: options.limits?.maxRequests ?? 50_000,
       maxBytes: options.limits?.maxBytes ?? 200 * 1024 * 1024,
@@ -58,7 +62,8 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       try {
         // Streamed from the lines' bytes: a 200 MB batch is never one string in memory. No SDK retry: a retried upload
         // whose first answer was lost leaves a second file behind.
-        const file = await sdk().files.create(
+        const { toStreamingFile } = await import('openai');
+        const file = await (await sdk()).files.create(
           { file: toStreamingFile(jsonlStream(requests), inputFileName(tag)), purpose: 'batch' },
           { maxRetries: 0, signal },
         );
@@ -70,7 +75,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async findUpload(tag, signal) {
       try {
-        for await (const file of sdk().files.list({ purpose: 'batch', order: 'desc' }, { signal })) {
+        for await (const file of (await sdk()).files.list({ purpose: 'batch', order: 'desc' }, { signal })) {
           if (file.filename === inputFileName(tag)) return file.id;
           // Newest first: anything uploaded well before the intent cannot be it.
           if (file.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
@@ -83,7 +88,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async deleteUpload(fileId, signal) {
       try {
-        await sdk().files.delete(fileId, { signal });
+        await (await sdk()).files.delete(fileId, { signal });
       } catch (error) {
         // Already gone is what was wanted.
         if ((error as { status?: unknown })?.status === 404) return;
@@ -96,7 +101,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
       try {
         // No SDK retry: a create whose answer was lost may have created the batch; the caller looks it up by its
         // metadata before trying again.
-        const batch = await sdk().batches.create(
+        const batch = await (await sdk()).batches.create(
           {
             input_file_id: inputFileId,
             endpoint: CHAT_COMPLETIONS,
@@ -114,7 +119,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
     async poll(ref: ProviderBatchRef, signal?: AbortSignal): Promise<ProviderBatchState> {
       let batch: OpenAI.Batches.Batch;
       try {
-        batch = await sdk().batches.retrieve(ref.id, { signal });
+        batch = await (await sdk()).batches.retrieve(ref.id, { signal });
       } catch (error) {
         throw toProviderError('OpenAI', `poll of ${ref.id}`, error);
       }
@@ -157,10 +162,10 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async *results(ref: ProviderBatchRef, signal?: AbortSignal): AsyncIterable<JobOutcome> {
       try {
-        const batch = await sdk().batches.retrieve(ref.id, { signal });
+        const batch = await (await sdk()).batches.retrieve(ref.id, { signal });
         for (const fileId of [batch.output_file_id, batch.error_file_id]) {
           if (!fileId) continue;
-          const response = await sdk().files.content(fileId, { signal });
+          const response = await (await sdk()).files.content(fileId, { signal });
           if (!response.body) continue;
           const lines = createInterface({
             input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
@@ -179,7 +184,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async cancel(ref: ProviderBatchRef, signal?: AbortSignal) {
       try {
-        await sdk().batches.cancel(ref.id, { signal });
+        await (await sdk()).batches.cancel(ref.id, { signal });
       } catch (error) {
         throw toProviderError('OpenAI', `cancel of ${ref.id}`, error);
       }
@@ -187,7 +192,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async findSubmitted(tag, signal) {
       try {
-        for await (const batch of sdk().batches.list({ limit: 100 }, { signal })) {
+        for await (const batch of (await sdk()).batches.list({ limit: 100 }, { signal })) {
           if (batch.metadata?.batchwise_submission === tag.submissionId) {
             return [{ ref: { provider: 'openai' as const, id: batch.id }, confirmed: true }];
           }
@@ -202,8 +207,8 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async cleanup(ref: ProviderBatchRef, signal?: AbortSignal) {
       if (options.deleteInputFile === false) return;
-      const batch = await sdk().batches.retrieve(ref.id, { signal });
-      await sdk().files.delete(batch.input_file_id, { signal });
+      const batch = await (await sdk()).batches.retrieve(ref.id, { signal });
+      await (await sdk()).files.delete(batch.input_file_id, { signal });
     },
   };
 }

@@ -79,7 +79,7 @@ async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<s
     return true;
   }
   if (found === 'absent') {
-    const asked = port.provider.endpoint();
+    const asked = await port.provider.endpoint();
     if (batch.endpoint !== undefined && batch.endpoint !== asked) {
       // Not found where this run asks is no proof: the batch may be where it was created. Sending the jobs again
       // could pay for them twice.

@@ -64,7 +64,7 @@ export async function followBatch(
         // Ending the jobs for good on a 404 is right only for a batch past retention: otherwise its paid results
         // would be dropped for a misconfigured resume, and are kept at the provider for the next one.
         if (notFound && batch.intentAt > 0 && Date.now() - batch.intentAt > RETENTION_MS) return GONE;
-        const asked = port.provider.endpoint();
+        const asked = await port.provider.endpoint();
         const moved =
           batch.endpoint !== undefined && batch.endpoint !== asked
             ? ` It was created through ${batch.endpoint}, and this run asks ${asked}.`

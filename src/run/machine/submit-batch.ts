@@ -47,7 +47,7 @@ export async function submitBatch(
     }
   }
   crashPoint('before-intent');
-  await batch.moveTo('intent', { type: 'intent', endpoint: port.provider.endpoint() });
+  await batch.moveTo('intent', { type: 'intent', endpoint: await port.provider.endpoint() });
   crashPoint('after-intent');
   const tag = batch.tag(port.stateId);
   if (port.provider.upload && !(await uploadInput(batch, port, tag))) return false;
