@@ -1,7 +1,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
-import type { RequestLines } from './request-lines.js';
+import type { RequestLines, WireFraming } from './request-lines.js';
 
 /** One job as a line of a provider batch. */
 export interface ProviderRequest {
@@ -116,6 +116,8 @@ export interface BatchProvider {
    * lines ({@link RequestLines}) from when they are built until the provider has them.
    */
   toWireLine(request: ProviderRequest): string;
+  /** How a batch's lines are joined into what is sent: {@link RequestLines} are built framed so. */
+  readonly wireFraming: WireFraming;
   /**
    * Providers whose batches read an uploaded input file (OpenAI): uploads the requests, returns the file id. Not
    * idempotent: it is sent once, without SDK retries; an error with `maybeDone` is followed by {@link findUpload}.

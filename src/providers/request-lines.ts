@@ -1,62 +1,74 @@
-/** Lines are packed into buffers of this size; a longer line (a request with a PDF) gets a buffer of its own. */
-const CHUNK_BYTES = 1024 * 1024;
+/** How a provider's batch input joins its requests' lines (Anthropic: a JSON body; OpenAI: a JSONL file). */
+export interface WireFraming {
+  open: string;
+  separator: string;
+  close: string;
+}
 
 /**
- * A provider batch's requests as they go on the wire: each request's line of JSON (as the provider's
- * `toWireLine` writes it) in UTF-8, packed one after another into buffers, with the job it is for.
+ * A buffer this large or larger is mapped for itself by glibc's malloc (its largest mmap threshold is 32 MiB) and
+ * handed back to the system when freed; only the pages written are resident. A smaller one comes from the malloc
+ * heap, where a batch's buffer freed after its create leaves a hole that later allocations fragment: with buffers of
+ * a few megabytes, a 100,000-job run's malloc heap grew by 40 MB (issue 14).
+ */
+const MAPPED_BYTES = 33 * 1024 * 1024;
+/** Up to this size a buffer is what it needs (a few requests: tests, small batches). */
+const SMALL_BYTES = 64 * 1024;
+
+/**
+ * A provider batch's requests as they go on the wire: each request's line of JSON (as the provider's `toWireLine`
+ * writes it) in UTF-8, written one after another into one buffer already framed as the provider takes the batch, with
+ * the job each is for. {@link body} is that buffer, sent as it is.
  *
  * Built as the batch's requests are built, so that no request object outlives the building of its line: a batch of
  * 10,000 requests held as objects until its create is answered is megabytes on the JavaScript heap, which V8 grows
- * to a multiple of what is live there (issue 14), and the base64 of a batch's PDFs is far more. Bytes in buffers are
- * off that heap, and go to the provider as they are.
+ * to a multiple of what is live there (issue 14), and the base64 of a batch's PDFs is far more. Bytes in a buffer
+ * are off that heap.
  */
 export class RequestLines {
-  private readonly chunks: Buffer[] = [];
-  /** Bytes used in the last chunk. */
-  private used = CHUNK_BYTES;
-  /** Per line: its chunk, its first byte in the chunk, its length in bytes. */
-  private spans = new Uint32Array(3 * 64);
+  private bytes: Buffer;
+  /** Bytes written: the opening, the lines and the separators between them. */
+  private used: number;
+  /** Per line: its first byte and its length in bytes. */
+  private spans = new Uint32Array(2 * 64);
   private readonly jobIds: string[] = [];
-  private totalBytes = 0;
+  private readonly separatorBytes: number;
+  private readonly closeBytes: number;
+
+  /** `capacity`: about how many bytes the lines will take (more is grown into). */
+  constructor(
+    private readonly framing: WireFraming,
+    capacity = 0,
+  ) {
+    this.separatorBytes = Buffer.byteLength(framing.separator);
+    this.closeBytes = Buffer.byteLength(framing.close);
+    this.bytes = allocate(Buffer.byteLength(framing.open) + capacity + this.closeBytes);
+    this.used = this.bytes.write(framing.open, 0);
+  }
+
+  /** A set with no requests (and no framing): what a batch keeps once the provider has its requests. */
+  static none(): RequestLines {
+    return new RequestLines({ open: '', separator: '', close: '' });
+  }
 
   /** How many requests. */
   get count(): number {
     return this.jobIds.length;
   }
 
-  /** The bytes of every line together, without separators. */
-  get byteLength(): number {
-    return this.totalBytes;
-  }
-
   /** Adds the request for `jobId` as `line` (JSON text, no newline in it); returns its index. */
   add(jobId: string, line: string): number {
-    const bytes = Buffer.byteLength(line);
-    if (bytes > CHUNK_BYTES - this.used) {
-      this.chunks.push(Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes)));
-      this.used = 0;
-    }
-    const chunk = this.chunks.length - 1;
-    const start = this.used;
-    this.chunks[chunk]!.write(line, start, 'utf8');
-    this.used += bytes;
-    return this.push(jobId, chunk, start, bytes);
+    return this.append(jobId, Buffer.byteLength(line), (at) => this.bytes.write(line, at));
   }
 
   /** The job of the request at `index`. */
   jobIdAt(index: number): string {
-    return this.jobIds[this.spanAt(index) / 3]!;
+    return this.jobIds[this.spanAt(index) / 2]!;
   }
 
-  /** The line at `index` as its bytes (a view into the chunk, not a copy). */
+  /** The line at `index` as its bytes (a view into the buffer, not a copy). */
   bytesAt(index: number): Uint8Array {
     return this.view(index);
-  }
-
-  private view(index: number): Buffer {
-    const at = this.spanAt(index);
-    const start = this.spans[at + 1]!;
-    return this.chunks[this.spans[at]!]!.subarray(start, start + this.spans[at + 2]!);
   }
 
   /** The line at `index` as text. */
@@ -64,76 +76,61 @@ export class RequestLines {
     return this.view(index).toString('utf8');
   }
 
-  /**
-   * The requests at `indices`, in that order, as a set of their own (sharing these buffers: nothing is copied).
-   * What the cost limit admitted of the requests built for a batch.
-   */
+  /** The requests at `indices`, in that order, as a set of their own: what the cost limit admitted of a batch. */
   pick(indices: readonly number[]): RequestLines {
-    const picked = new RequestLines();
+    let bytes = 0;
+    for (const index of indices) bytes += this.spans[this.spanAt(index) + 1]! + this.separatorBytes;
+    const picked = new RequestLines(this.framing, bytes);
     for (const index of indices) {
-      const at = this.spanAt(index);
-      picked.adopt(
-        this.jobIds[index]!,
-        this.chunks[this.spans[at]!]!,
-        this.spans[at + 1]!,
-        this.spans[at + 2]!,
-      );
+      const line = this.view(index);
+      picked.append(this.jobIds[index]!, line.length, (at) => line.copy(picked.bytes, at));
     }
     return picked;
   }
 
-  /**
-   * The lines joined into one buffer: `open`, then each line with `separator` between them, then `close` (Anthropic:
-   * a JSON body of `{"requests":[…]}`; OpenAI: JSONL).
-   */
-  join(open: string, separator: string, close: string): Uint8Array {
-    const count = this.count;
-    const separatorBytes = Buffer.from(separator);
-    const openBytes = Buffer.from(open);
-    const closeBytes = Buffer.from(close);
-    const size =
-      openBytes.length + this.totalBytes + separatorBytes.length * Math.max(0, count - 1) + closeBytes.length;
-    const body = Buffer.allocUnsafe(size);
-    let at = openBytes.copy(body, 0);
-    for (let index = 0; index < count; index++) {
-      if (index > 0) at += separatorBytes.copy(body, at);
-      at += this.view(index).copy(body, at);
-    }
-    closeBytes.copy(body, at);
-    return body;
+  /** Every line, framed: the batch as the provider takes it (a view into the buffer, not a copy). */
+  body(): Uint8Array {
+    // Room for the closing is kept by every append; a line appended later writes over it.
+    this.bytes.write(this.framing.close, this.used);
+    return this.bytes.subarray(0, this.used + this.closeBytes);
   }
 
-  /**
-   * The lines as JSONL, a newline after each, in pieces of about `pieceBytes` (a line longer than that is a piece of
-   * its own): for a streamed upload that never holds the whole file twice.
-   */
-  *jsonl(pieceBytes = CHUNK_BYTES): Generator<Uint8Array> {
-    let piece: Buffer[] = [];
-    let size = 0;
-    const newline = Buffer.from('\n');
-    for (let index = 0; index < this.count; index++) {
-      const line = this.view(index);
-      piece.push(line, newline);
-      size += line.length + 1;
-      if (size >= pieceBytes) {
-        yield Buffer.concat(piece, size);
-        piece = [];
-        size = 0;
-      }
-    }
-    if (size > 0) yield Buffer.concat(piece, size);
+  /** {@link body} in pieces of about `pieceBytes` (views, not copies): for a streamed upload. */
+  *pieces(pieceBytes: number): Generator<Uint8Array> {
+    const body = this.body();
+    for (let at = 0; at < body.length; at += pieceBytes) yield body.subarray(at, at + pieceBytes);
   }
 
-  /** Takes a line that lives in another set's chunk. */
-  private adopt(jobId: string, chunk: Buffer, start: number, bytes: number): void {
-    let index = this.chunks.lastIndexOf(chunk);
-    if (index === -1) {
-      this.chunks.push(chunk);
-      index = this.chunks.length - 1;
+  private append(jobId: string, bytes: number, write: (at: number) => number): number {
+    const separator = this.count > 0 ? this.separatorBytes : 0;
+    this.reserve(this.used + separator + bytes + this.closeBytes);
+    if (separator > 0) this.used += this.bytes.write(this.framing.separator, this.used);
+    const start = this.used;
+    this.used += write(start);
+    const index = this.jobIds.length;
+    if (2 * (index + 1) > this.spans.length) {
+      const larger = new Uint32Array(this.spans.length * 2);
+      larger.set(this.spans);
+      this.spans = larger;
     }
-    // A picked set is never added to: its last chunk counts as full.
-    this.used = CHUNK_BYTES;
-    this.push(jobId, index, start, bytes);
+    this.spans[2 * index] = start;
+    this.spans[2 * index + 1] = bytes;
+    this.jobIds.push(jobId);
+    return index;
+  }
+
+  /** Room for `size` bytes: the buffer doubles when full (its capacity was a guess). */
+  private reserve(size: number): void {
+    if (size <= this.bytes.length) return;
+    const larger = allocate(Math.max(size, 2 * this.bytes.length));
+    this.bytes.copy(larger, 0, 0, this.used);
+    this.bytes = larger;
+  }
+
+  private view(index: number): Buffer {
+    const at = this.spanAt(index);
+    const start = this.spans[at]!;
+    return this.bytes.subarray(start, start + this.spans[at + 1]!);
   }
 
   /** Where the span of the line at `index` starts in {@link spans}. */
@@ -141,21 +138,10 @@ export class RequestLines {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) {
       throw new RangeError(`no request at index ${index} of ${this.count}`);
     }
-    return 3 * index;
+    return 2 * index;
   }
+}
 
-  private push(jobId: string, chunk: number, start: number, bytes: number): number {
-    const index = this.jobIds.length;
-    if (3 * (index + 1) > this.spans.length) {
-      const larger = new Uint32Array(this.spans.length * 2);
-      larger.set(this.spans);
-      this.spans = larger;
-    }
-    this.spans[3 * index] = chunk;
-    this.spans[3 * index + 1] = start;
-    this.spans[3 * index + 2] = bytes;
-    this.jobIds.push(jobId);
-    this.totalBytes += bytes;
-    return index;
-  }
+function allocate(size: number): Buffer {
+  return Buffer.allocUnsafe(size <= SMALL_BYTES ? size : Math.max(size, MAPPED_BYTES));
 }

@@ -12,7 +12,7 @@ import type { BatchPort } from './machine/batch-port.js';
 import { stopError } from './machine/batch-steps.js';
 import { driveBatch } from './machine/drive-batch.js';
 import { type Candidate, customIdOf, ProviderBatch } from './machine/provider-batch.js';
-import { planBatches } from './plan-batches.js';
+import { estimateRequestBytes, planBatches } from './plan-batches.js';
 import { ProgressTally } from './progress-tally.js';
 import type { ResultSink } from './result-sink.js';
 import type { RunSettings } from './run-config.js';
@@ -322,7 +322,10 @@ export class Scheduler {
     const counting = this.countingFor(batch);
     const candidates: Candidate[] = [];
     // Each request goes to its line as soon as it is estimated: no request object outlives its own building.
-    const lines = new RequestLines();
+    const lines = new RequestLines(
+      provider.wireFraming,
+      batch.jobs.reduce((bytes, job) => bytes + estimateRequestBytes(job), 0),
+    );
     for (const job of batch.jobs) {
       try {
         const files = await loadJobFiles(job);

@@ -22,6 +22,7 @@ export function withRedaction(provider: BatchProvider, secrets: Secrets): BatchP
     endpoint: async () => secrets.value(await provider.endpoint()),
     toRequest: provider.toRequest,
     toWireLine: provider.toWireLine,
+    wireFraming: provider.wireFraming,
     create: (requests, tag, inputFileId, signal) =>
       guard(() => provider.create(requests, tag, inputFileId, signal)),
     poll: (ref, signal) => guard(() => provider.poll(ref, signal)),

@@ -66,11 +66,13 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Batch
     },
     toRequest: toAnthropicRequest,
     toWireLine: (request) => JSON.stringify({ custom_id: request.customId, params: request.body }),
+    // The body of a create: `{"requests":[…]}`.
+    wireFraming: { open: '{"requests":[', separator: ',', close: ']}' },
 
     async create(requests, _tag, _inputFileId, signal) {
-      // The body `messages.batches.create` would send, from the lines as they are: the SDK takes bytes as a body
+      // The body `messages.batches.create` would send, as the lines were built: the SDK takes bytes as a body
       // verbatim (its "custom requests", `client.post`), so the batch is never a string or objects on the heap.
-      const body = requests.join('{"requests":[', ',', ']}');
+      const body = requests.body();
       try {
         // No SDK retry: a create whose answer was lost may have created the batch; the caller looks for it first.
         const batch = await (await sdk()).post<MessageBatch>('/v1/messages/batches', {

@@ -57,6 +57,7 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
     },
     toRequest: toOpenAIRequest,
     toWireLine: toJsonlLine,
+    wireFraming: { open: '', separator: '\n', close: '\n' },
 
     async upload(requests, tag, signal) {
       try {
@@ -228,5 +229,5 @@ function inputFileName(tag: SubmissionTag): string {
 const UPLOAD_CHUNK = 256 * 1024;
 
 async function* jsonlStream(requests: RequestLines): AsyncIterable<Uint8Array> {
-  yield* requests.jsonl(UPLOAD_CHUNK);
+  yield* requests.pieces(UPLOAD_CHUNK);
 }

@@ -40,7 +40,7 @@ export class ProviderBatch {
   /** The jobs of this batch (shrunk to those the cost limit admitted). */
   jobs: NormalizedJob[];
   /** The requests to send, in order: empty once the provider has them (and for a resumed submission). */
-  requests = new RequestLines();
+  requests = RequestLines.none();
   /**
    * The job id of each request, in submitted order, as long as the batch is not over: per-request errors name an
    * index, results a custom_id (made from the submission id and the job id). Ids only, never a record per request.
@@ -253,7 +253,7 @@ export class ProviderBatch {
    * results and per-request errors back. A run of 100,000 jobs does not hold 100,000 bodies.
    */
   releaseBodies(): void {
-    this.requests = new RequestLines();
+    this.requests = RequestLines.none();
   }
 
   /** How many requests the batch was submitted with. */
@@ -316,7 +316,7 @@ export class ProviderBatch {
     // A batch that is over needs its requests no more (custom_ids were for mapping its results): a run keeps every
     // batch for status(), and would otherwise hold a request per job to the end.
     if (this.isTerminal) {
-      this.requests = new RequestLines();
+      this.requests = RequestLines.none();
       this.requestJobIds = [];
       this.positions = undefined;
     }

@@ -20,6 +20,7 @@ export function withSignal(provider: BatchProvider, signal: AbortSignal): BatchP
     endpoint: () => provider.endpoint(),
     toRequest: provider.toRequest,
     toWireLine: provider.toWireLine,
+    wireFraming: provider.wireFraming,
     create: (requests, tag, inputFileId) => scoped((s) => provider.create(requests, tag, inputFileId, s)),
     poll: (ref) => scoped((s) => provider.poll(ref, s)),
     results: (ref) => scopedStream(signal, (s) => provider.results(ref, s)),
