@@ -4,7 +4,7 @@ import { type FileHandle, open, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
-import { answerProblem } from '../jobs/retry-note.js';
+import { answerProblem, parseAnswer } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
 import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
@@ -200,7 +200,7 @@ async function readResults(
       throw corruptResult(path, job.id, result);
     }
     if (result.error?.code && FORMERLY_FINAL.has(result.error.code)) formerlyFinal++;
-    if (isFinalResult(result)) results.push(result);
+    if (isFinalResult(result)) results.push(await withParsedAnswer(job, result));
     // Sent and paid for: its cost, or an unknown one (a model without a price) — the count of sends goes on either
     // way, so that retryInvalid is not granted afresh.
     else if (result.attempts > 0 && result.costUsd !== 0) {
@@ -215,6 +215,18 @@ async function readResults(
   }
   if (torn > 0) logger.info(`${torn} result file(s) cut short by the crash are collected again`);
   return { results, paid, formerlyFinal };
+}
+
+/**
+ * The result with its `parsedResponse` as the run gave it: the file holds it as JSON, which turns a date
+ * (`z.coerce.date()`) into a string and keeps a transform's output, never the schema's. Parsing the stored answer
+ * again with the same schema (the header's digests hold it unchanged) gives it back; parsing is deterministic, and
+ * should a schema with side effects refuse the answer now, the stored value stays.
+ */
+async function withParsedAnswer(job: NormalizedJob, result: JobResult): Promise<JobResult> {
+  if (!job.output || result.parsedResponse === null || typeof result.rawResponse !== 'string') return result;
+  const parsed = await parseAnswer(job, result.rawResponse, job.output);
+  return parsed.ok ? { ...result, parsedResponse: parsed.value } : result;
 }
 
 async function readResultFile(path: string, jobId: string): Promise<string | undefined> {

@@ -274,6 +274,28 @@ describe('resume with a state file', () => {
     expect((await emulator.billing()).total.requests).toBe(2);
   });
 
+  it("a resumed result's parsedResponse is what the schema makes of the answer, a Date and a transform's output included", async () => {
+    await emulator.close();
+    emulator = await startEmulator({
+      processingMs: 60,
+      dataDir,
+      respond: () => ({ json: { due: '2026-11-24T12:00:00Z', name: 'acme' } }),
+    });
+    const build = () =>
+      batchFor(emulator, { stateFile: stateFile() }).addJob({
+        id: 'a',
+        model: 'claude-haiku-4-5',
+        messages: userMessage('when is it due?'),
+        responseModel: z.object({ due: z.coerce.date(), name: z.string().transform((s) => s.length) }),
+      });
+    const first = (await build().run({ wait: true })).results().a!;
+    expect(first.parsedResponse).toEqual({ due: new Date('2026-11-24T12:00:00Z'), name: 4 });
+    const resumed = (await build().run({ wait: true })).results().a!;
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    expect(resumed.parsedResponse?.due).toBeInstanceOf(Date);
+    expect(resumed.parsedResponse).toEqual(first.parsedResponse);
+  });
+
   it('results that could not be read are collected by the next run, from the same provider batch', async () => {
     emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 500, times: 50 });
     const options = { itemsPerBatch: 6, anthropic: { maxRetries: 0 }, retry: { attempts: 2 } };
