@@ -11,6 +11,8 @@ export interface BilledTokens {
   cacheWriteTokens: number;
   /** Of the cache writes, those to the 1-hour cache (`cache_creation.ephemeral_1h_input_tokens`): priced higher. */
   cacheWrite1hTokens: number;
+  /** Anthropic `usage.inference_geo` when the request ran US-only (`us`): every token priced at 1.1 times. */
+  inferenceGeo?: 'us';
 }
 
 /** One request the provider processed and would bill: a success (an OpenAI 200 row, an Anthropic `succeeded`). */
@@ -22,7 +24,8 @@ export interface BilledRequest extends BilledTokens {
   model: string;
 }
 
-export interface BilledTotals extends BilledTokens {
+/** Sums over requests: where each ran is in {@link EmulatorBilling.requests}. */
+export interface BilledTotals extends Omit<BilledTokens, 'inferenceGeo'> {
   requests: number;
 }
 
@@ -76,6 +79,7 @@ interface AnthropicUsage {
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_creation?: { ephemeral_1h_input_tokens?: number } | null;
+  inference_geo?: string;
 }
 
 /** The billed tokens of one Anthropic `result`, or null unless it `succeeded` (the rest are not billed). */
@@ -88,5 +92,6 @@ export function anthropicBilled(result: Record<string, unknown>): BilledTokens |
     cacheReadTokens: usage.cache_read_input_tokens ?? 0,
     cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     cacheWrite1hTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+    ...(usage.inference_geo === 'us' && { inferenceGeo: 'us' as const }),
   };
 }

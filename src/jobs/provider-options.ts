@@ -172,6 +172,14 @@ function checkAnthropic(options: JsonObject, maxTokens: number, where: (key: str
       );
     }
   }
+  if (options.speed === 'fast') {
+    // platform.claude.com/docs/en/build-with-claude/fast-mode: up to 2.5 times the output tokens per second, at 6
+    // times the model's price on Claude Opus 4.6 and its own premium on each later model.
+    fail(
+      'unsupported_provider_option',
+      `${where('speed')} "fast" cannot be sent: fast mode buys output tokens per second, which a batch (answered within 24 hours) does not give back, at a premium over the model's price that batchwise cannot price; remove it.`,
+    );
+  }
   const thinking = options.thinking;
   if (thinking === undefined) return;
   if (!isPlainObject(thinking) || typeof (thinking as JsonObject).type !== 'string') {

@@ -32,27 +32,37 @@ import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
  * - Claude tools: a tool-use system prompt (at most 530 tokens) and Anthropic-defined tools' definitions (bash 245,
  *   text editor 700, computer use 1,234), which Anthropic adds to the input ({@link claudeToolTokens});
  * - Anthropic prompt caching: a request with a `cache_control` anywhere (top level, tools) may write every input
- *   token to the cache, at 1.25 times the input price, or twice it with `ttl: '1h'` ({@link worstCaseUsage}).
+ *   token to the cache, at 1.25 times the input price, or twice it with `ttl: '1h'` ({@link worstCaseUsage});
+ * - Anthropic `inference_geo: "us"`: every token price times 1.1 (`US_ONLY_INFERENCE`).
  */
 export interface TokenEstimate {
   inputTokens: number;
   outputTokens: number;
   /** The longest cache lifetime the request asks Anthropic for (`cache_control`), or null when it asks for none. */
   cacheTtl: CacheTtl | null;
+  /** The request's Anthropic `inference_geo` (`us` costs more), or null when it sets none. */
+  inferenceGeo: string | null;
 }
 
 export type CacheTtl = '5m' | '1h';
 
 /** The most a request of this estimate may be billed for: with caching asked for, all its input may be cache writes. */
 export function worstCaseUsage(estimate: TokenEstimate): TokenUsage {
-  const { inputTokens, outputTokens, cacheTtl } = estimate;
-  if (cacheTtl === null) return { inputTokens, outputTokens };
+  const { inputTokens, outputTokens, cacheTtl, inferenceGeo } = estimate;
+  if (cacheTtl === null) return { inputTokens, outputTokens, inferenceGeo };
   return {
     inputTokens,
     outputTokens,
     cacheWriteTokens: inputTokens,
     cacheWrite1hTokens: cacheTtl === '1h' ? inputTokens : 0,
+    inferenceGeo,
   };
+}
+
+/** The `inference_geo` of an Anthropic request body, or null when it sets none. */
+export function inferenceGeoOf(body: unknown): string | null {
+  const geo = (body as { inference_geo?: unknown } | null)?.inference_geo;
+  return typeof geo === 'string' ? geo : null;
 }
 
 /** The longest TTL of the `cache_control` markers in an Anthropic request body, or null when there are none. */
@@ -355,6 +365,7 @@ export async function estimateJob(
     inputTokens,
     outputTokens: outputEstimate(job),
     cacheTtl: job.provider === 'anthropic' ? cacheTtlOf(body) : null,
+    inferenceGeo: job.provider === 'anthropic' ? inferenceGeoOf(body) : null,
   };
 }
 

@@ -30,7 +30,19 @@ export interface TokenUsage {
   cacheWrite1hTokens?: number;
   /** Anthropic web searches (`usage.server_tool_use.web_search_requests`): a fee each, not a token price. */
   webSearchRequests?: number;
+  /**
+   * Where Anthropic ran the request (`usage.inference_geo`, or the request's `inference_geo` before it runs): `us`
+   * costs 1.1 times every token price.
+   */
+  inferenceGeo?: string | null;
 }
+
+/**
+ * Anthropic's US-only inference (`inference_geo: "us"`, Claude Opus 4.6 and later; older models refuse the field)
+ * multiplies every token price, cache writes and reads included, by 1.1 (platform.claude.com/docs/en/about-claude/
+ * pricing, "Data residency pricing"; docs.aws.amazon.com/claude-platform/latest/userguide/data-residency.html).
+ */
+export const US_ONLY_INFERENCE = 1.1;
 
 /**
  * Anthropic's web search fee, $10 per 1,000 searches (platform.claude.com/docs/en/about-claude/pricing). The batch
@@ -58,7 +70,8 @@ export function batchCost(
 ): number | null {
   const standard = standardCost(model, provider, usage, prices);
   if (standard === null) return null;
-  return standard * BATCH_DISCOUNT[provider] + (usage.webSearchRequests ?? 0) * WEB_SEARCH_USD;
+  const geo = provider === 'anthropic' && usage.inferenceGeo === 'us' ? US_ONLY_INFERENCE : 1;
+  return standard * geo * BATCH_DISCOUNT[provider] + (usage.webSearchRequests ?? 0) * WEB_SEARCH_USD;
 }
 
 /** The sum of costs, or null when any is unknown: an unknown part makes the whole unknown, never $0. */

@@ -2,7 +2,7 @@ import { loadJobFiles } from '../content/load-file.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { Logger } from '../log/logger.js';
 import type { ProviderName } from '../models/registry.js';
-import { type CacheTtl, estimateJob, worstCaseUsage } from '../pricing/estimate.js';
+import { estimateJob, type TokenEstimate, worstCaseUsage } from '../pricing/estimate.js';
 import { batchCost, type PriceTable, sumCosts } from '../pricing/prices.js';
 import type { BatchProvider } from '../providers/provider.js';
 import type { JobResult } from '../types.js';
@@ -103,7 +103,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     job: NormalizedJob;
     entry: Omit<DryRunJob, 'estimatedCostUsd' | 'stoppedByCostLimit'>;
     counted?: Promise<number>;
-    cacheTtl: CacheTtl | null;
+    estimate: TokenEstimate;
   }[] = [];
   const submissionIds = new Map<number, string>();
   for (const batch of planned) {
@@ -130,7 +130,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
       built.push({
         job,
         ...(counted && { counted }),
-        cacheTtl: estimate.cacheTtl,
+        estimate,
         entry: {
           jobId: job.id,
           provider: job.provider,
@@ -150,7 +150,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
   const jobs: DryRunJob[] = [];
   const costsByBatch = new Map<number, (number | null)[]>();
   let committed = 0;
-  for (const { job, entry, counted, cacheTtl } of built) {
+  for (const { job, entry, counted, estimate } of built) {
     if (counted) {
       entry.estimatedInputTokens = await counted;
       entry.inputTokensSource = 'counted';
@@ -159,9 +159,9 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
       job.model,
       job.provider,
       worstCaseUsage({
+        ...estimate,
         inputTokens: entry.estimatedInputTokens,
         outputTokens: entry.estimatedOutputTokens,
-        cacheTtl,
       }),
       input.prices,
     );

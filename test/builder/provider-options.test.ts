@@ -81,6 +81,22 @@ describe('providerOptions at .addJob()', () => {
     }
   });
 
+  it('refuses Claude fast mode, which a batch does not give back and batchwise cannot price; takes speed standard', () => {
+    expectRefused(
+      anthropic({ speed: 'fast' }),
+      'unsupported_provider_option',
+      'anthropic.speed',
+      'cannot price',
+    );
+    expect(() =>
+      batchFor(emulator).addJob({
+        ...anthropic({ speed: 'standard' }),
+        model: 'claude-opus-4-6',
+        messages: userMessage('x'),
+      }),
+    ).not.toThrow();
+  });
+
   it('refuses the fields a model refuses (docs/models.md), by name, and passes them to models that take them', () => {
     for (const model of ['o3', 'gpt-5.1', 'ft:gpt-5.1:acme::x1']) {
       for (const key of ['top_p', 'presence_penalty', 'logprobs']) {

@@ -72,6 +72,31 @@ describe('Anthropic request fields', () => {
     expect(byId.plain.message.usage.cache_creation_input_tokens).toBe(0);
   });
 
+  it('takes inference_geo global or us from Claude Opus 4.6 on, says where it ran, and bills US-only as such', async () => {
+    const { batchId, byId } = await anthropicResults(clients.anthropic, {
+      us: params({ inference_geo: 'us' }),
+      global: params({ inference_geo: 'global' }),
+      unset: params({}),
+      eu: params({ inference_geo: 'eu' }),
+      legacy: { ...params({ inference_geo: 'us' }), model: 'claude-haiku-4-5' },
+      legacyUnset: { ...params({}), model: 'claude-haiku-4-5' },
+    });
+    expect(errorOf(byId.eu)).toBe("inference_geo: Input should be 'global' or 'us'");
+    expect(errorOf(byId.legacy)).toContain('inference_geo: not supported for model claude-haiku-4-5');
+    const ran = (result: Result | undefined) =>
+      result?.type === 'succeeded'
+        ? (result.message.usage as { inference_geo?: string }).inference_geo
+        : '(none)';
+    expect([ran(byId.us), ran(byId.global), ran(byId.unset), ran(byId.legacyUnset)]).toEqual([
+      'us',
+      'global',
+      'global',
+      null,
+    ]);
+    const billed = (await emulator.billing()).requests.filter((r) => r.batchId === batchId);
+    expect(billed.filter((r) => r.inferenceGeo === 'us').map((r) => r.customId)).toEqual(['us']);
+  });
+
   it('refuses an assistant prefill that ends with whitespace, as the API does; takes one that does not', async () => {
     const prefill = (text: string) =>
       ({

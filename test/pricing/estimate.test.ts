@@ -4,10 +4,12 @@ import {
   cacheTtlOf,
   estimateJob,
   imageTokenEstimate,
+  inferenceGeoOf,
   pdfTokenEstimate,
   textTokenEstimate,
   worstCaseUsage,
 } from '../../src/pricing/estimate.js';
+import { batchCost } from '../../src/pricing/prices.js';
 import { toAnthropicRequest } from '../../src/providers/anthropic/to-request.js';
 import { makePdf } from '../helpers/pdf.js';
 
@@ -110,16 +112,37 @@ describe('cacheTtlOf', () => {
   });
 
   it('turns every input token into a cache write in the worst case, and none without a marker', () => {
-    expect(worstCaseUsage({ inputTokens: 10, outputTokens: 5, cacheTtl: null })).toEqual({
+    expect(worstCaseUsage({ inputTokens: 10, outputTokens: 5, cacheTtl: null, inferenceGeo: null })).toEqual({
       inputTokens: 10,
       outputTokens: 5,
+      inferenceGeo: null,
     });
-    expect(worstCaseUsage({ inputTokens: 10, outputTokens: 5, cacheTtl: '1h' })).toEqual({
+    expect(worstCaseUsage({ inputTokens: 10, outputTokens: 5, cacheTtl: '1h', inferenceGeo: 'us' })).toEqual({
       inputTokens: 10,
       outputTokens: 5,
       cacheWriteTokens: 10,
       cacheWrite1hTokens: 10,
+      inferenceGeo: 'us',
     });
+  });
+
+  it("reads a Claude request's inference_geo, which US-only inference prices at 1.1 times", () => {
+    expect(inferenceGeoOf({ model: 'claude-opus-4-6', inference_geo: 'us' })).toBe('us');
+    expect(inferenceGeoOf({ model: 'claude-opus-4-6' })).toBeNull();
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000, cacheReadTokens: 500_000 };
+    const global = batchCost('claude-opus-4-6', 'anthropic', { ...usage, inferenceGeo: 'global' })!;
+    expect(batchCost('claude-opus-4-6', 'anthropic', usage)).toBe(global);
+    expect(batchCost('claude-opus-4-6', 'anthropic', { ...usage, inferenceGeo: 'us' })).toBeCloseTo(
+      global * 1.1,
+      12,
+    );
+    // A price the user gives is the standard one: the premium is on top of it too.
+    const prices = { 'claude-acme': { inputPerMTok: 2, outputPerMTok: 10 } };
+    const own = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(batchCost('claude-acme', 'anthropic', { ...own, inferenceGeo: 'us' }, prices)).toBeCloseTo(
+      6 * 1.1,
+      12,
+    );
   });
 });
 

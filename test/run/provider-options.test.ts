@@ -4,6 +4,8 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { THINKING_TOKENS } from '../../src/emulator/respond/thinking.js';
 import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { billedCost } from '../helpers/billing.js';
+import { until } from '../helpers/clients.js';
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -128,5 +130,42 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
       .dryRun();
     const output = Object.fromEntries(report.jobs.map((job) => [job.jobId, job.estimatedOutputTokens]));
     expect(output).toEqual({ none: 500, budget: 3_500, adaptive: 10_000 });
+  });
+
+  it('prices US-only inference (inference_geo: "us") at 1.1 times: in the estimate, the cost limit and costUsd', async () => {
+    const build = (geo?: string) =>
+      batchFor(emulator)
+        .defaults({
+          model: 'claude-opus-4-6',
+          maxTokens: 200,
+          ...(geo && { providerOptions: { anthropic: { inference_geo: geo } } }),
+        })
+        .addJob({ id: 'a', messages: userMessage('hello') })
+        .addJob({ id: 'b', messages: userMessage('hello') });
+    const global = (await build().dryRun()).jobs[0]!.estimatedCostUsd!;
+    const us = (await build('us').dryRun()).jobs[0]!;
+    const usTokens = { inputTokens: us.estimatedInputTokens, outputTokens: us.estimatedOutputTokens };
+    expect(us.estimatedCostUsd).toBeCloseTo(batchCost('claude-opus-4-6', 'anthropic', usTokens)! * 1.1, 12);
+    // A limit that holds both jobs at the global price holds one of them US-only.
+    const limited = await build('us')
+      .addCostLimit({ usd: 2 * global + 1e-9 })
+      .dryRun();
+    expect(limited.jobs.map((job) => job.stoppedByCostLimit)).toEqual([false, true]);
+
+    const run = await build('us').run({ wait: true });
+    const billing = await until(
+      () => emulator.billing(),
+      (b) => b.unfinished.length === 0,
+    );
+    expect(billing.requests.map((r) => r.inferenceGeo)).toEqual(['us', 'us']);
+    for (const request of billing.requests) {
+      const result = run.results()[request.customId.slice(request.customId.indexOf('_') + 1)]!;
+      expect(result.costUsd).toBeCloseTo(billedCost(request)!, 12);
+      const standard = batchCost('claude-opus-4-6', 'anthropic', {
+        inputTokens: result.inputTokens,
+        outputTokens: result.outputTokens,
+      })!;
+      expect(result.costUsd).toBeCloseTo(standard * 1.1, 12);
+    }
   });
 });

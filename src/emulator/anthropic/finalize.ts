@@ -8,6 +8,7 @@ import { anthropicFileError } from '../respond/file-rules.js';
 import { anthropicView } from '../respond/request-view.js';
 import type { StateContext } from '../route.js';
 import type { AnthropicBatchRecord, Phase, ResultCounts } from './batch-record.js';
+import { inferenceGeoRan } from './inference-geo.js';
 import { outputSchemaError } from './output-schema-rules.js';
 import { extraFieldError } from './params-rules.js';
 import { promptCacheTtl } from './prompt-cache.js';
@@ -58,6 +59,7 @@ export async function finalizeAnthropicBatch(
           await compose(view, scripted, shape),
           String(params.model),
           promptCacheTtl(params),
+          inferenceGeoRan(params),
         );
       }
     }

@@ -1,3 +1,4 @@
+import { inferenceGeoError } from '../anthropic/inference-geo.js';
 import { extraFieldError, streamError, thinkingError } from '../anthropic/params-rules.js';
 import { inputUsage, type PromptCacheTtl, promptCacheError } from '../anthropic/prompt-cache.js';
 import { randomId, unitHash } from '../random.js';
@@ -8,6 +9,7 @@ export function anthropicResult(
   composed: Composed,
   model: string,
   cacheTtl: PromptCacheTtl | null = null,
+  inferenceGeo: string | null = 'global',
 ): Record<string, unknown> {
   if (composed.kind === 'error') {
     return {
@@ -44,6 +46,7 @@ export function anthropicResult(
         ...inputUsage(composed.inputTokens, cacheTtl),
         output_tokens: composed.outputTokens + composed.reasoningTokens,
         output_tokens_details: { thinking_tokens: composed.reasoningTokens },
+        inference_geo: inferenceGeo,
       },
     },
   };
@@ -82,7 +85,7 @@ export function anthropicParamsError(params: Record<string, unknown>, version: s
   const last = messages.at(-1) as { role?: unknown; content?: unknown };
   if (last.role === 'assistant' && /\s$/.test(lastText(last.content)))
     return 'messages: final assistant content cannot end with trailing whitespace';
-  return thinkingError(params, version);
+  return thinkingError(params, version) ?? inferenceGeoError(params);
 }
 
 /**

@@ -15,6 +15,8 @@ interface ResultLine {
         /** The cache writes by TTL (@anthropic-ai/sdk `CacheCreation`): 1-hour writes cost more. */
         cache_creation?: { ephemeral_1h_input_tokens?: number | null } | null;
         server_tool_use?: { web_search_requests?: number | null } | null;
+        /** Where the request ran (`global` or `us`): US-only inference costs more. */
+        inference_geo?: string | null;
       };
     };
     error?: { error?: { type?: string; message?: string }; type?: string; message?: string };
@@ -52,6 +54,7 @@ export function parseAnthropicResult(line: unknown): JobOutcome | undefined {
         cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
         cacheWrite1hTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
         webSearchRequests: usage.server_tool_use?.web_search_requests ?? 0,
+        inferenceGeo: usage.inference_geo ?? null,
       };
       if (message.stop_reason === 'refusal') {
         // Claude's safety classifiers stopped the answer: no answer, but the request ran and is billed (as OpenAI's
