@@ -18,7 +18,8 @@ const SMALL_BYTES = 64 * 1024;
 /**
  * A provider batch's requests as they go on the wire: each request's line of JSON (as the provider's `toWireLine`
  * writes it) in UTF-8, written one after another into one buffer already framed as the provider takes the batch, with
- * the job each is for. {@link body} is that buffer, sent as it is.
+ * the job each is for. {@link body} is that buffer, which the SDK sends as it is (Node's `fetch` copies it once
+ * more, off the heap, while sending).
  *
  * Built as the batch's requests are built, so that no request object outlives the building of its line: a batch of
  * 10,000 requests held as objects until its create is answered is megabytes on the JavaScript heap, which V8 grows
@@ -59,6 +60,13 @@ export class RequestLines {
   /** Adds the request for `jobId` as `line` (JSON text, no newline in it); returns its index. */
   add(jobId: string, line: string): number {
     return this.append(jobId, Buffer.byteLength(line), (at) => this.bytes.write(line, at));
+  }
+
+  /** The bytes of a body of the first `count` lines, framed: what a provider holds to its size limit. */
+  bodyBytesOf(count: number): number {
+    if (count === 0) return Buffer.byteLength(this.framing.open) + this.closeBytes;
+    const at = this.spanAt(count - 1);
+    return this.spans[at]! + this.spans[at + 1]! + this.closeBytes;
   }
 
   /** The job of the request at `index`. */

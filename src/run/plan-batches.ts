@@ -1,5 +1,5 @@
 import { wireBytes } from '../content/file-limits.js';
-import type { NormalizedJob } from '../jobs/normalized-job.js';
+import type { NormalizedJob, OutputSpec } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 
 export interface PlannedBatch {
@@ -17,19 +17,34 @@ export interface PlanLimits {
 /** JSON framing around a request's content, generously counted. */
 const REQUEST_OVERHEAD_BYTES = 2_048;
 
+/** The bytes of the largest form of a schema a request may carry (OpenAI's strict one, or Anthropic's), by schema. */
+const schemaBytes = new WeakMap<OutputSpec, number>();
+
 /**
- * An upper bound of a job's size on the wire, from its messages or its file size (base64 grows bytes by 4/3), known
- * without reading the file.
+ * A job's size on the wire, known without reading its file: its messages or prompt as JSON, its schema and provider
+ * options, its file's size (base64 grows bytes by 4/3; a text file is counted at twice its bytes, which JSON escapes
+ * of control characters can exceed). What packs provider batches, and sizes their buffers; a batch's built requests
+ * are held to the provider's byte limit again, as they are (the scheduler's `admit`).
  */
 export function estimateRequestBytes(job: NormalizedJob): number {
-  if (job.content.kind === 'messages') {
-    return REQUEST_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(job.content.messages));
-  }
+  const options = job.providerOptions ? Buffer.byteLength(JSON.stringify(job.providerOptions)) : 0;
+  const bytes = REQUEST_OVERHEAD_BYTES + options + (job.output ? outputBytes(job.output) : 0);
+  if (job.content.kind === 'messages') return bytes + Buffer.byteLength(JSON.stringify(job.content.messages));
   const fileBytes = job.content.files.reduce(
     (sum, file) => sum + (file.kind === 'text' ? file.size * 2 : wireBytes(file.kind, file.size)),
     0,
   );
-  return REQUEST_OVERHEAD_BYTES + fileBytes + Buffer.byteLength(JSON.stringify(job.content.prompt));
+  return bytes + fileBytes + Buffer.byteLength(JSON.stringify(job.content.prompt));
+}
+
+function outputBytes(output: OutputSpec): number {
+  let bytes = schemaBytes.get(output);
+  if (bytes === undefined) {
+    const forms = [output.jsonSchema, output.strict, output.anthropic];
+    bytes = Math.max(...forms.map((form) => Buffer.byteLength(JSON.stringify(form ?? null))));
+    schemaBytes.set(output, bytes);
+  }
+  return bytes;
 }
 
 /**

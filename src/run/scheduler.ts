@@ -258,6 +258,20 @@ export class Scheduler {
    * Under a known enqueued-token limit, the candidates that fit beside the model's batches in flight (at least one
    * when none is in flight: the provider is the judge of a batch alone). The rest wait for capacity.
    */
+  /**
+   * The candidates whose requests, as built, fit the provider's byte limit for a batch; the rest are planned again,
+   * into batches of their own. The planner packs by estimates, which a schema or a text file's JSON escapes can pass:
+   * a batch over the limit would be refused whole (413), failing every job in it.
+   */
+  private withinBytes(batch: ProviderBatch, candidates: Candidate[], lines: RequestLines): Candidate[] {
+    const { maxBytes } = this.config.providers.get(batch.provider)!.limits;
+    let fit = candidates.length;
+    // A single request over the limit still goes: the provider's refusal names it, and nothing smaller can be made.
+    while (fit > 1 && lines.bodyBytesOf(candidates[fit - 1]!.line + 1) > maxBytes) fit--;
+    if (fit < candidates.length) this.plan(candidates.slice(fit).map((c) => c.job));
+    return candidates.slice(0, fit);
+  }
+
   private withinCapacity(batch: ProviderBatch, candidates: Candidate[]): Candidate[] {
     const limit = this.capacityLimit(batch);
     if (limit === undefined) return candidates;
@@ -342,7 +356,8 @@ export class Scheduler {
         await this.endJob(job, 'failed', { code: 'file_unreadable', message: messageOf(error) });
       }
     }
-    const { admitted, deferred } = this.ledger.budget.admit(this.withinCapacity(batch, candidates));
+    const fitting = this.withinBytes(batch, candidates, lines);
+    const { admitted, deferred } = this.ledger.budget.admit(this.withinCapacity(batch, fitting));
     if (deferred.length > 0) this.defer(deferred.map((c) => c.job));
     if (admitted.length === 0) {
       batch.skipped = true;

@@ -70,6 +70,18 @@ describe('RequestLines', () => {
     expect(text(lines.pick([]).body())).toBe('{"requests":[]}');
   });
 
+  it('says how many bytes the body of its first lines takes, framing included, as the provider counts them', () => {
+    for (const framing of [ANTHROPIC, JSONL]) {
+      const lines = new RequestLines(framing);
+      const bodies = [lines.body().length];
+      for (const line of ['{"a":1}', '{"b":"\u00e9\u65e5"}', '{"c":"😀"}']) {
+        lines.add('j', line);
+        bodies.push(lines.body().length);
+      }
+      expect([0, 1, 2, 3].map((count) => lines.bodyBytesOf(count))).toEqual(bodies);
+    }
+  });
+
   it('refuses an index it does not have', () => {
     const lines = new RequestLines(JSONL);
     lines.add('a', line(0));
