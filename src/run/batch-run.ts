@@ -202,7 +202,16 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
     const results: Record<string, JobResult<T>> = {};
     for (const { id } of this.config.jobs) {
       const result = this.ledger.get(id);
-      if (result) results[id] = result as JobResult<T>;
+      if (!result) continue;
+      // Assigned, a job id `__proto__` would set the record's prototype, not a key: it is defined as its own key.
+      if (id === '__proto__')
+        Object.defineProperty(results, id, {
+          value: result,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else results[id] = result as JobResult<T>;
     }
     return results;
   }

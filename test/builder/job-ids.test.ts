@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
 import { Batch, JobValidationError } from '../../src/index.js';
-import { userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage } from '../helpers/batch.js';
 
 const base = () => new Batch().setVerbosity('silent').defaults({ model: 'claude-haiku-4-5' });
 
@@ -71,5 +72,35 @@ describe('job ids', () => {
         .addJob({ id: 'null-1', messages: userMessage('b') })
         .addJob({ id: 'com10', messages: userMessage('c') }),
     ).not.toThrow();
+  });
+});
+
+describe('job ids named like object properties', () => {
+  it('__proto__, constructor, toString and hasOwnProperty are keys of the results like any other', async () => {
+    const emulator = await startEmulator({ processingMs: 20 });
+    try {
+      const ids = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'plain'];
+      const batch = batchFor(emulator).defaults({ model: 'claude-haiku-4-5', maxTokens: 50 });
+      for (const id of ids) batch.addJob({ id, messages: userMessage(`question ${id}`) });
+      const run = await batch.run();
+      const waited = await run.wait();
+      for (const results of [waited, run.results()]) {
+        expect(Object.keys(results)).toEqual(ids);
+        expect(Object.getPrototypeOf(results)).toBe(Object.prototype);
+        expect(Object.keys(JSON.parse(JSON.stringify(results)))).toEqual(ids);
+        for (const id of ids) {
+          expect(Object.hasOwn(results, id)).toBe(true);
+          expect(results[id]).toMatchObject({
+            jobId: id,
+            status: 'succeeded',
+            rawResponse: `Reply to: question ${id}`,
+          });
+        }
+        // No job's result answers for a key no job has.
+        expect((results as Record<string, unknown>).status).toBeUndefined();
+      }
+    } finally {
+      await emulator.close();
+    }
   });
 });
