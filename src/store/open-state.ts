@@ -186,6 +186,7 @@ async function readResults(
   const paid = new Map<string, PaidAttempts>();
   let torn = 0;
   let formerlyFinal = 0;
+  const refused: string[] = [];
   for (const job of jobs) {
     const path = join(resultsDir, `${job.id}.json`);
     const text = await readResultFile(path, job.id);
@@ -200,7 +201,7 @@ async function readResults(
       throw corruptResult(path, job.id, result);
     }
     if (result.error?.code && FORMERLY_FINAL.has(result.error.code)) formerlyFinal++;
-    if (isFinalResult(result)) results.push(await withParsedAnswer(job, result));
+    if (isFinalResult(result)) results.push(await withParsedAnswer(job, result, refused));
     // Sent and paid for: its cost, or an unknown one (a model without a price) — the count of sends goes on either
     // way, so that retryInvalid is not granted afresh.
     else if (result.attempts > 0 && result.costUsd !== 0) {
@@ -214,19 +215,32 @@ async function readResults(
     }
   }
   if (torn > 0) logger.info(`${torn} result file(s) cut short by the crash are collected again`);
+  if (refused.length > 0) {
+    logger.warn(
+      `${refused.length} stored answer(s) no longer pass their job's responseModel (${refused.slice(0, 5).join(', ')}${refused.length > 5 ? ', …' : ''}): ` +
+        'its transforms or refinements changed since they were collected. Their parsedResponse is kept as stored (JSON); ' +
+        'nothing is sent again, as those answers were paid for.',
+    );
+  }
   return { results, paid, formerlyFinal };
 }
 
 /**
  * The result with its `parsedResponse` as the run gave it: the file holds it as JSON, which turns a date
  * (`z.coerce.date()`) into a string and keeps a transform's output, never the schema's. Parsing the stored answer
- * again with the same schema (the header's digests hold it unchanged) gives it back; parsing is deterministic, and
- * should a schema with side effects refuse the answer now, the stored value stays.
+ * again with the same schema gives it back. The header's digests hold the schema's JSON form, not its code: a
+ * transform or refinement changed since may refuse an answer it took, and then the stored value stays, said so.
  */
-async function withParsedAnswer(job: NormalizedJob, result: JobResult): Promise<JobResult> {
+async function withParsedAnswer(
+  job: NormalizedJob,
+  result: JobResult,
+  refused: string[],
+): Promise<JobResult> {
   if (!job.output || result.parsedResponse === null || typeof result.rawResponse !== 'string') return result;
   const parsed = await parseAnswer(job, result.rawResponse, job.output);
-  return parsed.ok ? { ...result, parsedResponse: parsed.value } : result;
+  if (parsed.ok) return { ...result, parsedResponse: parsed.value };
+  refused.push(job.id);
+  return result;
 }
 
 async function readResultFile(path: string, jobId: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
-import { batchFor, userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
 
 let emulator: Emulator;
 let dir: string;
@@ -294,6 +294,26 @@ describe('resume with a state file', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
     expect(resumed.parsedResponse?.due).toBeInstanceOf(Date);
     expect(resumed.parsedResponse).toEqual(first.parsedResponse);
+
+    // A refinement added since (the digests hold the schema's JSON form, which it does not change) refuses the
+    // stored answer: its result stays as stored, said so, and nothing is sent again.
+    const { warnings, logger } = warningsLogger();
+    const refined = await batchFor(emulator, { stateFile: stateFile() })
+      .setVerbosity(logger)
+      .addJob({
+        id: 'a',
+        model: 'claude-haiku-4-5',
+        messages: userMessage('when is it due?'),
+        responseModel: z
+          .object({ due: z.coerce.date(), name: z.string().transform((s) => s.length) })
+          .refine((value) => value.name > 10),
+      })
+      .run({ wait: true });
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    expect(refined.results().a).toMatchObject({ status: 'succeeded', parsedResponse: { name: 4 } });
+    expect(warnings.join('\n')).toMatch(
+      /1 stored answer\(s\) no longer pass their job's responseModel \(a\)/,
+    );
   });
 
   it('results that could not be read are collected by the next run, from the same provider batch', async () => {
