@@ -82,6 +82,11 @@ export interface EmulatorOptions {
    * are: any other name is refused as the real services refuse it.
    */
   models?: ExtraModels;
+  /**
+   * Anthropic: the workspace's default inference geo (`default_inference_geo`), where a request that sets no
+   * `inference_geo` runs on Claude Opus 4.6 and later. Default `global`.
+   */
+  defaultInferenceGeo?: 'global' | 'us';
 }
 
 export type LineValidator = (
@@ -101,6 +106,7 @@ export interface ResolvedOptions {
   seed: number;
   citedShapes: CitedShape[];
   models: ExtraModels;
+  defaultInferenceGeo: 'global' | 'us';
 }
 
 export const DEFAULT_LIMITS = {
@@ -125,5 +131,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     citedShapes:
       options.citedShapes && options.citedShapes.length > 0 ? options.citedShapes : [...CITED_SHAPES],
     models: options.models ?? {},
+    defaultInferenceGeo: options.defaultInferenceGeo ?? 'global',
   };
 }

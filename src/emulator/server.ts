@@ -36,6 +36,8 @@ export interface EmulatorSettings {
   limits?: { openai?: Partial<BatchLimits>; anthropic?: Partial<BatchLimits> };
   /** Model names served besides the providers' own (see `EmulatorOptions.models`). */
   models?: ExtraModels;
+  /** Anthropic: the workspace's default inference geo (see `EmulatorOptions.defaultInferenceGeo`). */
+  defaultInferenceGeo?: 'global' | 'us';
 }
 
 /** A running emulator of the OpenAI Batch + Files and Anthropic Message Batches APIs. */
@@ -235,6 +237,7 @@ function resolvedAsOptions(resolved: ResolvedOptions): EmulatorOptions {
     seed: resolved.seed,
     citedShapes: resolved.citedShapes,
     models: resolved.models,
+    defaultInferenceGeo: resolved.defaultInferenceGeo,
   };
 }
 

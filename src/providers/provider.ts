@@ -69,6 +69,8 @@ export type JobOutcome =
       cacheWrite1hTokens?: number;
       /** Anthropic web searches the request made (a fee each); absent means none. */
       webSearchRequests?: number;
+      /** Where Anthropic ran the request (`usage.inference_geo`): `us` costs 1.1 times; absent means not said. */
+      inferenceGeo?: string | null;
       stopReason: string | null;
       /** The model stopped at the token budget (`max_tokens`, `length`): the text may be cut short. */
       truncated?: boolean;
@@ -88,6 +90,7 @@ export type JobOutcome =
         cacheWriteTokens: number;
         cacheWrite1hTokens?: number;
         webSearchRequests?: number;
+        inferenceGeo?: string | null;
       };
       raw: unknown;
     };

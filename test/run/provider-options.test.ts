@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { THINKING_TOKENS } from '../../src/emulator/respond/thinking.js';
 import { batchCost } from '../../src/pricing/prices.js';
-import { batchFor, userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
 import { billedCost } from '../helpers/billing.js';
 import { until } from '../helpers/clients.js';
 
@@ -167,5 +167,21 @@ describe('providerOptions (issue 12, point 5), through the official SDKs against
       })!;
       expect(result.costUsd).toBeCloseTo(standard * 1.1, 12);
     }
+  });
+
+  it("prices a request the workspace's default ran US-only at 1.1 times, and warns that its estimate was short", async () => {
+    emulator.configure({ defaultInferenceGeo: 'us' });
+    const { warnings, logger } = warningsLogger();
+    const run = await batchFor(emulator)
+      .setVerbosity(logger)
+      .addJob({ id: 'a', model: 'claude-opus-4-6', maxTokens: 200, messages: userMessage('hello') })
+      .run({ wait: true });
+    const billing = await until(
+      () => emulator.billing(),
+      (b) => b.unfinished.length === 0,
+    );
+    expect(billing.requests.map((r) => r.inferenceGeo)).toEqual(['us']);
+    expect(run.results().a!.costUsd).toBeCloseTo(billedCost(billing.requests[0]!)!, 12);
+    expect(warnings.join('\n')).toMatch(/ran 1 request\(s\) US-only .*inference_geo: 'us'/);
   });
 });

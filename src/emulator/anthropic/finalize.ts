@@ -59,7 +59,7 @@ export async function finalizeAnthropicBatch(
           await compose(view, scripted, shape),
           String(params.model),
           promptCacheTtl(params),
-          inferenceGeoRan(params),
+          inferenceGeoRan(params, context.options.defaultInferenceGeo),
         );
       }
     }

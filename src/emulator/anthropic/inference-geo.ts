@@ -26,9 +26,9 @@ export function inferenceGeoError(params: Record<string, unknown>): string | nul
 
 /**
  * Where an accepted request ran, as its answer's `usage.inference_geo` says (`string | null` in the SDK's `Usage`):
- * null for a model before Opus 4.6.
+ * null for a model before Opus 4.6. A request that sets none runs where the workspace's default says.
  */
-export function inferenceGeoRan(params: Record<string, unknown>): string | null {
+export function inferenceGeoRan(params: Record<string, unknown>, workspaceDefault: string): string | null {
   if (LEGACY.test(String(params.model))) return null;
-  return typeof params.inference_geo === 'string' ? params.inference_geo : 'global';
+  return typeof params.inference_geo === 'string' ? params.inference_geo : workspaceDefault;
 }

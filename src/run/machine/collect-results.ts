@@ -57,6 +57,7 @@ export async function collectResults(
   for (let attempt = 1; ; attempt++) {
     const unwritten = new Map<string, JobResult>();
     let broken: unknown = null;
+    let unaskedUsOnly = 0;
     // Results are written a few at a time: a file write waits on the thread pool, not on the one before it.
     const window = new WorkWindow();
     try {
@@ -68,6 +69,7 @@ export async function collectResults(
         }
         const job = batch.job(jobId);
         if (!job || port.sink.has(jobId) || batch.isHandedBack(jobId)) continue;
+        if (ranUsOnlyUnasked(job, outcome)) unaskedUsOnly++;
         crashPoint('results-stream');
         await window.add(async () => {
           await port.rawWriter?.writeRaw(jobId, 'response', outcome.raw).catch((error: unknown) => {
@@ -83,6 +85,7 @@ export async function collectResults(
       broken = error;
     }
     if (broken === null) {
+      if (unaskedUsOnly > 0) warnUsOnly(port, ref.id, unaskedUsOnly);
       for (const job of batch.jobs) {
         if (port.sink.has(job.id) || batch.isHandedBack(job.id) || unwritten.has(job.id)) continue;
         const result = await resend(batch, port, job, missingResult(batch, port, job));
@@ -102,6 +105,23 @@ export async function collectResults(
     delay = Math.min(port.retry.maxDelayMs, delay * 2);
     await batch.moveTo('collecting');
   }
+}
+
+/**
+ * Anthropic ran the request US-only (`usage.inference_geo: "us"`, 1.1 times the price) though the job did not ask:
+ * the workspace's default inference geo says so, and the job's estimate, which reads the request, was 10% short.
+ */
+function ranUsOnlyUnasked(job: NormalizedJob, outcome: JobOutcome): boolean {
+  const ran = outcome.status === 'succeeded' ? outcome.inferenceGeo : outcome.billed?.inferenceGeo;
+  return ran === 'us' && job.providerOptions?.inference_geo !== 'us';
+}
+
+function warnUsOnly(port: BatchPort, batchId: string, count: number): void {
+  port.logger.warn(
+    `batch ${batchId}: Anthropic ran ${count} request(s) US-only (usage.inference_geo "us", the workspace's default ` +
+      'inference geo) that did not ask for it: they cost 1.1 times the price, more than was reserved for them. Set ' +
+      "providerOptions.anthropic.inference_geo: 'us' on these jobs so that estimates and the cost limit count it.",
+  );
 }
 
 /** Every result is durable: the batch ends, journaled, and what it left at the provider is freed. */
