@@ -52,30 +52,34 @@ export interface ProviderBatchState {
   capacity?: { limitTokens: number | null };
 }
 
+/** What the provider billed a request for, as its result reports it. */
+export interface BilledUsage {
+  /** All input, cache reads and writes included. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Of the cache writes, those to Anthropic's 1-hour cache (priced higher); absent means none. */
+  cacheWrite1hTokens?: number;
+  /** Anthropic web searches the request made (a fee each); absent means none. */
+  webSearchRequests?: number;
+  /** Where Anthropic ran the request (`usage.inference_geo`): `us` costs 1.1 times; absent means not said. */
+  inferenceGeo?: string | null;
+}
+
 /** What the provider said about one request; matched to its job by `customId`, never by position. */
 export type JobOutcome =
-  | {
+  | (BilledUsage & {
       customId: string;
       status: 'succeeded';
       text: string;
       /** The provider's content blocks as returned (citations, tool calls). */
       content: unknown[];
-      /** All input, cache reads and writes included. */
-      inputTokens: number;
-      outputTokens: number;
-      cacheReadTokens: number;
-      cacheWriteTokens: number;
-      /** Of the cache writes, those to Anthropic's 1-hour cache (priced higher); absent means none. */
-      cacheWrite1hTokens?: number;
-      /** Anthropic web searches the request made (a fee each); absent means none. */
-      webSearchRequests?: number;
-      /** Where Anthropic ran the request (`usage.inference_geo`): `us` costs 1.1 times; absent means not said. */
-      inferenceGeo?: string | null;
       stopReason: string | null;
       /** The model stopped at the token budget (`max_tokens`, `length`): the text may be cut short. */
       truncated?: boolean;
       raw: unknown;
-    }
+    })
   | {
       customId: string;
       status: 'failed' | 'cancelled' | 'expired';
@@ -83,15 +87,7 @@ export type JobOutcome =
       /** Why the model stopped, for a request that ran without a usable answer (`max_tokens`, `refusal`, `length`). */
       stopReason?: string | null;
       /** What the provider billed for a request that ran but gave no usable answer (an OpenAI refusal). */
-      billed?: {
-        inputTokens: number;
-        outputTokens: number;
-        cacheReadTokens: number;
-        cacheWriteTokens: number;
-        cacheWrite1hTokens?: number;
-        webSearchRequests?: number;
-        inferenceGeo?: string | null;
-      };
+      billed?: BilledUsage;
       raw: unknown;
     };
 
