@@ -111,24 +111,33 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
       },
     });
     for (const result of config.resume?.results ?? []) this.ledger.preload(result);
-    for (const [jobId, { usd, answer }] of config.resume?.paid ?? [])
-      this.ledger.preloadAttempts(jobId, usd, answer);
+    for (const [jobId, { usd, answer, providerBatchId }] of config.resume?.paid ?? [])
+      this.ledger.preloadAttempts(jobId, usd, answer, providerBatchId);
     if (config.prior) this.ledger.preloadPaid(config.prior.results, config.prior.committedUsd);
     this.scheduler.load(this.resumedSubmissions(), toSend);
     this.doneAtStart = this.ledger.resultCount;
   }
 
-  /** Submissions the state file knows: their jobs (as of then) are tracked again with their reservations. */
+  /**
+   * Submissions the state file knows: their jobs (as of then) are tracked again with their reservations. A job in
+   * two of them was handed back by the older one (an invalid answer, paid for and retried; an expired request) and
+   * sent again in the newer one: it belongs to the newer one only. Collected from the older one again, its answer
+   * would be retried once more (paid a third time) and its reservation held twice.
+   */
   private resumedSubmissions() {
     const submissions = this.config.resume?.submissions ?? [];
     const jobsById = new Map(submissions.length > 0 ? this.config.jobs.map((job) => [job.id, job]) : []);
-    return submissions.map((submission): ResumedSubmission => {
+    // Submissions are in the journal's order: the last one a job is in is its latest send.
+    const latest = new Map<string, number>();
+    for (const [index, { intent }] of submissions.entries())
+      for (const id of intent.jobIds) latest.set(id, index);
+    return submissions.map((submission, submissionIndex): ResumedSubmission => {
       const { intent } = submission;
       const jobs: NormalizedJob[] = [];
       const reservationsUsd: (number | null)[] = [];
       for (const [index, id] of intent.jobIds.entries()) {
         const job = jobsById.get(id);
-        if (!job) continue;
+        if (!job || latest.get(id) !== submissionIndex) continue;
         const resent = job.with({
           attempt: intent.attempts[index] ?? 1,
           resubmits: intent.resubmits[index] ?? 0,

@@ -24,6 +24,11 @@ export class JobLedger {
    * back, stopped, cancelled, errored) keeps it as its `rawResponse`, so that nothing paid for is lost with the retry.
    */
   private readonly lastAnswer = new Map<string, string>();
+  /**
+   * The provider batch whose answer a job's paid attempts last counted, as a resume read it from the job's file: a
+   * batch still open then is collected again, and that attempt is not booked twice.
+   */
+  private readonly chargedIn = new Map<string, string>();
   private unknownCost = false;
 
   constructor(
@@ -59,10 +64,16 @@ export class JobLedger {
   }
 
   /** Earlier attempts of a job that goes out again: already billed, so they count against the limit. */
-  preloadAttempts(jobId: string, usd: number, answer: string | null = null): void {
+  preloadAttempts(
+    jobId: string,
+    usd: number,
+    answer: string | null = null,
+    providerBatchId: string | null = null,
+  ): void {
     this.budget.spend(usd);
     this.costByJob.set(jobId, (this.costByJob.get(jobId) ?? 0) + usd);
     if (answer !== null) this.lastAnswer.set(jobId, answer);
+    if (providerBatchId !== null) this.chargedIn.set(jobId, providerBatchId);
   }
 
   /**
@@ -101,6 +112,12 @@ export class JobLedger {
    */
   chargeAttempt(attempt: JobResult, releasedUsd: number | undefined): void {
     if (attempt.rawResponse !== null) this.lastAnswer.set(attempt.jobId, attempt.rawResponse);
+    if (attempt.providerBatchId !== null && this.chargedIn.get(attempt.jobId) === attempt.providerBatchId) {
+      // Counted by the run before the restart (its file says so): only the reservation held again is given up.
+      this.chargedIn.delete(attempt.jobId);
+      if (releasedUsd !== undefined) this.budget.release(releasedUsd);
+      return;
+    }
     const costUsd = this.attemptCost(attempt);
     this.book(costUsd, releasedUsd);
     if (costUsd !== null)

@@ -90,7 +90,7 @@ export interface ResumeState {
   stateId: string;
   results: JobResult[];
   /** What jobs without a final result were already billed for (earlier attempts) and their last answer, by job id. */
-  paid: ReadonlyMap<string, { usd: number; answer: string | null }>;
+  paid: ReadonlyMap<string, { usd: number; answer: string | null; providerBatchId: string | null }>;
   submissions: SubmissionState[];
 }
 

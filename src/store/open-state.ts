@@ -23,6 +23,8 @@ export interface PaidAttempts {
   answer: string | null;
   /** What was wrong with that answer when it was invalid: the retry's note says it. */
   problem: string | null;
+  /** The provider batch that gave that answer: collected again while still open, it is not counted twice. */
+  providerBatchId: string | null;
 }
 
 export interface OpenedState {
@@ -211,6 +213,11 @@ async function readResults(
         attempts: result.attempts,
         answer,
         problem: answer === null ? null : await answerProblem(job, answer),
+        // Counted in `usd` only when its cost was known: an answer that could not be read is charged when collected.
+        providerBatchId:
+          result.costUsd !== null && typeof result.providerBatchId === 'string'
+            ? result.providerBatchId
+            : null,
       });
     }
   }

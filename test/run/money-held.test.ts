@@ -9,6 +9,7 @@ import type { JobInput } from '../../src/index.js';
 import { batchCost } from '../../src/pricing/prices.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
 import { billedCost } from '../helpers/billing.js';
+import { until } from '../helpers/clients.js';
 
 let emulator: Emulator;
 beforeEach(async () => {
@@ -393,6 +394,61 @@ describe('attempts count sends', () => {
     expect(third.results().a).toMatchObject({ status: 'invalid', attempts: 2 });
     expect(third.results().a!.costUsd).toBeCloseTo(billed, 12);
     expect(third.progress().costSpentUsd).toBeCloseTo(billed, 12);
+  });
+
+  it('a resume collects a retried job only from its latest batch: the batch that handed it back does not send it a third time', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-retry-twice-open-')), 'state.jsonl');
+    // Each job's first answer is invalid, its retry's valid.
+    const answered = new Map<string, number>();
+    emulator.configure({
+      processingMs: 300,
+      respond: ({ customId }) => {
+        const sends = (answered.get(customId.slice(9)) ?? 0) + 1;
+        answered.set(customId.slice(9), sends);
+        return sends === 1 ? { text: 'not json' } : { json: { total: 1 } };
+      },
+    });
+    const batch = () => {
+      const b = batchFor(emulator, {
+        stateFile,
+        itemsPerBatch: 4,
+        retry: { attempts: 2 },
+        anthropic: { maxRetries: 0 },
+      });
+      for (let i = 0; i < 4; i++)
+        b.addJob({ ...retriedJob, id: `j${i}`, messages: userMessage(`question ${i}`) });
+      return b;
+    };
+    // 1: the first batch's results break off twice after two answers: those two are retried in a second batch, and
+    // the first batch stays open for the two it could not read. The second batch cannot be polled (403).
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', kind: 'truncate', times: 2 });
+    const first = await batch().run();
+    let submitted = 0;
+    first.on('batchSubmitted', () => {
+      if (++submitted === 2)
+        emulator.injectFault({ route: 'GET /v1/messages/batches/{id}', status: 403, times: 3 });
+    });
+    const codes = Object.values(await first.wait()).map((r) => r.error?.code);
+    expect(codes.sort()).toEqual(['poll_failed', 'poll_failed', 'results_failed', 'results_failed']);
+    // 2: the resume follows both batches. The retried jobs' answers come from the second; the first gives the other
+    // two jobs' invalid answers, which are retried once.
+    const second = await batch().run({ wait: true });
+    const billing = await until(
+      () => emulator.billing(),
+      (b) => b.unfinished.length === 0,
+    );
+    for (const id of ['j0', 'j1', 'j2', 'j3']) {
+      const billed = billing.requests.filter((r) => r.customId.endsWith(`_${id}`));
+      expect(billed, id).toHaveLength(2);
+      const result = second.results()[id]!;
+      expect(result).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(result.costUsd).toBeCloseTo(
+        billed.reduce((usd, r) => usd + billedCost(r)!, 0),
+        12,
+      );
+    }
+    expect(emulator.stats().batchesCreated.anthropic).toBe(3);
+    expect(second.progress().costSpentUsd).toBeCloseTo(await billedUsd(), 12);
   });
 
   it('a job the cost limit never let out says it was sent 0 times', async () => {

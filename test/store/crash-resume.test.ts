@@ -7,6 +7,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { JobResult } from '../../src/index.js';
+import { billedCost } from '../helpers/billing.js';
+import { until } from '../helpers/clients.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const runner = join(root, 'test/fixtures/crash/runner.ts');
@@ -171,6 +173,53 @@ describe('crash and resume (SIGKILL in a child process)', () => {
       expect(billed).toBe(12);
     } finally {
       await elsewhere.close();
+    }
+  }, 60_000);
+});
+
+describe('a crash after an invalid answer was paid for and retried', () => {
+  it('a resume that collects the same batch again counts that attempt once: costUsd is what was billed', async () => {
+    // Each job's first answer is invalid, its retry's valid.
+    const answered = new Map<string, number>();
+    const own = await startEmulator({
+      processingMs: 40,
+      respond: ({ customId }) => {
+        const job = customId.slice(customId.indexOf('_') + 1);
+        answered.set(job, (answered.get(job) ?? 0) + 1);
+        return answered.get(job) === 1 ? { text: 'not json' } : { json: { x: 1 } };
+      },
+    });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'batchwise-crash-retry-'));
+      const retryRunner = join(root, 'test/fixtures/crash/retry-runner.ts');
+      // Killed once the first batch's answers are on disk (the paid attempts recorded, the retries handed back) and
+      // before its end is journaled: the resume collects that batch again.
+      const signal = await new Promise<string | null>((resolveSignal) => {
+        const env = { ...process.env, BATCHWISE_CRASH_AT: 'before-ended-record:1' };
+        spawn(process.execPath, ['--import', 'tsx', retryRunner, own.anthropicBaseURL, dir], {
+          env,
+          cwd: root,
+        }).on('exit', (_code, killed) => resolveSignal(killed));
+      });
+      expect(signal).toBe('SIGKILL');
+      const { retryBatch } = await import('../fixtures/crash/retry-runner.js');
+      const run = await retryBatch(own.anthropicBaseURL, dir).run({ wait: true });
+      const billing = await until(
+        () => own.billing(),
+        (b) => b.unfinished.length === 0,
+      );
+      let billedTotal = 0;
+      for (const id of ['r0', 'r1']) {
+        const billed = billing.requests.filter((r) => r.customId.endsWith(`_${id}`));
+        expect(billed, id).toHaveLength(2);
+        const usd = billed.reduce((sum, r) => sum + billedCost(r)!, 0);
+        billedTotal += usd;
+        expect(run.results()[id]).toMatchObject({ status: 'succeeded', attempts: 2 });
+        expect(run.results()[id]!.costUsd).toBeCloseTo(usd, 12);
+      }
+      expect(run.progress().costSpentUsd).toBeCloseTo(billedTotal, 12);
+    } finally {
+      await own.close();
     }
   }, 60_000);
 });
