@@ -316,6 +316,16 @@ async function existingResults(resultsDir: string, jobs: NormalizedJob[]): Promi
   return present;
 }
 
+/** The submissions a state file has not seen end; none when it cannot be read (it is moved aside as it is). */
+async function openSubmissions(stateFile: string): Promise<SubmissionState[]> {
+  try {
+    const saved = await StateJournal.read(stateFile);
+    return saved ? [...saved.submissions.values()].filter((s) => !s.ended && !s.abandoned) : [];
+  } catch {
+    return [];
+  }
+}
+
 function symlinkError(path: string): ResultsDirError {
   return new ResultsDirError(
     'results_dir_invalid',
@@ -323,9 +333,25 @@ function symlinkError(path: string): ResultsDirError {
   );
 }
 
-/** `reuseState: false`: the old state file and results directory are renamed, never deleted. */
+/**
+ * `reuseState: false`: the old state file and results directory are renamed, never deleted. Provider batches the
+ * old state still follows are said by name: the provider bills them whatever this run does, and this run sends their
+ * jobs again.
+ */
 async function moveAside(stateFile: string, resultsDir: string, logger: Logger): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const open = await openSubmissions(stateFile);
+  if (open.length > 0) {
+    const named = open.map(
+      (s) => s.providerBatchId ?? `${s.intent.provider} batch of submission ${s.intent.submissionId}`,
+    );
+    logger.warn(
+      `reuseState: false — ${stateFile} still follows ${open.length} provider batch(es) that may be processing ` +
+        `(${named.slice(0, 5).join(', ')}${named.length > 5 ? ', …' : ''}): the provider bills their requests whatever ` +
+        'this run does, and this run sends their jobs again, paying twice. To collect them instead, move the state ' +
+        'file back and run without reuseState: false; to stop paying for them, cancel them at the provider.',
+    );
+  }
   for (const path of [stateFile, resultsDir]) {
     try {
       await stat(path);

@@ -66,6 +66,25 @@ describe('resume with a state file', () => {
     );
   });
 
+  it('reuseState: false over a state with batches still processing names them: they are billed, and their jobs sent again', async () => {
+    // The first run's batches go on processing at the provider, and it cannot see them (403 on every poll).
+    emulator.configure({ processingMs: 3_600_000 });
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}', status: 403, times: 1_000 });
+    const first = await jobs().run();
+    const submitted: string[] = [];
+    first.on('batchSubmitted', (info) => submitted.push(info.providerBatchId!));
+    const codes = Object.values(await first.wait()).map((r) => r.error?.code);
+    expect(codes).toEqual(Array(6).fill('poll_failed'));
+    emulator.clearFaults();
+    emulator.configure({ processingMs: 60 });
+    const { warnings, logger } = warningsLogger();
+    await jobs({ reuseState: false }).setVerbosity(logger).run({ wait: true });
+    const warning = warnings.find((w) => w.includes('still follows'));
+    expect(warning).toContain('2 provider batch(es)');
+    for (const id of submitted) expect(warning).toContain(id);
+    expect(warning).toContain('paying twice');
+  });
+
   it('refuses a corrupt state file and leaves it as it is', async () => {
     await writeFile(stateFile(), 'garbage\n');
     await expect(jobs().run()).rejects.toMatchObject({ code: 'state_corrupt' });
