@@ -34,6 +34,12 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
         `stateFile ${stateFile} is a directory. Give the path of a file in it, e.g. '${stateFile}/state.jsonl'.`,
       );
     }
+    if (own === 'special') {
+      // A device or a FIFO reads as no state (or blocks forever), and `reuseState: false` would rename it aside.
+      refuse(
+        `stateFile ${stateFile} is not a regular file (a device, a FIFO or a socket). Give the path of a file, e.g. './state.jsonl'.`,
+      );
+    }
     if (own === 'missing') {
       const parent = dirname(resolve(stateFile));
       const kind = await kindOf(parent);
@@ -43,7 +49,7 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
             'stateFile in a directory that exists.',
         );
       }
-      if (kind === 'other' || kind === 'loop')
+      if (kind === 'other' || kind === 'special' || kind === 'loop')
         refuse(`stateFile ${stateFile} is under ${parent}, which is not a directory.`);
     }
   }
@@ -53,7 +59,7 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
     for (;;) {
       const kind = await kindOf(path);
       if (kind === 'directory') break;
-      if (kind === 'other' || kind === 'loop') {
+      if (kind === 'other' || kind === 'special' || kind === 'loop') {
         refuse(
           path === resolve(resultsDir)
             ? `resultsDir ${resultsDir} is a file, not a directory. Choose a directory (it is created if missing).`
@@ -71,9 +77,11 @@ function refuse(message: string): never {
   throw new ConfigurationError('invalid_path', `${message} Nothing was sent.`);
 }
 
-async function kindOf(path: string): Promise<'missing' | 'directory' | 'other' | 'loop'> {
+/** What is at `path`, symlinks followed: `other` is a regular file, `special` a device, FIFO or socket. */
+async function kindOf(path: string): Promise<'missing' | 'directory' | 'other' | 'special' | 'loop'> {
   try {
-    return (await stat(path)).isDirectory() ? 'directory' : 'other';
+    const found = await stat(path);
+    return found.isDirectory() ? 'directory' : found.isFile() ? 'other' : 'special';
   } catch (error) {
     // ENOTDIR: a part of the path is a file; the walk up finds it.
     const code = (error as NodeJS.ErrnoException).code;

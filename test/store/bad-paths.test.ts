@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,22 @@ describe('where the state and results go is checked before any request', () => {
       code: 'invalid_path',
       message: expect.stringContaining('is a directory'),
     });
+    expect(emulator.stats().calls).toEqual({});
+  });
+
+  it('a stateFile that is a device or a FIFO, even with reuseState: false (which would rename it aside)', async () => {
+    const fifo = join(dir, 'state.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const stateFile of ['/dev/null', fifo]) {
+      for (const reuseState of [true, false]) {
+        await expect(batch({ stateFile, reuseState }).run()).rejects.toMatchObject({
+          code: 'invalid_path',
+          message: expect.stringContaining('is not a regular file'),
+        });
+      }
+    }
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(statSync(fifo).isFIFO()).toBe(true);
     expect(emulator.stats().calls).toEqual({});
   });
 
