@@ -448,7 +448,7 @@ export class Batch<T = never> {
     const baseDir = this.#options.resultsDir ?? (stateFile && durable ? `${stateFile}.results` : undefined);
     const resultsDir = baseDir && !durable ? join(baseDir, 'sample') : baseDir;
     const resultsWriter = resultsDir
-      ? new ResultsWriter(resultsDir, this.#options.saveRawResponses ?? true)
+      ? new ResultsWriter(resultsDir, this.#options.saveRawResponses ?? true, this.secrets())
       : undefined;
     const state =
       stateFile && durable && resultsDir

@@ -9,7 +9,7 @@ import {
   refuse,
   wholeNumber,
 } from './check-values.js';
-import { describeSecret } from './describe-value.js';
+import { describeSecret, describeValue } from './describe-value.js';
 import {
   ANTHROPIC_OPTION_KEYS,
   BATCH_OPTION_KEYS,
@@ -64,8 +64,23 @@ function checkClient(name: string, value: unknown, keys: OptionKeys): void {
   }
   if (client.baseURL !== undefined) {
     const url = nonEmptyString(`${name}.baseURL`, client.baseURL);
+    // Not shown as given: a key pasted here, or in the URL's user info, would be in the message.
     if (!isHttpUrl(url))
-      refuse('invalid_option', `${name}.baseURL`, 'an absolute URL (http://… or https://…)', url);
+      refuse(
+        'invalid_option',
+        `${name}.baseURL`,
+        'an absolute URL (http://… or https://…)',
+        url,
+        describeUrl,
+      );
+    const { username, password } = new URL(url);
+    if (username !== '' || password !== '') {
+      throw new ConfigurationError(
+        'invalid_option',
+        `\`${name}.baseURL\` holds a user name or password (${describeUrl(url)}): fetch refuses such a URL, and a ` +
+          `key there would show wherever the URL does. Pass the key as \`${name}.apiKey\`, and the URL without it.`,
+      );
+    }
   }
   if (client.maxRetries !== undefined) retries(`${name}.maxRetries`, client.maxRetries);
   if (client.deleteInputFile !== undefined) booleanOption(`${name}.deleteInputFile`, client.deleteInputFile);
@@ -178,6 +193,19 @@ function checkPrices(value: unknown): void {
     for (const key of Object.keys(PRICE_KEYS)) {
       if (price[key] !== undefined) nonNegativeNumber(`prices['${model}'].${key}`, price[key]);
     }
+  }
+}
+
+/** A URL as it may be shown: its scheme and host only, never its user info, path or query. */
+function describeUrl(value: unknown): string {
+  if (typeof value !== 'string') return describeSecret(value);
+  try {
+    const { protocol, host } = new URL(value);
+    if (host !== '') return `a URL of ${protocol}//${host} (the rest not shown)`;
+    // `localhost:4000`, a host without a scheme, parses with none: shown, as it holds no user info.
+    return value.includes('@') ? describeSecret(value) : describeValue(value);
+  } catch {
+    return describeSecret(value);
   }
 }
 

@@ -5,6 +5,7 @@ import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigurationError } from '../errors.js';
+import type { Secrets } from '../secrets/redact.js';
 import type { JobResult } from '../types.js';
 import { crashNow, isCrashPoint } from './crash-point.js';
 import { syncDirectory } from './sync-directory.js';
@@ -60,6 +61,8 @@ export class ResultsWriter {
   constructor(
     readonly dir: string,
     readonly saveRaw: boolean,
+    /** The batch's keys: a raw request holds what the job put in its body, a key pasted into providerOptions too. */
+    private readonly secrets?: Secrets,
   ) {}
 
   /**
@@ -143,7 +146,7 @@ export class ResultsWriter {
     if (!this.saveRaw) return;
     await this.makeDirs();
     const path = join(this.dir, 'raw', `${jobId}.${kind}.json`);
-    const text = `${JSON.stringify(value)}\n`;
+    const text = `${JSON.stringify(this.secrets ? this.secrets.value(value) : value)}\n`;
     try {
       await this.create(path, text);
     } catch (error) {

@@ -128,10 +128,28 @@ describe('API keys never leak, even when a provider echoes the request headers',
       if (saved === undefined) delete process.env.OPENAI_API_KEY;
       else process.env.OPENAI_API_KEY = saved;
     }
-    const batch = new Batch({ anthropic: { apiKey: KEY, baseURL: `http://user:${KEY}@127.0.0.1:9/` } });
-    expect(inspect(batch, { depth: Number.POSITIVE_INFINITY })).not.toContain(KEY);
-    expect(JSON.stringify(batch)).not.toContain(KEY);
-    expect(JSON.stringify(batch)).toContain('http://user:[redacted]@127.0.0.1:9/');
+    // A key, or any password, in a baseURL's user info is refused (fetch refuses such a URL), and not shown.
+    for (const baseURL of [
+      `http://user:${KEY}@127.0.0.1:9/`,
+      'https://user:pw-not-the-key-42@127.0.0.1:9/',
+    ]) {
+      let refused: unknown;
+      try {
+        new Batch({ anthropic: { apiKey: KEY, baseURL } });
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toMatchObject({ code: 'invalid_option' });
+      const text = `${String((refused as Error).message)} ${inspect(refused, { depth: Number.POSITIVE_INFINITY })}`;
+      expect(text).toContain('127.0.0.1:9');
+      for (const secret of [KEY, 'pw-not-the-key-42', 'user:']) expect(text).not.toContain(secret);
+    }
+    // Nor is a key given where the URL goes, or in the user info of a URL that is not http(s).
+    for (const baseURL of [KEY, `ftp://user:${KEY}@127.0.0.1/`]) {
+      expect(() => new Batch({ openai: { baseURL } })).toThrow(
+        expect.objectContaining({ code: 'invalid_option', message: expect.not.stringContaining(KEY) }),
+      );
+    }
   });
 
   it.each([
@@ -161,6 +179,22 @@ describe('API keys never leak, even when a provider echoes the request headers',
     for (const error of errors) show(error);
     expectNoKey([...lines, ...shown, ...(await filesUnder(dir))]);
     expect(lines.join('\n') + shown.join('\n')).toContain('[redacted]');
+  });
+
+  it('a key pasted into providerOptions is not kept in the raw request files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-secrets-'));
+    const run = await batchWith('anthropic', dir)
+      .setVerbosity('silent')
+      .addJob({
+        id: 'pasted',
+        messages: userMessage('hi'),
+        providerOptions: { anthropic: { metadata: { user_id: KEY } } },
+      })
+      .run({ wait: true });
+    expect(run.results().pasted?.status).toBe('succeeded');
+    const raw = await readFile(join(dir, 'results', 'raw', 'pasted.request.json'), 'utf8');
+    expect(raw).toContain('"user_id":"[redacted]"');
+    expectNoKey(await filesUnder(dir));
   });
 
   it('a failing poll that echoes the key: errors, logs, results and the state file stay clean', async () => {
