@@ -82,7 +82,8 @@ export interface JobSettings<S extends ResponseSchema | undefined = ResponseSche
   expectedOutputTokens?: number;
   /**
    * Send a job whose answer did not validate again, with the validation error added, up to this many times. Needs a
-   * `responseModel`; a job with `responseModel: null` does not take the one from `defaults()`. @default 0
+   * `responseModel`; a job with `responseModel: null` does not take the one from `defaults()`. At most 20: each retry
+   * is a paid request. @default 0
    */
   retryInvalid?: number;
   /**

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
+import { MAX_RETRY_ATTEMPTS } from '../options/check-batch-options.js';
 import { describeValue } from '../options/describe-value.js';
 import { JOB_INPUT_KEYS } from '../options/option-keys.js';
 import { refuseUnknownKeys } from '../options/unknown-keys.js';
@@ -223,10 +224,12 @@ export function normalizeJob(
   // without one there is nothing to validate (a retryInvalid the job sets itself is still refused below).
   const optedOut = input.responseModel === null;
   const retryInvalid = input.retryInvalid ?? (optedOut ? undefined : defaults.retryInvalid) ?? 0;
-  if (!Number.isInteger(retryInvalid) || retryInvalid < 0) {
+  if (!Number.isInteger(retryInvalid) || retryInvalid < 0 || retryInvalid > MAX_RETRY_ATTEMPTS) {
+    // Each retry is a paid request: past the cap of every other retry count, a model that keeps answering wrong
+    // would be paid without end.
     fail(
       'invalid_retry',
-      `retryInvalid must be a whole number from 0 up, got ${describeValue(retryInvalid)}.`,
+      `retryInvalid must be a whole number from 0 to ${MAX_RETRY_ATTEMPTS} (each retry is a paid request), got ${describeValue(retryInvalid)}.`,
     );
   }
   if (retryInvalid > 0 && !output) {

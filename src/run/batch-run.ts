@@ -272,15 +272,22 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
         this.complain(error);
       }
     };
-    const timer = setInterval(call, intervalMs);
-    timer.unref();
+    // Re-armed after each call rather than `setInterval`, which fires every millisecond past about 24.8 days.
+    let timer: LongTimer;
+    const arm = () => {
+      timer = setLongTimeout(() => {
+        call();
+        arm();
+      }, intervalMs).unref();
+    };
+    arm();
     const final = () => {
-      clearInterval(timer);
+      timer.clear();
       call();
     };
     this.once('complete', final);
     return () => {
-      clearInterval(timer);
+      timer.clear();
       this.off('complete', final);
     };
   }

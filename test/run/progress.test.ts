@@ -153,3 +153,17 @@ describe('progress', () => {
     }
   });
 });
+
+describe('onProgress', () => {
+  it('an interval past the longest timer (about 24.8 days) is waited out, not fired every millisecond', async () => {
+    const run = await jobs(4).run();
+    const seen: Progress[] = [];
+    // 30 days: setInterval would warn and fire every millisecond until the run ends.
+    run.onProgress((progress) => seen.push(progress), 30 * 24 * 3_600_000);
+    await run.wait();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Only the call the run's end makes.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.isComplete).toBe(true);
+  });
+});

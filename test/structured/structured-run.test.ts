@@ -352,6 +352,16 @@ describe('opting out of a default retryInvalid', () => {
     );
   });
 
+  it('a retryInvalid past 20 (each retry is paid) is refused, as a negative or fractional one is', () => {
+    const batch = batchFor(emulator).defaults({ model: 'gpt-4o-mini', responseModel: Invoice });
+    for (const retryInvalid of [21, 1e9, -1, 1.5]) {
+      expect(() => batch.addJob({ id: 'a', messages, retryInvalid })).toThrow(
+        expect.objectContaining({ code: 'invalid_retry', message: expect.stringContaining('from 0 to 20') }),
+      );
+    }
+    expect(() => batch.addJob({ id: 'a', messages, retryInvalid: 20 })).not.toThrow();
+  });
+
   it('a retryInvalid in defaults() with no schema anywhere is still refused, pointing at defaults()', () => {
     const batch = batchFor(emulator).defaults({ model: 'gpt-4o-mini', retryInvalid: 1 });
     expect(() => batch.addJob({ id: 'a', messages })).toThrow(
