@@ -26,20 +26,39 @@ export function toProviderError(
     typeof (error as { status?: unknown })?.status === 'number'
       ? (error as { status: number }).status
       : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const refused = status === undefined ? refusedByFetch(error) : undefined;
+  const message = `${error instanceof Error ? error.message : String(error)}${refused ? ` (${refused})` : ''}`;
   const maybeDone =
     options.mutating === true &&
-    (status === undefined ? !NEVER_SENT.has(connectionCode(error) ?? '') : status >= 500);
+    (status === undefined
+      ? refused === undefined && !NEVER_SENT.has(connectionCode(error) ?? '')
+      : status >= 500);
   return new ProviderError(
     status === undefined ? 'connection_error' : `http_${status}`,
     `${provider} ${action} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${message}`,
     {
       cause: error,
-      isRetryable: status === undefined || RETRYABLE_STATUS(status),
+      // A URL fetch will not send to fails the same way every time: asking again would only wait forever.
+      isRetryable: status === undefined ? refused === undefined : RETRYABLE_STATUS(status),
       maybeDone,
       ...(status !== undefined && { statusCode: status }),
     },
   );
+}
+
+/**
+ * Why fetch would not send the request at all, or undefined: a port the fetch standard blocks ("bad port": 1, 9, 22,
+ * 6000 and others) or a URL it cannot make a request of. Nothing reached a server.
+ */
+function refusedByFetch(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const message = (current as { message?: unknown }).message;
+    if (message === 'bad port') return 'fetch refuses this port: choose another baseURL port';
+    if (typeof message === 'string' && message.includes('cannot be constructed from a URL'))
+      return `fetch cannot request this URL: ${message}`;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The `code` (ECONNRESET, ECONNREFUSED, …) somewhere down an error's cause chain. */

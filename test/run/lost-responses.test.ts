@@ -162,3 +162,23 @@ describe('adopting after a crash between create and record (Anthropic)', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
   });
 });
+
+describe('a request fetch will not send is not a lost answer', () => {
+  it('a baseURL on a port fetch blocks fails submit_failed, saying so, instead of looking for a batch forever', async () => {
+    // Port 1 is on the fetch standard's list of blocked ports: nothing ever reaches a server.
+    const batch = batchFor(emulator, {
+      anthropic: { baseURL: 'http://127.0.0.1:1', maxRetries: 0 },
+      openai: { baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 },
+    })
+      .addJob({ id: 'claude', model: 'claude-haiku-4-5', messages: userMessage('hi') })
+      .addJob({ id: 'gpt', model: 'gpt-4o-mini', messages: userMessage('hi') });
+    const results = await (await batch.run()).wait();
+    for (const id of ['claude', 'gpt']) {
+      expect(results[id]).toMatchObject({
+        status: 'failed',
+        error: { code: 'submit_failed', message: expect.stringContaining('fetch refuses this port') },
+      });
+    }
+    expect(emulator.stats().calls).toEqual({});
+  });
+});
