@@ -129,6 +129,8 @@ export class Batch<T = never> {
   private readonly maxConcurrent: number;
   private readonly itemsPerBatch: number;
   private settings: JobSettings = {};
+  /** `defaults()` was the last call after jobs were added: its settings reach no job, which `run()` says. */
+  private defaultsAfterJobs = false;
   private readonly jobs: NormalizedJob[] = [];
   private readonly jobIds = new JobIdSet();
   /** What its jobs share: one object per set of equal settings, and the arena of their prompts' text (issue 14). */
@@ -178,6 +180,7 @@ export class Batch<T = never> {
     if (settings.enableCitations !== undefined)
       booleanOption('defaults().enableCitations', settings.enableCitations);
     const providerOptions = mergeProviderOptions(this.settings.providerOptions, settings.providerOptions);
+    this.defaultsAfterJobs = this.jobs.length > 0;
     this.settings = {
       ...this.settings,
       ...settings,
@@ -254,6 +257,7 @@ export class Batch<T = never> {
     const id = typeof job === 'object' && job !== null && typeof job.id === 'string' ? job.id : undefined;
     this.refuseAfterRun('addJob()', id);
     const normalized = normalizeJob(job, this.settings, this.jobs.length, this.jobIds, this.jobStorage);
+    this.defaultsAfterJobs = false;
     for (const file of normalized.content.kind === 'file' ? normalized.content.files : []) {
       if (file.pagesUnsure) {
         this.logger.debug(
@@ -587,6 +591,12 @@ export class Batch<T = never> {
    * window.
    */
   private async preflight(sending: boolean, counting = false): Promise<Map<ProviderName, BatchProvider>> {
+    if (this.defaultsAfterJobs) {
+      this.logger.warn(
+        'defaults() was called after the last addJob(): defaults apply to the jobs added after them, so these ' +
+          'settings change no job. Call defaults() before the addJob() calls it is meant for.',
+      );
+    }
     const providers = this.providers(sending, counting);
     this.checkPrices();
     this.checkBoundedCosts();

@@ -60,7 +60,14 @@ export function normalizeJob(
   refuseUnknownKeys('addJob()', input, JOB_INPUT_KEYS, { id });
 
   const modelName = input.model ?? defaults.model;
-  if (!modelName) fail('missing_model', 'no model. Pass `model` to addJob() or to defaults().');
+  if (modelName === undefined || modelName === null || modelName === '')
+    fail('missing_model', 'no model. Pass `model` to addJob() or to defaults().');
+  if (typeof modelName !== 'string') {
+    fail(
+      'invalid_model',
+      `model must be a model's name, a string such as 'claude-haiku-4-5', got ${describeValue(modelName)}.`,
+    );
+  }
   // A default `provider` is for the default model, or for names no pattern recognises: a job naming a model of the
   // other provider is not a mismatch with it.
   const explicitProvider =

@@ -8,7 +8,7 @@ import {
   JobValidationError,
   registerModel,
 } from '../../src/index.js';
-import { batchFor, userMessage } from '../helpers/batch.js';
+import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -72,6 +72,37 @@ describe('options are checked at runtime, before anything is sent', () => {
     const defaults = refusal(() => batchFor(emulator).defaults(loose({ modle: 'claude-haiku-4-5' })));
     expect(defaults.code).toBe('unknown_option');
     expect(defaults.message).toContain('Did you mean `model`?');
+  });
+
+  it('defaults() after the last addJob() changes no job, and the run says so', async () => {
+    const { warnings, logger } = warningsLogger();
+    const report = await batchFor(emulator)
+      .setVerbosity(logger)
+      .addJob({ id: 'a', model: 'claude-haiku-4-5', messages: userMessage('x') })
+      .defaults({ maxTokens: 77 })
+      .dryRun();
+    expect((report.jobs[0]!.request as { params: { max_tokens: number } }).params.max_tokens).not.toBe(77);
+    expect(warnings.join('\n')).toContain('defaults() was called after the last addJob()');
+    // Between jobs it applies to those after it, and nothing is said.
+    const between = warningsLogger();
+    await batchFor(emulator)
+      .setVerbosity(between.logger)
+      .addJob({ id: 'a', model: 'claude-haiku-4-5', messages: userMessage('x') })
+      .defaults({ maxTokens: 77 })
+      .addJob({ id: 'b', model: 'claude-haiku-4-5', messages: userMessage('x') })
+      .dryRun();
+    expect(between.warnings.join('\n')).not.toContain('defaults() was called');
+  });
+
+  it('a model that is not a string is refused as such, a symbol too (never a TypeError)', () => {
+    for (const model of [Symbol('m'), 12, {}, ['claude-haiku-4-5']]) {
+      const error = refusal(() =>
+        batchFor(emulator).addJob(loose({ id: 'm-1', model, messages: userMessage('x') })),
+      );
+      expect(error).toBeInstanceOf(JobValidationError);
+      expect(error).toMatchObject({ code: 'invalid_model', jobId: 'm-1' });
+      expect(error.message).toContain("a string such as 'claude-haiku-4-5'");
+    }
   });
 
   it('a job that is not an object is refused with a typed error, not a TypeError', () => {
