@@ -1,3 +1,4 @@
+import { openaiSchemaLimitProblem } from './openai-schema-limits.js';
 import type { JsonSchema } from './schema.js';
 import { commonSchemaProblem, noteInDescription, type SchemaProblem, walkSchema } from './schema-problem.js';
 
@@ -56,7 +57,7 @@ const OPENAI_UNSUPPORTED_KEYWORDS = [
 
 /** Why OpenAI strict mode cannot take a schema, or null. */
 export function strictSchemaProblem(schema: JsonSchema): SchemaProblem | null {
-  const common = commonSchemaProblem(schema, 'OpenAI strict');
+  const common = commonSchemaProblem(schema, 'OpenAI strict') ?? openaiSchemaLimitProblem(schema);
   if (common) return common;
   return walkSchema(schema, (node, path) => {
     const keyword = OPENAI_UNSUPPORTED_KEYWORDS.find((key) => node[key] !== undefined);

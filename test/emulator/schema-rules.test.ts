@@ -167,4 +167,29 @@ describe('OpenAI strict json_schema rules', () => {
     );
     expect(message('uri')).toMatch(/In context=\('properties', 'site'\), 'uri' is not a valid format\./);
   });
+
+  it('refuses a schema past the size limits: 10 levels of nesting, 5,000 properties, 1,000 enum values', async () => {
+    const nested = (levels: number): Record<string, unknown> =>
+      levels === 1 ? closed({ leaf: { type: 'string' } }) : closed({ inner: nested(levels - 1) });
+    const wide = (count: number) =>
+      closed(Object.fromEntries(Array.from({ length: count }, (_, i) => [`f${i}`, { type: 'string' }])));
+    const choices = (count: number) =>
+      closed({ pick: { type: 'string', enum: Array.from({ length: count }, (_, i) => `v${i}`) } });
+    const errors = await run([
+      line('deep', nested(11)),
+      line('deepEnough', nested(10)),
+      line('wide', wide(5_001)),
+      line('wideEnough', wide(5_000)),
+      line('choices', choices(1_001)),
+      line('choicesEnough', choices(1_000)),
+    ]);
+    const message = (id: string) =>
+      (errors[id]?.response as { body: { error: { message: string } } } | undefined)?.body.error.message;
+    expect(Object.keys(errors).sort()).toEqual(['choices', 'deep', 'wide']);
+    expect(message('deep')).toBe(
+      "Invalid schema for response_format 'response': 11 levels of nesting exceeds limit of 10.",
+    );
+    expect(message('wide')).toContain('5001 object properties exceeds limit of 5000.');
+    expect(message('choices')).toContain('1001 enum values exceeds limit of 1000.');
+  });
 });

@@ -393,6 +393,34 @@ describe('zod 4 types JSON cannot carry', () => {
   });
 });
 
+describe("OpenAI's schema size limits", () => {
+  const nested = (levels: number): z.ZodObject =>
+    levels === 1 ? z.object({ leaf: z.string() }) : z.object({ inner: nested(levels - 1) });
+  const add = (model: string, responseModel: z.ZodObject) => () =>
+    new Batch().addJob({ id: 'big', model, messages: [{ role: 'user', content: 'x' }], responseModel });
+
+  it('a schema past 10 levels, 5,000 properties or 1,000 enum values is refused at addJob for OpenAI, naming the field', () => {
+    const wide = z.object(Object.fromEntries(Array.from({ length: 5_001 }, (_, i) => [`f${i}`, z.string()])));
+    const choices = z.object({
+      pick: z.enum(Array.from({ length: 1_001 }, (_, i) => `v${i}`) as [string, ...string[]]),
+    });
+    for (const [schema, words] of [
+      [nested(11), '`inner.inner.inner.inner.inner.inner.inner.inner.inner.inner` is 11 objects deep'],
+      [wide, '5001 object properties'],
+      [choices, '1001 enum values'],
+    ] as const) {
+      expect(add('gpt-4o-mini', schema)).toThrow(
+        expect.objectContaining({
+          code: 'schema_too_large',
+          jobId: 'big',
+          message: expect.stringContaining(words),
+        }),
+      );
+    }
+    expect(add('gpt-4o-mini', nested(10))).not.toThrow();
+  });
+});
+
 describe('issue paths', () => {
   it('use the notation of citationMappings: lineItems[1].amount, and quote keys with dots', async () => {
     const schema = z.object({

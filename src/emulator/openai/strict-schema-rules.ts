@@ -1,4 +1,5 @@
 import { isRecord } from '../http.js';
+import { schemaSizeError } from './schema-size-rules.js';
 
 type Schema = Record<string, unknown>;
 type Context = (string | number)[];
@@ -48,7 +49,7 @@ export function strictSchemaError(body: Record<string, unknown>): { message: str
   if (!isRecord(format) || format.type !== 'json_schema' || !isRecord(format.json_schema)) return null;
   const { name, schema, strict } = format.json_schema;
   if (strict !== true || !isRecord(schema)) return null;
-  const problem = rootProblem(schema) ?? nodeProblem(schema, [], new Set());
+  const problem = rootProblem(schema) ?? nodeProblem(schema, [], new Set()) ?? schemaSizeError(schema);
   if (!problem) return null;
   return {
     message: `Invalid schema for response_format '${String(name)}': ${problem}`,
