@@ -1,5 +1,5 @@
 import { loadJobFiles } from '../content/load-file.js';
-import { type ErrorInfo, messageOf } from '../errors.js';
+import { BatchwiseError, type ErrorInfo, messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import type { ProviderName } from '../models/registry.js';
 import { estimateJob, type TextCounting, worstCaseUsage } from '../pricing/estimate.js';
@@ -353,7 +353,10 @@ export class Scheduler {
           inputTokens: estimate.inputTokens,
         });
       } catch (error) {
-        await this.endJob(job, 'failed', { code: 'file_unreadable', message: messageOf(error) });
+        await this.endJob(job, 'failed', {
+          code: error instanceof BatchwiseError ? error.code : 'file_unreadable',
+          message: messageOf(error),
+        });
       }
     }
     const fitting = this.withinBytes(batch, candidates, lines);
