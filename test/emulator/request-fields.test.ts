@@ -55,6 +55,21 @@ describe('Anthropic request fields', () => {
     expect(byId.known?.type).toBe('succeeded');
   });
 
+  it('refuses metadata other than a string user_id and a fractional max_tokens, with pydantic wordings', async () => {
+    const { byId } = await anthropicResults(clients.anthropic, {
+      extraKey: params({ metadata: { user_id: 'u', team: 'x' } }),
+      userType: params({ metadata: { user_id: 5 } }),
+      fraction: params({ max_tokens: 1.5 }),
+      fine: params({ metadata: { user_id: 'u-1' } }),
+    });
+    expect(errorOf(byId.extraKey)).toBe('metadata.team: Extra inputs are not permitted');
+    expect(errorOf(byId.userType)).toBe('metadata.user_id: Input should be a valid string');
+    expect(errorOf(byId.fraction)).toBe(
+      'max_tokens: Input should be a valid integer, got a number with a fractional part',
+    );
+    expect(byId.fine?.type).toBe('succeeded');
+  });
+
   it('refuses a cache_control TTL other than 5m or 1h; bills every input token of a marked request as a cache write', async () => {
     const marked = (cacheControl: Record<string, unknown>) => params({ cache_control: cacheControl });
     const { byId } = await anthropicResults(clients.anthropic, {
@@ -284,6 +299,67 @@ describe('OpenAI request arguments', () => {
     const reasoningErrors = await errorsOf(reasoning.id);
     expect(reasoningErrors.topP).toMatchObject({
       response: { status_code: 400, body: { error: { param: 'top_p' } } },
+    });
+  });
+
+  it('puts a line with a value out of the reference bounds in the error file, naming the argument', async () => {
+    const { openai } = clients;
+    const named = (name: string) => ({
+      ...chatBody('x'),
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name,
+          strict: true,
+          schema: { type: 'object', properties: {}, required: [], additionalProperties: false },
+        },
+      },
+    });
+    const file = await uploadJsonl(openai, [
+      jsonlLine('n', { ...chatBody('x'), n: 0 }),
+      jsonlLine('topLogprobs', { ...chatBody('x'), logprobs: true, top_logprobs: 50 }),
+      jsonlLine('stop', { ...chatBody('x'), stop: ['a', 'b', 'c', 'd', 'e'] }),
+      jsonlLine('metadataCount', {
+        ...chatBody('x'),
+        metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])),
+      }),
+      jsonlLine('metadataType', { ...chatBody('x'), metadata: { user: 5 } }),
+      jsonlLine('schemaName', named('my schema!')),
+      jsonlLine('fine', {
+        ...chatBody('x'),
+        n: 1,
+        top_logprobs: 20,
+        logprobs: true,
+        stop: ['a', 'b', 'c', 'd'],
+      }),
+      jsonlLine('fineName', named('my_schema-1')),
+    ]);
+    const batch = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const done = await until(
+      () => openai.batches.retrieve(batch.id),
+      (b: OpenAI.Batches.Batch) => b.status === 'completed' || b.status === 'failed',
+    );
+    const rows = done.error_file_id ? await readLines(await openai.files.content(done.error_file_id)) : [];
+    const messages = Object.fromEntries(
+      rows.map((row) => [
+        row.custom_id as string,
+        (row.response as { body: { error: { message: string } } }).body.error.message,
+      ]),
+    );
+    expect(messages).toEqual({
+      n: "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.",
+      topLogprobs:
+        "Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got 50 instead.",
+      stop: "Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with length 5 instead.",
+      metadataCount:
+        "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with 17 properties instead.",
+      metadataType: "Invalid type for 'metadata.user': expected a string, but got an integer instead.",
+      schemaName:
+        "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
     });
   });
 });

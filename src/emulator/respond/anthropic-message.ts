@@ -67,9 +67,14 @@ export function anthropicParamsError(params: Record<string, unknown>, version: s
     return 'temperature: Input should be less than or equal to 1';
   }
   const maxTokens = params.max_tokens;
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-    return 'max_tokens: Input should be greater than or equal to 1';
-  }
+  // Pydantic's wordings, as the API validates the body.
+  if (typeof maxTokens === 'number' && Number.isFinite(maxTokens) && !Number.isInteger(maxTokens))
+    return 'max_tokens: Input should be a valid integer, got a number with a fractional part';
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens))
+    return 'max_tokens: Input should be a valid integer';
+  if (maxTokens < 1) return 'max_tokens: Input should be greater than or equal to 1';
+  const metadata = metadataError(params.metadata);
+  if (metadata) return metadata;
   const messages = params.messages;
   if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
   for (const [index, message] of messages.entries()) {
@@ -86,6 +91,19 @@ export function anthropicParamsError(params: Record<string, unknown>, version: s
   if (last.role === 'assistant' && /\s$/.test(lastText(last.content)))
     return 'messages: final assistant content cannot end with trailing whitespace';
   return thinkingError(params, version) ?? inferenceGeoError(params);
+}
+
+/** `metadata` takes `user_id` only (`Metadata` of the SDK: a string or null); anything else is an extra input. */
+function metadataError(metadata: unknown): string | null {
+  if (metadata === undefined || metadata === null) return null;
+  if (typeof metadata !== 'object' || Array.isArray(metadata))
+    return 'metadata: Input should be a valid dictionary';
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key !== 'user_id') return `metadata.${key}: Extra inputs are not permitted`;
+    if (value !== null && typeof value !== 'string')
+      return 'metadata.user_id: Input should be a valid string';
+  }
+  return null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { reasoningSamplingError, unrecognizedArgument } from '../openai/body-fields.js';
+import { valueError } from '../openai/value-rules.js';
 import { randomId } from '../random.js';
 import type { Composed } from './compose.js';
 import { isReasoningEffort, isReasoningModel, REASONING_TOKENS, reasoningEffortsOf } from './reasoning.js';
@@ -67,6 +68,8 @@ export function openaiBodyError(body: Record<string, unknown>): { message: strin
   if (body.stream === true) {
     return { message: 'Streaming is not supported in the Batch API.', param: 'stream' };
   }
+  const value = valueError(body);
+  if (value) return value;
   if (body.reasoning_effort !== undefined) {
     if (!isReasoningModel(model)) {
       return {
