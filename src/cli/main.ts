@@ -62,6 +62,10 @@ try {
     await cli.runMatchedCommand();
   } else if (args.length > 0) {
     throw new UsageError(`Unknown command \`${args[0]}\`. Commands: emulator. See \`batchwise --help\`.`);
+  } else if (Object.keys(options).some((name) => name !== '--')) {
+    // Without a command only --help and --version mean something (handled above).
+    const name = Object.keys(options).find((key) => key !== '--')!;
+    throw new UsageError(`Unknown option \`--${name}\` without a command. See \`batchwise --help\`.`);
   } else {
     cli.outputHelp();
   }

@@ -72,6 +72,13 @@ describe('the batchwise command', () => {
     expect(stdout).not.toContain('Usage:');
   });
 
+  it('an unknown option without a command says so and exits non-zero, without the help', async () => {
+    const { code, stdout, stderr } = await cli('--bogus');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('Unknown option `--bogus`');
+    expect(stdout).not.toContain('Usage:');
+  });
+
   it('emulator --help prints the emulator options once', async () => {
     const { code, stdout } = await cli('emulator', '--help');
     expect(code).toBe(0);
@@ -119,5 +126,25 @@ describe('the batchwise command', () => {
     });
     const response = await fetch(`${url}/v1/batches`, { headers: { authorization: 'Bearer test' } });
     expect(response.status).toBe(200);
+  });
+
+  it('emulator --api-key: the banner does not suggest a key it refuses, nor print the one given', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', main, 'emulator', '--port', '0', '--api-key', 'sk-only-this-one'],
+      { cwd: root },
+    );
+    children.push(child);
+    const banner = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (out.includes('Anthropic:')) resolve(out);
+      });
+      child.on('close', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    expect(banner).toContain('apiKey: <your --api-key>');
+    expect(banner).not.toContain("'test'");
+    expect(banner).not.toContain('sk-only-this-one');
   });
 });
