@@ -24,7 +24,11 @@ export function outputSpecFor(responseModel: unknown): OutputSpec | string {
   try {
     jsonSchema = toJsonSchema(responseModel);
   } catch (error) {
-    return `\`responseModel\` cannot be converted to JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+    const message = error instanceof Error ? error.message : String(error);
+    // A TypeError is the converter itself failing on something that is not the zod it walks, not a rule it states.
+    return error instanceof TypeError
+      ? `\`responseModel\` cannot be converted to JSON Schema (${message}): it is not made of one zod. A zod 3 type inside a zod 4 object (or the other way), or an object that only looks like a schema, cannot be converted. Build it with one import throughout, e.g. import { z } from 'zod'`
+      : `\`responseModel\` cannot be converted to JSON Schema: ${message}`;
   }
   const problem = responseSchemaProblem(jsonSchema);
   if (problem) return `\`responseModel\` cannot be used: ${problem}`;

@@ -393,6 +393,27 @@ describe('zod 4 types JSON cannot carry', () => {
   });
 });
 
+describe('a schema not made of one zod', () => {
+  it('a zod 3 field in a zod 4 object, or a look-alike of a schema, is refused saying to build it with one zod', () => {
+    const lookAlike = { '~standard': { validate: () => ({ value: 1 }), vendor: 'x', version: 1 } };
+    for (const responseModel of [z.object({ a: z3.string() as never }), lookAlike]) {
+      expect(() =>
+        new Batch().addJob({
+          id: 'mixed',
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'x' }],
+          responseModel: responseModel as never,
+        }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'invalid_response_model',
+          message: expect.stringContaining('it is not made of one zod'),
+        }),
+      );
+    }
+  });
+});
+
 describe("OpenAI's schema size limits", () => {
   const nested = (levels: number): z.ZodObject =>
     levels === 1 ? z.object({ leaf: z.string() }) : z.object({ inner: nested(levels - 1) });
