@@ -67,6 +67,26 @@ const CREDENTIAL_KEY =
 
 export const THINKING_MIN_BUDGET = 1024;
 
+/** Where options hold JSON Schemas (tools' parameters), whose property names are data, not request fields. */
+const SCHEMA_KEYS = new Set(['input_schema', 'parameters', 'schema', 'properties', '$defs', 'definitions']);
+
+/**
+ * The path of a credential's name nested in an option's value (`extra_headers.Authorization`: request options of the
+ * SDKs, which a body would carry as fields), or undefined.
+ */
+function credentialIn(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value !== 'object' || value === null || depth > 8) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (!Array.isArray(value) && CREDENTIAL_KEY.test(key)) return at;
+    // A tool's JSON Schema names the tool's own fields, which may well be called api_key.
+    if (!Array.isArray(value) && SCHEMA_KEYS.has(key)) continue;
+    const found = credentialIn(child, at, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * The options of a job for its provider: `defaults()` merged with the job's own, **shallowly** — a key the job sets
  * replaces the default's value whole (a job's `thinking` replaces the default `thinking`, not merged into it), and a
@@ -96,10 +116,11 @@ export function checkProviderOptions(
         `${where(key)} is not a request body field of either API, and a key named ${key} can replace an object's prototype when the options are copied. Remove it (JSON.parse of text you do not control makes such keys).`,
       );
     }
-    if (CREDENTIAL_KEY.test(key)) {
+    const credential = CREDENTIAL_KEY.test(key) ? key : credentialIn(value, key);
+    if (credential) {
       fail(
         'invalid_provider_option',
-        `${where(key)} is a credential, not a request body field: it would be sent in the body and kept in raw request files. Give the key as new Batch({ ${provider}: { apiKey } }) (its value is not shown here).`,
+        `${where(credential)} is a credential, not a request body field: it would be sent in the body to the provider. Give the key as new Batch({ ${provider}: { apiKey } }) (its value is not shown here).`,
       );
     }
     const owned = Object.hasOwn(OWNED[provider], key) ? OWNED[provider][key] : undefined;

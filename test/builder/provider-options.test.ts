@@ -203,6 +203,29 @@ describe('providerOptions at .addJob()', () => {
     }
   });
 
+  it('refuses a credential nested in an option (SDK request options sent as body fields), but not a tool field of that name', () => {
+    expectRefused(
+      openai({ extra_headers: { Authorization: 'Bearer sk-secret-in-body-2' } }),
+      'invalid_provider_option',
+      'providerOptions.openai.extra_headers.Authorization is a credential',
+    );
+    expectRefused(
+      anthropic({ mcp_servers: [{ type: 'url', url: 'https://x', headers: { 'x-api-key': 'k' } }] }),
+      'invalid_provider_option',
+      'providerOptions.anthropic.mcp_servers[0].headers.x-api-key is a credential',
+    );
+    const tool = {
+      name: 'lookup',
+      description: 'Looks a record up',
+      input_schema: { type: 'object', properties: { api_key: { type: 'string' } } },
+    };
+    expect(() =>
+      batchFor(emulator)
+        .defaults({ model: 'claude-haiku-4-5', maxTokens: 4_000 })
+        .addJob({ messages: userMessage('x'), ...anthropic({ tools: [tool] }) }),
+    ).not.toThrow();
+  });
+
   it('a key named like an Object method (hasOwnProperty, toString) is not taken for one batchwise sets', () => {
     const batch = batchFor(emulator).defaults({ model: 'claude-haiku-4-5', maxTokens: 4_000 });
     for (const options of [anthropic({ hasOwnProperty: 1 }), openai({ toString: 'x', valueOf: 2 })]) {
