@@ -253,6 +253,22 @@ describe('Anthropic count_tokens', () => {
   });
 });
 
+/** The error rows of an OpenAI batch of the uploaded input file, by custom_id, once the batch has ended. */
+async function errorRowsOf(inputFileId: string): Promise<Record<string, Record<string, unknown>>> {
+  const { openai } = clients;
+  const batch = await openai.batches.create({
+    input_file_id: inputFileId,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  const done = await until(
+    () => openai.batches.retrieve(batch.id),
+    (b: OpenAI.Batches.Batch) => b.status === 'completed' || b.status === 'failed',
+  );
+  const rows = done.error_file_id ? await readLines(await openai.files.content(done.error_file_id)) : [];
+  return Object.fromEntries(rows.map((row) => [row.custom_id as string, row]));
+}
+
 describe('OpenAI request arguments', () => {
   it('puts a line with an unknown argument, or a reasoning model with a non-default top_p, in the error file', async () => {
     const { openai } = clients;
@@ -270,20 +286,7 @@ describe('OpenAI request arguments', () => {
     const reasoning = await uploadJsonl(openai, [
       jsonlLine('topP', { model: 'gpt-5.1', messages: [{ role: 'user', content: 'x' }], top_p: 0.5 }),
     ]);
-    const errorsOf = async (inputFileId: string) => {
-      const batch = await openai.batches.create({
-        input_file_id: inputFileId,
-        endpoint: '/v1/chat/completions',
-        completion_window: '24h',
-      });
-      const done = await until(
-        () => openai.batches.retrieve(batch.id),
-        (b: OpenAI.Batches.Batch) => b.status === 'completed' || b.status === 'failed',
-      );
-      const rows = done.error_file_id ? await readLines(await openai.files.content(done.error_file_id)) : [];
-      return Object.fromEntries(rows.map((row) => [row.custom_id as string, row]));
-    };
-    const errors = await errorsOf(file.id);
+    const errors = await errorRowsOf(file.id);
     expect(Object.keys(errors)).toEqual(['unknown']);
     expect(errors.unknown).toMatchObject({
       response: {
@@ -296,7 +299,7 @@ describe('OpenAI request arguments', () => {
         },
       },
     });
-    const reasoningErrors = await errorsOf(reasoning.id);
+    const reasoningErrors = await errorRowsOf(reasoning.id);
     expect(reasoningErrors.topP).toMatchObject({
       response: { status_code: 400, body: { error: { param: 'top_p' } } },
     });
@@ -334,19 +337,10 @@ describe('OpenAI request arguments', () => {
       }),
       jsonlLine('fineName', named('my_schema-1')),
     ]);
-    const batch = await openai.batches.create({
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
-    const done = await until(
-      () => openai.batches.retrieve(batch.id),
-      (b: OpenAI.Batches.Batch) => b.status === 'completed' || b.status === 'failed',
-    );
-    const rows = done.error_file_id ? await readLines(await openai.files.content(done.error_file_id)) : [];
+    const rows = await errorRowsOf(file.id);
     const messages = Object.fromEntries(
-      rows.map((row) => [
-        row.custom_id as string,
+      Object.entries(rows).map(([id, row]) => [
+        id,
         (row.response as { body: { error: { message: string } } }).body.error.message,
       ]),
     );
