@@ -204,9 +204,9 @@ async function readResults(
     }
     if (result.error?.code && FORMERLY_FINAL.has(result.error.code)) formerlyFinal++;
     if (isFinalResult(result)) results.push(await withParsedAnswer(job, result, refused));
-    // Sent and paid for: its cost, or an unknown one (a model without a price) — the count of sends goes on either
-    // way, so that retryInvalid is not granted afresh.
-    else if (result.attempts > 0 && result.costUsd !== 0) {
+    // Sent and paid for: its cost, or an unknown one (a model without a price), or an answer kept at a price of $0 —
+    // the count of sends goes on either way, so that retryInvalid is not granted afresh.
+    else if (result.attempts > 0 && (result.costUsd !== 0 || typeof result.rawResponse === 'string')) {
       const answer = typeof result.rawResponse === 'string' ? result.rawResponse : null;
       paid.set(result.jobId, {
         usd: result.costUsd ?? 0,

@@ -171,6 +171,28 @@ describe('a stop never makes a retryable outcome final, and what was paid is rem
     );
   });
 
+  it('at a price of $0 the answers a stop kept still count as sends: the resume does not grant retryInvalid afresh', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'batchwise-money-free-')), 'state.jsonl');
+    emulator.configure({ respond: () => ({ text: 'not json at all' }) });
+    const batch = () =>
+      batchFor(emulator, {
+        stateFile,
+        prices: { 'claude-haiku-4-5': { inputPerMTok: 0, outputPerMTok: 0 } },
+      }).addJob(retriedJob);
+    const first = await batch().run();
+    first.once('batchSubmitted', () => void first.shutdown());
+    expect((await first.wait()).a).toMatchObject({
+      error: { code: 'shutdown' },
+      attempts: 1,
+      costUsd: 0,
+      rawResponse: 'not json at all',
+    });
+    const resumed = (await batch().run({ wait: true })).results().a!;
+    // Two sends in all, as retryInvalid: 1 allows: the resume sent the retry, not the first attempt again.
+    expect(resumed).toMatchObject({ status: 'invalid', attempts: 2 });
+    expect((await emulator.billing()).requests).toHaveLength(2);
+  });
+
   it('an attempt that is paid and sent again is on disk before the next one goes out', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwise-money-'));
     let first = true;
