@@ -255,10 +255,6 @@ export class Scheduler {
   }
 
   /**
-   * Under a known enqueued-token limit, the candidates that fit beside the model's batches in flight (at least one
-   * when none is in flight: the provider is the judge of a batch alone). The rest wait for capacity.
-   */
-  /**
    * The candidates whose requests, as built, fit the provider's byte limit for a batch; the rest are planned again,
    * into batches of their own. The planner packs by estimates, which a schema or a text file's JSON escapes can pass:
    * a batch over the limit would be refused whole (413), failing every job in it.
@@ -272,6 +268,10 @@ export class Scheduler {
     return candidates.slice(0, fit);
   }
 
+  /**
+   * Under a known enqueued-token limit, the candidates that fit beside the model's batches in flight (at least one
+   * when none is in flight: the provider is the judge of a batch alone). The rest wait for capacity.
+   */
   private withinCapacity(batch: ProviderBatch, candidates: Candidate[]): Candidate[] {
     const limit = this.capacityLimit(batch);
     if (limit === undefined) return candidates;
