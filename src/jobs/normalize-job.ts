@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { inspectFile, isFileProblem } from '../content/inspect-file.js';
 import { JobValidationError } from '../errors.js';
+import { hasStrayCharacter } from '../models/model-name.js';
 import { type AssumedFact, type ModelInfo, patternProvider, requireModel } from '../models/registry.js';
 import { MAX_RETRY_ATTEMPTS } from '../options/check-batch-options.js';
 import { describeValue } from '../options/describe-value.js';
@@ -66,6 +67,12 @@ export function normalizeJob(
     fail(
       'invalid_model',
       `model must be a model's name, a string such as 'claude-haiku-4-5', got ${describeValue(modelName)}.`,
+    );
+  }
+  if (hasStrayCharacter(modelName!)) {
+    fail(
+      'invalid_model',
+      `model ${JSON.stringify(modelName)} holds a space or control character, which no model name has. Trim it where it is read.`,
     );
   }
   // A default `provider` is for the default model, or for names no pattern recognises: a job naming a model of the

@@ -4,6 +4,7 @@ import {
   booleanOption,
   nonEmptyString,
   nonNegativeNumber,
+  pathOption,
   plainObject,
   positiveInteger,
   refuse,
@@ -31,7 +32,7 @@ export function checkBatchOptions(input: unknown): BatchOptions {
   const options = plainObject('options of new Batch()', input ?? {}, describeSecret);
   refuseUnknownKeys('new Batch()', options, BATCH_OPTION_KEYS);
   const given = (key: string) => options[key] !== undefined;
-  for (const key of ['resultsDir', 'stateFile']) if (given(key)) nonEmptyString(key, options[key]);
+  for (const key of ['resultsDir', 'stateFile']) if (given(key)) pathOption(key, options[key]);
   for (const key of ['maxConcurrent', 'itemsPerBatch']) if (given(key)) positiveInteger(key, options[key]);
   for (const key of ['saveRawResponses', 'reuseState']) if (given(key)) booleanOption(key, options[key]);
   if (given('maxRetries')) retries('maxRetries', options.maxRetries);

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { hasStrayCharacter } from '../models/model-name.js';
 import type { ModelRegistration } from '../models/registry.js';
 import { describeValue } from './describe-value.js';
 import { MODEL_INFO_KEYS } from './option-keys.js';
@@ -24,6 +25,13 @@ export function checkModelInfo(input: unknown): ModelRegistration {
   refuseUnknownKeys('registerModel()', model, MODEL_INFO_KEYS);
   if (typeof model.name !== 'string' || model.name.trim() === '')
     bad('invalid_model', 'name', 'a non-empty string', model.name);
+  for (const name of [model.name, ...(Array.isArray(model.aliases) ? model.aliases : [])]) {
+    if (typeof name === 'string' && hasStrayCharacter(name))
+      throw new ConfigurationError(
+        'invalid_model',
+        `registerModel(): ${JSON.stringify(name)} holds a space or control character, which no model name has.`,
+      );
+  }
   if (!PROVIDERS.includes(model.provider as string)) {
     bad(
       'invalid_provider',

@@ -62,6 +62,20 @@ export function nonEmptyString(name: string, value: unknown): string {
   return value;
 }
 
+/** A file system path: non-empty, and without the NUL byte that every file system call refuses with a TypeError. */
+export function pathOption(name: string, value: unknown): string {
+  const path = nonEmptyString(name, value);
+  if (path.includes('\0'))
+    refuse(
+      'invalid_option',
+      name,
+      'a path without a NUL byte',
+      path,
+      () => `the string ${JSON.stringify(path)}`,
+    );
+  return path;
+}
+
 export function plainObject(
   name: string,
   value: unknown,

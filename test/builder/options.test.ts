@@ -105,6 +105,26 @@ describe('options are checked at runtime, before anything is sent', () => {
     }
   });
 
+  it('a model name with a space or control character (a newline read with it) is refused, and cannot be registered', () => {
+    for (const model of ['claude-haiku-4-5\n', ' gpt-4o', 'claude-haiku-4-5\0']) {
+      const error = refusal(() =>
+        batchFor(emulator).addJob(loose({ id: 'm-1', model, messages: userMessage('x') })),
+      );
+      expect(error).toMatchObject({ code: 'invalid_model', jobId: 'm-1' });
+      expect(error.message).toContain(JSON.stringify(model));
+      expect(error.message).toContain('space or control character');
+    }
+    const registration = {
+      name: 'my model',
+      provider: 'openai',
+      maxOutputTokens: 8_192,
+      capabilities: { pdf: false, images: false, citations: false, structured: true },
+    };
+    expect(refusal(() => registerModel(loose(registration))).code).toBe('invalid_model');
+    const alias = refusal(() => registerModel(loose({ ...registration, name: 'mine', aliases: ['mine\t'] })));
+    expect(alias.message).toContain('"mine\\t"');
+  });
+
   it('a job that is not an object is refused with a typed error, not a TypeError', () => {
     for (const job of ['summarise this', null, [{ role: 'user', content: 'x' }]]) {
       const error = refusal(() => batchFor(emulator).addJob(loose(job as never)));
@@ -133,6 +153,16 @@ describe('options are checked at runtime, before anything is sent', () => {
     expect(error.message).toContain(`\`${key}\``);
     expect(error.message).toMatch(/empty string|the string/);
   });
+
+  it.each(['stateFile', 'resultsDir'])(
+    'a %s with a NUL byte is refused at new Batch(), not met by a TypeError at run()',
+    (key) => {
+      const error = refusal(() => new Batch(loose({ [key]: 'state\0.json' })));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.code).toBe('invalid_option');
+      expect(error.message).toContain(`\`${key}\` to be a path without a NUL byte`);
+    },
+  );
 
   it.each([
     [{ retry: { attempts: Number.NaN } }, 'retry.attempts', 'the number NaN'],
