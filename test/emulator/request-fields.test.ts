@@ -136,6 +136,34 @@ describe('Anthropic request fields', () => {
     expect(byId.clean?.type).toBe('succeeded');
   });
 
+  it('refuses empty or blank text and a message with no blocks, as the API does; a last assistant turn may be empty', async () => {
+    const turns = (...messages: { role: 'user' | 'assistant'; content: unknown }[]) =>
+      ({ model: 'claude-sonnet-4-6', max_tokens: 100, messages }) as Params;
+    const { byId } = await anthropicResults(clients.anthropic, {
+      empty: turns({ role: 'user', content: '' }),
+      blank: turns({ role: 'user', content: '  \n' }),
+      emptyBlock: turns({
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Hi.' },
+          { type: 'text', text: '' },
+        ],
+      }),
+      noBlocks: turns({ role: 'user', content: [] }),
+      lastAssistantEmpty: turns(
+        { role: 'user', content: 'Name a colour.' },
+        { role: 'assistant', content: [] },
+      ),
+    });
+    expect(errorOf(byId.empty)).toBe('messages: text content blocks must be non-empty');
+    expect(errorOf(byId.blank)).toBe('messages: text content blocks must contain non-whitespace text');
+    expect(errorOf(byId.emptyBlock)).toBe('messages: text content blocks must be non-empty');
+    expect(errorOf(byId.noBlocks)).toBe(
+      'messages.0: all messages must have non-empty content except for the optional final assistant message',
+    );
+    expect(byId.lastAssistantEmpty?.type).toBe('succeeded');
+  });
+
   it('takes the sampling fields on API version 2023-06-01, with the thinking rules of that version', async () => {
     const old = new Anthropic({
       apiKey: 'test-key',

@@ -3,6 +3,7 @@ import { anthropicModelError } from '../models.js';
 import { countInputTokens } from '../respond/compose.js';
 import { anthropicView } from '../respond/request-view.js';
 import type { Reply, Route, RouteContext } from '../route.js';
+import { emptyContentError } from './content-rules.js';
 import { outputSchemaError } from './output-schema-rules.js';
 import { extraFieldError, thinkingError } from './params-rules.js';
 
@@ -36,7 +37,8 @@ async function countTokens(context: RouteContext): Promise<Reply> {
       throw invalid(`messages.${index}.role: Input should be 'user' or 'assistant'`);
     }
   }
-  const ruleError = thinkingError(body, version) ?? outputSchemaError(body);
+  const ruleError =
+    emptyContentError(body.messages) ?? thinkingError(body, version) ?? outputSchemaError(body);
   if (ruleError) throw invalid(ruleError);
   return { status: 200, json: { input_tokens: await countInputTokens(anthropicView(body)) } };
 }

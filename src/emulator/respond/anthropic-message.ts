@@ -1,3 +1,4 @@
+import { emptyContentError } from '../anthropic/content-rules.js';
 import { inferenceGeoError } from '../anthropic/inference-geo.js';
 import { extraFieldError, streamError, thinkingError } from '../anthropic/params-rules.js';
 import { inputUsage, type PromptCacheTtl, promptCacheError } from '../anthropic/prompt-cache.js';
@@ -85,6 +86,8 @@ export function anthropicParamsError(params: Record<string, unknown>, version: s
   }
   if ((messages[0] as { role?: unknown }).role !== 'user')
     return 'messages: first message must use the "user" role';
+  const empty = emptyContentError(messages);
+  if (empty) return empty;
   // A prefill (a last assistant turn) may not end with whitespace: the API's 400, as users quote it
   // (github.com/tailcallhq/forgecode/issues/1872).
   const last = messages.at(-1) as { role?: unknown; content?: unknown };
