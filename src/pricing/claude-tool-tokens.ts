@@ -48,6 +48,6 @@ export function claudeToolTokens(body: unknown): ClaudeToolTokens {
   return { tokens, unpublished };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -4,7 +4,7 @@ import { isPdfProblem, readPdf } from '../content/read-pdf.js';
 import { cacheMarkers } from '../jobs/cache-markers.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { thinkingBudget } from '../jobs/provider-options.js';
-import { claudeToolTokens } from './claude-tool-tokens.js';
+import { claudeToolTokens, isRecord } from './claude-tool-tokens.js';
 import type { TokenUsage } from './prices.js';
 import { countTokens, encodingForModel, loadEncoding } from './tokenizer.js';
 
@@ -215,10 +215,6 @@ function stringsOf(value: unknown, key = '', parent: Record<string, unknown> = {
   if (Array.isArray(value)) return value.flatMap((item) => stringsOf(item));
   if (isRecord(value)) return Object.entries(value).flatMap(([k, v]) => stringsOf(v, k, value));
   return [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The floor of a PDF page's tokens: the top of Anthropic's documented 1,500–3,000 tokens per page. */

@@ -1,3 +1,5 @@
+import { isRecord } from '../http.js';
+
 /**
  * What Anthropic adds to the input of a request with `tools` (docs.anthropic.com/en/docs/tool-use-pricing-and-tokens,
  * "Tool use system prompt token count"; the bash, text editor and computer use tools' pages): a system prompt that
@@ -32,8 +34,4 @@ export function toolOverheadTokens(model: string, tools: unknown, toolChoice: un
     tokens += DEFINED_TOOLS.find(([pattern]) => pattern.test(type))?.[1] ?? 0;
   }
   return tokens;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
