@@ -34,7 +34,7 @@ export class FaultPlan {
   }
 }
 
-const KINDS: readonly FaultKind[] = ['status', 'reset', 'truncate', 'lost', 'status-after'];
+const KINDS: readonly FaultKind[] = ['status', 'reset', 'truncate', 'lost', 'status-after', 'late'];
 
 function checked(rule: FaultRule): FaultRule {
   if (rule.kind !== undefined && !KINDS.includes(rule.kind)) {

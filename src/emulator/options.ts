@@ -16,7 +16,7 @@ export interface BatchLimits {
   enqueuedTokens?: Record<string, number>;
 }
 
-export type FaultKind = 'status' | 'reset' | 'truncate' | 'lost' | 'status-after';
+export type FaultKind = 'status' | 'reset' | 'truncate' | 'lost' | 'status-after' | 'late';
 
 /** A rule that makes some calls fail the way a real service sometimes does. */
 export interface FaultRule {
@@ -27,11 +27,14 @@ export interface FaultRule {
    * socket. After it was processed in full (a batch or file created, a cancel taken effect): `lost` destroys the
    * socket without sending a byte, `status-after` answers with `status` in the provider's error shape instead of the
    * real answer (a gateway timing out after the backend did the work), `truncate` sends the headers and half of the
-   * body, then destroys the socket. Default `status`.
+   * body, then destroys the socket. `late` answers `status` (default 504) at once and processes the call `lateMs`
+   * later: a gateway that gave up on a call the backend was still working on. Default `status`.
    */
   kind?: FaultKind;
-  /** HTTP status for `kind: 'status'` and `'status-after'`. Default 500. */
+  /** HTTP status for `kind: 'status'`, `'status-after'` and `'late'`. Default 500 (504 for `late`). */
   status?: number;
+  /** For `kind: 'late'`: how long after the error the call takes effect, in milliseconds. Default 1000. */
+  lateMs?: number;
   /** Share of matching calls that fail, 0..1 (seeded, so repeatable). Default 1. */
   share?: number;
   /** Fail this many matching calls, then drop the rule. Default: unlimited. */

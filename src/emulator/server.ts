@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { messageBatchRoutes } from './anthropic/batches.js';
 import { countTokensRoutes } from './anthropic/count-tokens.js';
 import { authenticate } from './auth.js';
 import type { EmulatorBilling } from './billing.js';
 import { collectBilling } from './billing-report.js';
 import { FaultPlan } from './faults.js';
-import { errorBody, errorTypeFor, HttpError, type Provider, sendJson } from './http.js';
+import { errorBody, errorTypeFor, HttpError, type Provider, readBody, sendJson } from './http.js';
 import type { ExtraModels } from './models.js';
 import { batchRoutes } from './openai/batches.js';
 import { fileRoutes } from './openai/files.js';
@@ -121,6 +122,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let resolved: ResolvedOptions = resolveOptions(options);
   const state = new EmulatorState(options.dataDir);
   const faults = new FaultPlan(options.faults ?? [], options.seed ?? 1);
+  /** Calls a `late` fault has yet to process (undefined) or is processing: `close()` waits for them. */
+  const late = new Map<NodeJS.Timeout, Promise<unknown> | undefined>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
@@ -153,14 +156,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         sendFault(req, res, fault, provider, requestId, idHeader);
         return;
       }
-      const handled = found.route.handle({
+      const context = {
         req,
         params: found.params,
         query: url.searchParams,
         origin: `http://${req.headers.host ?? 'localhost'}`,
         options: resolved,
         state,
-      });
+      };
+      if (fault && kind === 'late') {
+        // The whole request reached the backend; the gateway's answer comes first, the call's effect after it.
+        const body = await readBody(req, Number.MAX_SAFE_INTEGER);
+        sendFault(req, res, { status: 504, ...fault }, provider, requestId, idHeader);
+        const replay = Object.assign(Readable.from([body]), {
+          headers: req.headers,
+        }) as unknown as IncomingMessage;
+        const timer = setTimeout(() => {
+          late.set(
+            timer,
+            found.route
+              .handle({ ...context, req: replay })
+              .catch(() => undefined)
+              .finally(() => late.delete(timer)),
+          );
+        }, fault.lateMs ?? 1_000);
+        late.set(timer, undefined);
+        return;
+      }
+      const handled = found.route.handle(context);
       if (fault && (kind === 'lost' || kind === 'status-after')) {
         // The call was processed in full, whatever its outcome; only its answer goes missing.
         await handled.catch(() => undefined);
@@ -216,6 +239,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     injectFault: (rule) => faults.add({ times: 1, ...rule }),
     clearFaults: () => faults.clear(),
     close: async () => {
+      // A call still to take effect is dropped, as a backend going down would drop it; one under way is finished.
+      for (const [timer, running] of late) if (running === undefined) clearTimeout(timer);
+      await Promise.allSettled([...late.values()]);
       await Promise.allSettled([...state.finalizing.values()]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -35,7 +35,10 @@ export interface RetryOptions {
   attempts?: number;
   /** Milliseconds, 10 to 3,600,000. @default 1000 */
   initialDelayMs?: number;
-  /** Milliseconds, 10 to 3,600,000. @default 30000 */
+  /**
+   * Milliseconds, 10 to 3,600,000. Also how long a create whose answer was lost is looked for before it is sent
+   * again (docs/batch-lifecycle.md). @default 30000
+   */
   maxDelayMs?: number;
 }
 

@@ -135,3 +135,21 @@ describe("kind: 'status-after' - processed, then an error status instead of the 
     expect(() => emulator.injectFault({ kind: 'drop' as never })).toThrow(/got `drop`/);
   });
 });
+
+describe("kind: 'late' - a gateway's 504 at once, the call processed after it", () => {
+  it('.messages.batches.create(): no batch when the error arrives, one a moment later', async () => {
+    emulator.configure({ processingMs: 3_600_000 });
+    // Long enough that the list right after the error cannot race it, however loaded the machine.
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 2_000 });
+    const error = await anthropic.messages.batches.create({ requests: [request('a')] }).catch((e) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
+    expect((await anthropic.messages.batches.list()).data).toHaveLength(0);
+    const listed = await until(
+      () => anthropic.messages.batches.list(),
+      (page) => page.data.length > 0,
+    );
+    expect(listed.data).toHaveLength(1);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+  });
+});

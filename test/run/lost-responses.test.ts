@@ -63,6 +63,32 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
     });
   }
 
+  for (const [provider, model, route] of [
+    ['Anthropic', 'claude-haiku-4-5', 'POST /v1/messages/batches'],
+    ['OpenAI', 'gpt-4o-mini', 'POST /v1/batches'],
+  ] as const) {
+    it(`${provider}: a create that takes effect after its 504 (a gateway gave up on a working backend) is waited for, not sent again`, async () => {
+      // One look finding nothing proved nothing: the create went out again and every job was paid twice.
+      emulator.injectFault({ route, kind: 'late', lateMs: 300, times: 1 });
+      const run = await jobs(model, { retry: { initialDelayMs: 10, maxDelayMs: 5_000 } }).run({ wait: true });
+      expect(everySucceeded(run.results())).toBe(true);
+      const { batchesCreated, calls } = emulator.stats();
+      expect(batchesCreated[provider === 'Anthropic' ? 'anthropic' : 'openai']).toBe(1);
+      expect(calls[route]).toBe(1);
+      expect(await billedJobIds()).toEqual(['j0', 'j1']);
+    });
+  }
+
+  it('a create that never takes effect is sent again once the look-up window has passed', async () => {
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'status', status: 504, times: 1 });
+    const run = await jobs('claude-haiku-4-5', { retry: { initialDelayMs: 10, maxDelayMs: 100 } }).run({
+      wait: true,
+    });
+    expect(everySucceeded(run.results())).toBe(true);
+    expect(emulator.stats().calls['POST /v1/messages/batches']).toBe(2);
+    expect(await billedJobIds()).toEqual(['j0', 'j1']);
+  });
+
   it('OpenAI: an upload whose answer was lost is found by its name and used, not uploaded twice', async () => {
     emulator.injectFault({ route: 'POST /v1/files', kind: 'lost', times: 1 });
     const run = await jobs('gpt-4o-mini').run({ wait: true });

@@ -142,9 +142,7 @@ async function sendOnce<T>(
         port.logger.warn(
           `${what} of submission ${batch.submissionId}: the answer was lost (${error.message}); looking for it before anything else`,
         );
-        // Give a call the server is still working on the time to show up.
-        await port.stop.sleep(delay);
-        const found = await lookUp();
+        const found = await lookUpSettled(port, lookUp);
         if (found === 'unknown') {
           await failUnresolved(batch, port, error);
           return undefined;
@@ -162,6 +160,29 @@ async function sendOnce<T>(
       await port.stop.sleep(delay);
       delay = Math.min(port.retry.maxDelayMs, delay * 2);
     }
+  }
+}
+
+/**
+ * Looks for a call whose answer was lost until it shows up or `retry.maxDelayMs` (30 s by default) has passed since
+ * the error, with the retry backoff between looks. One look that finds nothing proves nothing: a gateway that gave up
+ * (a 504) may have left the backend working on the call, which then takes effect seconds later, and a create sent
+ * again after it pays for every job twice. A stop before the window is over leaves it unknown: the intent stays open,
+ * and a resume looks again.
+ */
+async function lookUpSettled<T>(
+  port: BatchPort,
+  lookUp: () => Promise<{ found: T } | 'absent' | 'unknown'>,
+): Promise<{ found: T } | 'absent' | 'unknown'> {
+  const { initialDelayMs, maxDelayMs } = port.retry;
+  let waited = 0;
+  for (let delay = initialDelayMs; ; delay = Math.min(maxDelayMs, delay * 2)) {
+    await port.stop.sleep(delay);
+    waited += delay;
+    const found = await lookUp();
+    if (found !== 'absent') return found;
+    if (port.stop.reason) return 'unknown';
+    if (waited >= maxDelayMs) return 'absent';
   }
 }
 
