@@ -473,7 +473,7 @@ export class Batch<T = never> {
       // Before anything is sent: a directory that cannot be used, or that holds another run's results, is refused.
       await resultsWriter?.prepare(
         jobs.map((job) => job.id),
-        { adopt: state !== undefined },
+        { adopt: state?.resumed === true },
       );
       for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
     } catch (error) {

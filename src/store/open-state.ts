@@ -10,7 +10,12 @@ import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
 import { describeDifference, jobDigestsJson } from './fingerprint.js';
 import { ResultsDirError } from './results-writer.js';
-import { removeUnfinishedCreates, StateFileError, StateJournal } from './state-journal.js';
+import {
+  allProviderBatchIds,
+  removeUnfinishedCreates,
+  StateFileError,
+  StateJournal,
+} from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
 import { resultsDone, STATE_VERSION, type SubmissionState } from './state-records.js';
 
@@ -41,6 +46,11 @@ export interface OpenedState {
   submissions: SubmissionState[];
   /** Jobs that are neither done nor in a live submission: to be planned. */
   remaining: NormalizedJob[];
+  /**
+   * Whether the state existed before this run: only then may its results directory hold files this run replaces.
+   * A new state's directory held none of its jobs' files at the start, so one appearing later is another run's.
+   */
+  resumed: boolean;
   release: () => Promise<void>;
 }
 
@@ -81,6 +91,7 @@ export async function openState(options: {
         jobDigests: jobDigestsJson(jobs),
         resultsDir: resolvedResultsDir,
         expiredResumable: true,
+        providerBatchIds: [],
       });
       if (journal.replaced) {
         options.logger.info(
@@ -95,6 +106,7 @@ export async function openState(options: {
         paid: new Map(),
         submissions: [],
         remaining: jobs,
+        resumed: false,
         release,
       };
     }
@@ -123,7 +135,31 @@ export async function openState(options: {
     const open = [...saved.submissions.values()].filter((s) => !s.ended && !s.abandoned);
     const inFlight = new Set(open.flatMap((s) => s.intent.jobIds));
     // Results first: a corrupt one is refused before the journal's file is opened (and could be left open).
-    const { results, paid, formerlyFinal } = await readResults(resultsDir, jobs, inFlight, options.logger);
+    const { results, paid, formerlyFinal, foreign } = await readResults(
+      resultsDir,
+      jobs,
+      inFlight,
+      options.logger,
+      {
+        batches: saved.header.providerBatchIds && new Set(allProviderBatchIds(saved)),
+        // A batch whose `submitted` record could not be written is known by its tag only: its files are not judged.
+        unrecorded: new Set(open.filter((s) => !s.providerBatchId).flatMap((s) => s.intent.jobIds)),
+      },
+    );
+    if (foreign.length > 0) {
+      const batches = [...new Set(foreign.map((f) => f.providerBatchId))];
+      throw new StateFileError(
+        'results_exist',
+        `${resultsDir} holds results for ${foreign.length} of these jobs (${foreign
+          .slice(0, 3)
+          .map((f) => f.jobId)
+          .join(
+            ', ',
+          )}${foreign.length > 3 ? ', …' : ''}) from provider batch(es) ${batches.slice(0, 3).join(', ')}${batches.length > 3 ? ', …' : ''}, ` +
+          `which ${stateFile} never had: another run wrote them into the same resultsDir. Nothing was sent. Move those ` +
+          "files away to resume (this state's jobs are then collected or sent), and give each batch a resultsDir of its own.",
+      );
+    }
     // Every result gone is an accident (a cleaned temporary directory, a volume that did not persist): refused. A
     // few gone is what moving a damaged or unwanted result away does on purpose: those jobs go out again, said so.
     const recorded = resultsDone(saved);
@@ -158,6 +194,7 @@ export async function openState(options: {
       paid,
       submissions,
       remaining,
+      resumed: true,
       release,
     };
   } catch (error) {
@@ -183,7 +220,19 @@ async function readResults(
   jobs: NormalizedJob[],
   inFlight: ReadonlySet<string>,
   logger: Logger,
-): Promise<{ results: JobResult[]; paid: Map<string, PaidAttempts>; formerlyFinal: number }> {
+  owner: {
+    /** Every provider batch of the state; undefined when an older version's compaction lost some. */
+    batches: ReadonlySet<string> | undefined;
+    unrecorded: ReadonlySet<string>;
+  },
+): Promise<{
+  results: JobResult[];
+  paid: Map<string, PaidAttempts>;
+  formerlyFinal: number;
+  /** Results collected from a provider batch the state never had: another run's, in the same directory. */
+  foreign: { jobId: string; providerBatchId: string }[];
+}> {
+  const foreign: { jobId: string; providerBatchId: string }[] = [];
   const results: JobResult[] = [];
   const paid = new Map<string, PaidAttempts>();
   let torn = 0;
@@ -201,6 +250,16 @@ async function readResults(
         continue;
       }
       throw corruptResult(path, job.id, result);
+    }
+    const batch = result.providerBatchId;
+    if (
+      typeof batch === 'string' &&
+      owner.batches &&
+      !owner.batches.has(batch) &&
+      !owner.unrecorded.has(job.id)
+    ) {
+      foreign.push({ jobId: job.id, providerBatchId: batch });
+      continue;
     }
     if (result.error?.code && FORMERLY_FINAL.has(result.error.code)) formerlyFinal++;
     if (isFinalResult(result)) results.push(await withParsedAnswer(job, result, refused));
@@ -229,7 +288,7 @@ async function readResults(
         'nothing is sent again, as those answers were paid for.',
     );
   }
-  return { results, paid, formerlyFinal };
+  return { results, paid, formerlyFinal, foreign };
 }
 
 /**

@@ -241,9 +241,12 @@ export class ResultsWriter {
       await mkdir(this.dir, { recursive: true });
       if (!this.saveRaw) return;
       const raw = join(this.dir, 'raw');
-      const entry = await lstat(raw).catch(() => undefined);
-      if (entry && !entry.isDirectory()) throw notAFile(raw, entry, 'a directory');
-      if (!entry) await mkdir(raw);
+      // Another run starting on the same directory may create `raw/` between a look and a mkdir: looked at after.
+      await mkdir(raw).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      const entry = await lstat(raw);
+      if (!entry.isDirectory()) throw notAFile(raw, entry, 'a directory');
     })();
     return this.ready;
   }

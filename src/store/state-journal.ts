@@ -148,7 +148,13 @@ export class StateJournal {
   /** Continues an existing journal, compacted first. */
   static async resume(path: string, state: JournalState): Promise<StateJournal> {
     // The results of the ended submissions dropped here are still counted: a resume can tell when files went missing.
-    const records: StateRecord[] = [{ ...state.header, resultsDone: resultsDone(state) }];
+    const records: StateRecord[] = [
+      {
+        ...state.header,
+        resultsDone: resultsDone(state),
+        ...(state.header.providerBatchIds && { providerBatchIds: allProviderBatchIds(state) }),
+      },
+    ];
     for (const submission of state.submissions.values()) {
       // Ended and abandoned submissions need no record: their jobs' result files (or their new submissions) say all.
       if (submission.ended || submission.abandoned) continue;
@@ -395,6 +401,14 @@ function parseJournal(path: string, text: string): JournalState {
   return state;
 }
 
+/** Every provider batch the journal knows of: the header's (compacted away) and those of its submissions. */
+export function allProviderBatchIds(state: JournalState): string[] {
+  const ids = new Set(state.header.providerBatchIds);
+  for (const submission of state.submissions.values())
+    if (submission.providerBatchId) ids.add(submission.providerBatchId);
+  return [...ids];
+}
+
 function applyRecord(state: JournalState, record: StateRecord): boolean {
   switch (record.type) {
     case 'header':
@@ -420,6 +434,7 @@ function applyRecord(state: JournalState, record: StateRecord): boolean {
       else if (record.type === 'submitted') submission.providerBatchId = record.providerBatchId;
       else if (record.type === 'ended') {
         submission.ended = true;
+        submission.providerBatchId ??= record.providerBatchId ?? null;
         submission.results = record.results ?? 0;
       } else submission.abandoned = true;
       return true;

@@ -41,6 +41,13 @@ export interface HeaderRecord {
    * the final ones.
    */
   expiredResumable?: true;
+  /**
+   * The provider batches of the submissions compaction dropped (ended ones): with those still in the journal, every
+   * provider batch this state ever had. A result file naming another batch was written by another run into the same
+   * `resultsDir`, and a resume refuses to take it for this state's (`results_exist`). Absent from headers of earlier
+   * versions, whose compactions did not keep them: no result is judged by its batch then.
+   */
+  providerBatchIds?: string[];
 }
 
 /** Written and flushed before a provider batch is created. */
@@ -86,6 +93,8 @@ export interface EndedRecord {
   submissionId: string;
   /** How many of them are final results (counted into the header's `resultsDone` by compaction). */
   results?: number;
+  /** The provider batch, also when its `submitted` record could not be written. Absent from earlier versions. */
+  providerBatchId?: string;
 }
 
 /** The intent's batch was never created (none was found at the provider); its jobs go out again. */

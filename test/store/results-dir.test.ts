@@ -98,3 +98,56 @@ describe('the state records where its results live', () => {
     expect((await header()).resultsDir).toBe(results);
   });
 });
+
+describe("another run's results in the same resultsDir are never taken for this state's, nor overwritten", () => {
+  const otherBatch = (resultsDir: string, ids: number[], stateName = 'other.jsonl') => {
+    const batch = batchFor(emulator, { stateFile: join(dir, stateName), resultsDir, itemsPerBatch: 2 });
+    for (const i of ids)
+      batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(`other ${i}`) });
+    return batch;
+  };
+
+  it('a resume refuses result files another batch wrote for jobs it never sent, instead of returning them as its own', async () => {
+    const results = join(dir, 'results');
+    const first = await jobs({ resultsDir: results, maxConcurrent: 1 }).run();
+    first.on('batchSubmitted', () => void first.shutdown());
+    const stopped = await first.wait();
+    expect([stopped.j2?.error?.code, stopped.j3?.error?.code]).toEqual(['shutdown', 'shutdown']);
+    // Its markers moved away, another batch with a state file of its own writes j2 and j3 into the same directory.
+    await rm(join(results, 'j2.json'));
+    await rm(join(results, 'j3.json'));
+    const other = await otherBatch(results, [2, 3]).run({ wait: true });
+    const otherBatchId = other.results().j2!.providerBatchId!;
+    const created = emulator.stats().batchesCreated.anthropic;
+    const refused = await jobs({ resultsDir: results })
+      .run()
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'results_exist' });
+    expect((refused as Error).message).toContain(otherBatchId);
+    expect((refused as Error).message).toContain('j2, j3');
+    expect(emulator.stats().batchesCreated.anthropic).toBe(created);
+    // Moved away, as the message says: the resume sends its own j2 and j3.
+    await rm(join(results, 'j2.json'));
+    await rm(join(results, 'j3.json'));
+    const resumed = await jobs({ resultsDir: results }).run({ wait: true });
+    expect(resumed.results().j2?.rawResponse).toContain('q2');
+    expect(resumed.results().j2?.providerBatchId).not.toBe(otherBatchId);
+  });
+
+  it('two new states writing the same job ids into one directory at once: neither overwrites the other', async () => {
+    const results = join(dir, 'results');
+    const [a, b] = await Promise.all([
+      otherBatch(results, [0, 1, 2, 3], 'a.jsonl').run(),
+      jobs({ resultsDir: results, stateFile: join(dir, 'b.jsonl') }).run(),
+    ]);
+    const [ra, rb] = await Promise.all([a.wait(), b.wait()]);
+    for (const id of ['j0', 'j1', 'j2', 'j3']) {
+      const onDisk = JSON.parse(await readFile(join(results, `${id}.json`), 'utf8'));
+      const [writer, loser] = onDisk.providerBatchId === ra[id]!.providerBatchId ? [ra, rb] : [rb, ra];
+      // The file is whole and is the answer of the run that wrote it first; the other run kept its own answer
+      // collectable (write_failed), never wrote over it.
+      expect(onDisk).toEqual(JSON.parse(JSON.stringify(writer[id])));
+      expect(loser[id]).toMatchObject({ isSuccess: false, error: { code: 'write_failed' } });
+    }
+  });
+});

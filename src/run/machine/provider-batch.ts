@@ -332,7 +332,12 @@ export class ProviderBatch {
       case 'submitted':
         return { type: 'submitted', submissionId: this.submissionId, providerBatchId: this.ref!.id };
       case 'ended':
-        return { type: 'ended', submissionId: this.submissionId, results: this.finalCount };
+        return {
+          type: 'ended',
+          submissionId: this.submissionId,
+          results: this.finalCount,
+          ...(this.ref && { providerBatchId: this.ref.id }),
+        };
       case 'abandoned':
         return { type: 'abandoned', submissionId: this.submissionId };
       case 'none':
