@@ -56,4 +56,19 @@ describe('withSignal', () => {
     run.abort(new Error('grace period over'));
     await expect(poll).rejects.toMatchObject({ code: 'connection_error' });
   });
+
+  it('the OpenAI provider still sends a read again after a 429 or 5xx, `maxRetries` times', async () => {
+    const id = await aBatch();
+    const route = 'GET /v1/batches/{id}';
+    const provider = (maxRetries?: number) =>
+      openaiProvider({ apiKey: 'test-key', baseURL: emulator.openaiBaseURL, maxRetries });
+    emulator.injectFault({ route, status: 429, times: 1 });
+    emulator.injectFault({ route, status: 503, times: 1 });
+    await expect(provider().poll({ provider: 'openai', id })).resolves.toMatchObject({ phase: 'active' });
+    expect(emulator.stats().calls[route]).toBe(3);
+
+    emulator.injectFault({ route, status: 503, times: 1 });
+    await expect(provider(0).poll({ provider: 'openai', id })).rejects.toMatchObject({ code: 'http_503' });
+    expect(emulator.stats().calls[route]).toBe(4);
+  });
 });

@@ -92,6 +92,25 @@ describe('time limit', () => {
     // Both batches were created and none was created twice.
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
+
+  for (const route of ['GET /v1/batches/{id}', 'POST /v1/batches/{id}/cancel']) {
+    it(`an OpenAI 429 asking to retry in an hour (${route}) cannot hold the run past the grace period`, async () => {
+      emulator.configure({ processingMs: 60_000 });
+      // Left to the SDK, the wait for retry-after ignores the abort signal: the run would end in an hour.
+      emulator.injectFault({ route, status: 429, retryAfterSeconds: 3_600, times: 1_000_000 });
+      const batch = jobs({ stateFile: undefined }, 4, 'gpt-4o-mini').addTimeLimit({
+        seconds: 2,
+        graceSeconds: 0.5,
+      });
+      await batch.dryRun();
+      const results = await (await batch.run()).wait();
+      expect(Object.keys(results).sort()).toEqual(['j0', 'j1', 'j2', 'j3']);
+      for (const result of Object.values(results)) expect(result.error?.code).toBe('time_limit');
+      expect(emulator.stats().batchesCreated.openai).toBe(2);
+      // Each batch's call was answered 429 once and waited on until the grace period ended it: never sent again.
+      expect(emulator.stats().calls[route]).toBe(2);
+    });
+  }
 });
 
 describe('a provider that stops answering', () => {

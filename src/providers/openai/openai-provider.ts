@@ -21,7 +21,10 @@ export interface OpenAIProviderOptions {
   apiKey?: string;
   /** Default: the SDK's `OPENAI_BASE_URL`, else https://api.openai.com/v1. */
   baseURL?: string;
-  /** The SDK's own retries per call. @default 2 */
+  /**
+   * How many times a read, a cancel or a delete is sent again after a 429, a 5xx or a dropped connection, waiting
+   * out `retry-after` as the SDK would (uploads and creates are sent once). @default 2
+   */
   maxRetries?: number;
   /** Delete the uploaded input file once its batch has ended, so that storage does not fill up. @default true */
   deleteInputFile?: boolean;
@@ -35,6 +38,7 @@ const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 /** OpenAI's Batch API through the `openai` client: a JSONL file uploaded, then a batch over it. */
 export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvider {
   let client: Promise<OpenAI> | undefined;
+  const maxRetries = options.maxRetries ?? 2;
   // The SDK is loaded with the first call: a run whose jobs are all Anthropic's never loads it.
   const sdk = () => {
     client ??= import('openai').then(
@@ -42,7 +46,8 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
         new OpenAI({
           ...(options.apiKey !== undefined && { apiKey: options.apiKey }),
           ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
-          maxRetries: options.maxRetries ?? 2,
+          // Every call passes its own: see `retried`.
+          maxRetries: 0,
         }),
     );
     return client;
@@ -76,12 +81,18 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async findUpload(tag, signal) {
       try {
-        for await (const file of (await sdk()).files.list({ purpose: 'batch', order: 'desc' }, { signal })) {
-          if (file.filename === inputFileName(tag)) return file.id;
-          // Newest first: anything uploaded well before the intent cannot be it.
-          if (file.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
-        }
-        return undefined;
+        return await retried(maxRetries, signal, async () => {
+          const files = (await sdk()).files.list(
+            { purpose: 'batch', order: 'desc' },
+            { maxRetries: 0, signal },
+          );
+          for await (const file of files) {
+            if (file.filename === inputFileName(tag)) return file.id;
+            // Newest first: anything uploaded well before the intent cannot be it.
+            if (file.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
+          }
+          return undefined;
+        });
       } catch (error) {
         throw toProviderError('OpenAI', 'file list', error);
       }
@@ -89,7 +100,9 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async deleteUpload(fileId, signal) {
       try {
-        await (await sdk()).files.delete(fileId, { signal });
+        await retried(maxRetries, signal, async () =>
+          (await sdk()).files.delete(fileId, { maxRetries: 0, signal }),
+        );
       } catch (error) {
         // Already gone is what was wanted.
         if ((error as { status?: unknown })?.status === 404) return;
@@ -120,7 +133,9 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
     async poll(ref: ProviderBatchRef, signal?: AbortSignal): Promise<ProviderBatchState> {
       let batch: OpenAI.Batches.Batch;
       try {
-        batch = await (await sdk()).batches.retrieve(ref.id, { signal });
+        batch = await retried(maxRetries, signal, async () =>
+          (await sdk()).batches.retrieve(ref.id, { maxRetries: 0, signal }),
+        );
       } catch (error) {
         throw toProviderError('OpenAI', `poll of ${ref.id}`, error);
       }
@@ -163,10 +178,15 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async *results(ref: ProviderBatchRef, signal?: AbortSignal): AsyncIterable<JobOutcome> {
       try {
-        const batch = await (await sdk()).batches.retrieve(ref.id, { signal });
+        const batch = await retried(maxRetries, signal, async () =>
+          (await sdk()).batches.retrieve(ref.id, { maxRetries: 0, signal }),
+        );
         for (const fileId of [batch.output_file_id, batch.error_file_id]) {
           if (!fileId) continue;
-          const response = await (await sdk()).files.content(fileId, { signal });
+          // Only the request is retried, as the SDK does: a download that breaks midway is read again by the caller.
+          const response = await retried(maxRetries, signal, async () =>
+            (await sdk()).files.content(fileId, { maxRetries: 0, signal }),
+          );
           if (!response.body) continue;
           const lines = createInterface({
             input: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
@@ -185,7 +205,9 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async cancel(ref: ProviderBatchRef, signal?: AbortSignal) {
       try {
-        await (await sdk()).batches.cancel(ref.id, { signal });
+        await retried(maxRetries, signal, async () =>
+          (await sdk()).batches.cancel(ref.id, { maxRetries: 0, signal }),
+        );
       } catch (error) {
         throw toProviderError('OpenAI', `cancel of ${ref.id}`, error);
       }
@@ -193,14 +215,16 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async findSubmitted(tag, signal) {
       try {
-        for await (const batch of (await sdk()).batches.list({ limit: 100 }, { signal })) {
-          if (batch.metadata?.batchwise_submission === tag.submissionId) {
-            return [{ ref: { provider: 'openai' as const, id: batch.id }, confirmed: true }];
+        return await retried(maxRetries, signal, async () => {
+          for await (const batch of (await sdk()).batches.list({ limit: 100 }, { maxRetries: 0, signal })) {
+            if (batch.metadata?.batchwise_submission === tag.submissionId) {
+              return [{ ref: { provider: 'openai' as const, id: batch.id }, confirmed: true }];
+            }
+            // Newest first: anything created well before the intent cannot be it.
+            if (batch.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
           }
-          // Newest first: anything created well before the intent cannot be it.
-          if (batch.created_at * 1000 < tag.intentAt - CLOCK_SKEW_MS) break;
-        }
-        return [];
+          return [];
+        });
       } catch (error) {
         throw toProviderError('OpenAI', 'batch list', error);
       }
@@ -208,10 +232,81 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): BatchProvid
 
     async cleanup(ref: ProviderBatchRef, signal?: AbortSignal) {
       if (options.deleteInputFile === false) return;
-      const batch = await (await sdk()).batches.retrieve(ref.id, { signal });
-      await (await sdk()).files.delete(batch.input_file_id, { signal });
+      const batch = await retried(maxRetries, signal, async () =>
+        (await sdk()).batches.retrieve(ref.id, { maxRetries: 0, signal }),
+      );
+      await retried(maxRetries, signal, async () =>
+        (await sdk()).files.delete(batch.input_file_id, { maxRetries: 0, signal }),
+      );
     },
   };
+}
+
+/**
+ * `call`, sent again up to `maxRetries` times when the SDK would retry it, after the wait the SDK would take. The
+ * SDK's own retries cannot be used: openai 6 waits out any `retry-after` (no cap) on a timer that the request's
+ * `signal` does not end, so a 429 asking for 40 s kept a stopped run 40 s past its grace period. Here the signal
+ * ends the wait, and the last error is thrown.
+ */
+async function retried<T>(
+  maxRetries: number,
+  signal: AbortSignal | undefined,
+  call: () => Promise<T>,
+): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (retry >= maxRetries || signal?.aborted || !(await sdkWouldRetry(error))) throw error;
+      await sleepUnlessAborted(retryDelayMs(error, retry), signal);
+      if (signal?.aborted) throw error;
+    }
+  }
+}
+
+/**
+ * The SDK's `shouldRetry`: a connection that failed (not one the caller aborted), 408, 409, 429 and 5xx, unless the
+ * server's `x-should-retry` says otherwise.
+ */
+async function sdkWouldRetry(error: unknown): Promise<boolean> {
+  const { APIConnectionError, APIError } = await import('openai');
+  if (error instanceof APIConnectionError) return true;
+  if (!(error instanceof APIError) || typeof error.status !== 'number') return false;
+  const told = error.headers?.get('x-should-retry');
+  if (told === 'true' || told === 'false') return told === 'true';
+  return error.status === 408 || error.status === 409 || error.status === 429 || error.status >= 500;
+}
+
+/** The SDK's `retryRequest` delay: `retry-after-ms`, else `retry-after` (seconds or a date), else its backoff. */
+function retryDelayMs(error: unknown, retry: number): number {
+  const headers = (error as { headers?: Headers }).headers;
+  let ms: number | undefined;
+  const afterMs = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
+  if (!Number.isNaN(afterMs)) ms = afterMs;
+  const after = headers?.get('retry-after');
+  if (after && !ms) {
+    const seconds = Number.parseFloat(after);
+    ms = Number.isNaN(seconds) ? Date.parse(after) - Date.now() : seconds * 1000;
+  }
+  if (ms === undefined || Number.isNaN(ms)) {
+    // 0.5 s doubling up to 8 s, less up to a quarter at random.
+    const base = Math.min(0.5 * 2 ** retry, 8);
+    ms = base * (1 - Math.random() * 0.25) * 1000;
+  }
+  // A longer timeout would fire at once; the signal still ends a wait this long.
+  return Math.min(Math.max(ms, 0), 2 ** 31 - 1);
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** "… Limit: 2,000,000 enqueued tokens. …" -> 2000000 (null when the message does not say). */
