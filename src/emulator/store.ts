@@ -55,6 +55,11 @@ export class Collection<T extends { id: string }> {
     if (this.dir) await atomicWrite(join(this.dir, `${id}.blob`), data);
   }
 
+  async deleteBlob(id: string): Promise<void> {
+    this.blobs.delete(id);
+    if (this.dir) await rm(join(this.dir, `${id}.blob`), { force: true });
+  }
+
   blob(id: string): Buffer | undefined {
     const cached = this.blobs.get(id);
     if (cached || !this.dir) return cached;

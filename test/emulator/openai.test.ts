@@ -316,6 +316,31 @@ describe('OpenAI batches', () => {
     expect(errors.every((r) => (r.error as { code: string }).code === 'batch_expired')).toBe(true);
   });
 
+  it('answers and bills every request of a batch whose input file was deleted while it ran', async () => {
+    const file = await uploadJsonl(openai, [
+      jsonlLine('a', chatBody('one')),
+      jsonlLine('b', chatBody('two')),
+    ]);
+    const batch = await openai.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    await openai.files.delete(file.id);
+    const done = await until(
+      () => openai.batches.retrieve(batch.id),
+      (b) => ended(b.status),
+    );
+    expect(done).toMatchObject({
+      status: 'completed',
+      request_counts: { total: 2, completed: 2, failed: 0 },
+    });
+    const output = await readLines(await openai.files.content(done.output_file_id!));
+    expect(output.map((row) => row.custom_id).sort()).toEqual(['a', 'b']);
+    const billed = (await emulator.billing()).requests.filter((r) => r.batchId === batch.id);
+    expect(billed.map((r) => r.customId).sort()).toEqual(['a', 'b']);
+  });
+
   it('lists batches newest first with cursor pagination, keeping metadata', async () => {
     const file = await uploadJsonl(openai, [jsonlLine('a', chatBody('x'))]);
     const created: string[] = [];

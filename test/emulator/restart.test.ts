@@ -67,3 +67,30 @@ it('keeps batches, files and results across a restart on the same data directory
   expect((await third.billing()).total.requests).toBe(2);
   await third.close();
 });
+
+it("keeps a running batch's input across a restart when its input file was deleted", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'batchwise-emulator-'));
+  dirs.push(dataDir);
+  const first = await startEmulator({ dataDir, processingMs: 400 });
+  const { openai } = clientsFor(first);
+  const file = await uploadJsonl(openai, [jsonlLine('a', chatBody('one')), jsonlLine('b', chatBody('two'))]);
+  const batch = await openai.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  await openai.files.delete(file.id);
+  await first.close();
+
+  const second = await startEmulator({ dataDir, processingMs: 400 });
+  const clients = clientsFor(second);
+  const ended = await until(
+    () => clients.openai.batches.retrieve(batch.id),
+    (b) => b.status === 'completed',
+  );
+  expect(ended.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+  const rows = await readLines(await clients.openai.files.content(ended.output_file_id!));
+  expect(rows.map((row) => row.custom_id).sort()).toEqual(['a', 'b']);
+  expect((await second.billing()).requests.map((r) => r.customId).sort()).toEqual(['a', 'b']);
+  await second.close();
+});

@@ -222,6 +222,12 @@ export const fileRoutes: Route[] = [
     provider: 'openai',
     handle: async (context) => {
       const file = requireFile(context);
+      // The service read the input when it validated the batch: deleting the file now changes nothing about it.
+      const content = context.state.files.blob(file.id);
+      for (const batch of context.state.openaiBatches.all()) {
+        if (content && batch.inputFileId === file.id && !batch.final && !batch.validationErrors)
+          await context.state.openaiBatches.saveBlob(batch.id, content);
+      }
       await context.state.files.delete(file.id);
       context.state.deletedFiles.set(file.id, file);
       return { status: 200, json: { id: file.id, object: 'file', deleted: true } };

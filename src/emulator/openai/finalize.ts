@@ -35,7 +35,11 @@ export async function finalizeOpenAIBatch(
   const billed: BillingRecord = { id: record.id, provider: 'openai', requests: [] };
 
   if (phase.status !== 'failed') {
-    const content = context.state.files.blob(record.inputFileId) ?? Buffer.alloc(0);
+    // The input's own copy when its file was deleted while the batch ran (files.ts).
+    const content =
+      context.state.openaiBatches.blob(record.id) ??
+      context.state.files.blob(record.inputFileId) ??
+      Buffer.alloc(0);
     const { lines } = validateInput(content, record.endpoint, Number.POSITIVE_INFINITY);
     const doneCount = Math.floor(lines.length * phase.doneShare);
     for (const [index, { customId, body }] of lines.entries()) {
@@ -133,6 +137,7 @@ export async function finalizeOpenAIBatch(
     usage,
   };
   await context.state.openaiBatches.save(record);
+  await context.state.openaiBatches.deleteBlob(record.id);
 }
 
 function row(customId: string, value: unknown): Row {
