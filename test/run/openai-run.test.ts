@@ -174,6 +174,19 @@ describe('Batch.run() on OpenAI, end to end', () => {
     expect(calls['DELETE /v1/files/{id}']).toBe(1);
   });
 
+  it('a create refused outright ends its jobs submit_failed and deletes the file it uploaded', async () => {
+    emulator.injectFault({ route: 'POST /v1/batches', status: 400, times: 1 });
+    const run = await withJobs(2).run({ wait: true });
+    for (const result of Object.values(run.results())) expect(result.error?.code).toBe('submit_failed');
+    const { calls, batchesCreated } = emulator.stats();
+    expect(batchesCreated.openai).toBe(0);
+    expect(calls['POST /v1/files']).toBe(1);
+    const client = new OpenAI({ apiKey: 'test-key', baseURL: emulator.openaiBaseURL });
+    const left = [];
+    for await (const file of client.files.list({ purpose: 'batch' })) left.push(file.id);
+    expect(left).toEqual([]);
+  });
+
   it('sends reasoning models max_completion_tokens and no temperature, and they succeed', async () => {
     const bodies: Record<string, unknown>[] = [];
     emulator.configure({
