@@ -369,8 +369,13 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   /** Closes the state file and releases its lock, once, however the run ended. */
   private async finish(): Promise<void> {
     this.finishing ??= (async () => {
-      await this.config.journal.close();
-      await this.config.onFinished?.();
+      try {
+        await this.config.journal.close();
+      } finally {
+        // The last result files failing to sync must not keep the lock: the run is over either way, and a lock kept
+        // by a live process refuses every later run of this state file (`state_locked`) until the process exits.
+        await this.config.onFinished?.();
+      }
     })();
     await this.finishing;
   }

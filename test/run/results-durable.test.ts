@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,24 @@ describe('a result that cannot be written is never lost and never paid twice', (
     expect(Object.values(run.results()).every((r) => r.isSuccess)).toBe(true);
     expect((await journal()).filter((r) => r.type === 'ended')).toHaveLength(2);
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+  });
+});
+
+describe('result files that cannot be made durable', () => {
+  it('the run still releases the state lock, and the next run of the state file collects what was lost', async () => {
+    const run = await jobs({ itemsPerBatch: 4 }).run();
+    const errors: string[] = [];
+    run.on('error', (error) => errors.push(error.code));
+    // The results folder deleted under the run: the files written so far can never be synced.
+    run.once('jobCompleted', () => rmSync(resultsDir(), { recursive: true, force: true }));
+    await run.wait();
+    expect(errors).toContain('state_close_failed');
+    expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+
+    // Not refused `state_locked` by the lock of a run that is over.
+    const resumed = await jobs({ itemsPerBatch: 4 }).run({ wait: true });
+    expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1); // collected again, not sent again
   });
 });
 
