@@ -116,6 +116,30 @@ describe('result files that cannot be made durable', () => {
     expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
     expect(emulator.stats().batchesCreated.anthropic).toBe(1); // collected again, not sent again
   });
+
+  it('holds back no later batch, and never journals a batch ended whose result files are not durable', async () => {
+    const run = await jobs({ itemsPerBatch: 1, maxConcurrent: 1, saveRawResponses: false }, 3).run();
+    // j0's file deleted with its folder: it can never be synced. The folder is back once j0's batch is over, so later
+    // results can be written.
+    run.once('jobCompleted', () => rmSync(resultsDir(), { recursive: true, force: true }));
+    run.once('batchCompleted', () => mkdirSync(resultsDir()));
+    const results = await run.wait();
+    expect(Object.values(results).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(3);
+    const records = await journal();
+    const first = records.find(
+      (r) => r.type === 'intent' && (r as { jobIds?: string[] }).jobIds?.includes('j0'),
+    );
+    expect(records.some((r) => r.type === 'ended' && r.submissionId === first!.submissionId)).toBe(false);
+
+    // j0's batch is still open: a resume collects its result again, and sends nothing.
+    const resumed = await jobs({ itemsPerBatch: 1, maxConcurrent: 1, saveRawResponses: false }, 3).run({
+      wait: true,
+    });
+    expect(Object.values(resumed.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(existsSync(join(resultsDir(), 'j0.json'))).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(3);
+  });
 });
 
 describe('a failure stays inside its provider batch', () => {
