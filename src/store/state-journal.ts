@@ -167,21 +167,32 @@ export class StateJournal {
         records.push({ type: 'submitted', submissionId, providerBatchId: submission.providerBatchId });
       }
     }
-    const temp = `${path}.${process.pid}.compact`;
-    const handle = await open(temp, 'w');
+    const temp = compactPath(path);
     const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
-    await handle.writeFile(text);
-    await handle.sync();
-    await handle.close();
-    await rename(temp, path);
+    let sink: JournalSink;
+    try {
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+      // 'r+', not 'a': writes go to explicit positions (the durable length), which append mode ignores on Linux.
+      sink = fileSink(await open(path, 'r+'));
+    } catch (error) {
+      // A full disk must not leave a temp file the size of the journal taking what space there is.
+      await rm(temp, { force: true }).catch(() => {});
+      throw new StateFileError(
+        'state_write_failed',
+        `Compacting state file ${path} through ${temp} failed (${messageOf(error)}). Nothing was sent, and the state ` +
+          'file is as it was: free some space on its disk (or fix what the error names) and run again.',
+        { cause: error },
+      );
+    }
     const length = Buffer.byteLength(text);
-    // 'r+', not 'a': writes go to explicit positions (the durable length), which append mode ignores on Linux.
-    const journal = new StateJournal(
-      path,
-      fileSink(await open(path, 'r+')),
-      parseJournal(path, text),
-      length,
-    );
+    const journal = new StateJournal(path, sink, parseJournal(path, text), length);
     journal.bytesWritten += length;
     return journal;
   }
@@ -320,10 +331,14 @@ async function linkNew(temp: string, path: string): Promise<boolean> {
   }
 }
 
+/** The temp file a compaction writes before renaming it over the state file. */
+const compactPath = (path: string) => `${path}.${process.pid}.compact`;
+
 /**
- * Removes what creates of the journal at `path` killed before they were done left beside it: their temporary files
- * (`<state file>.<pid>-<8 hex>.tmp`, a header or part of one, or a second name of the state file). Only for a caller
- * holding the state's lock: a create in progress holds it too, so none of these can still be in use.
+ * Removes what creates and compactions of the journal at `path` killed before they were done left beside it: their
+ * temporary files (`<state file>.<pid>-<8 hex>.tmp`, a header or part of one, or a second name of the state file;
+ * `<state file>.<pid>.compact`, a copy of the journal not renamed into place). Only for a caller holding the state's
+ * lock: a create or compaction in progress holds it too, so none of these can still be in use.
  */
 export async function removeUnfinishedCreates(path: string): Promise<void> {
   const name = basename(path);
@@ -335,7 +350,7 @@ export async function removeUnfinishedCreates(path: string): Promise<void> {
   }
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.startsWith(`${name}.`)) continue;
-    if (/^\d+-[0-9a-f]{8}\.tmp$/.test(entry.name.slice(name.length + 1))) {
+    if (/^\d+(?:-[0-9a-f]{8}\.tmp|\.compact)$/.test(entry.name.slice(name.length + 1))) {
       await rm(join(dirname(path), entry.name), { force: true });
     }
   }

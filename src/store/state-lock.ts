@@ -4,6 +4,7 @@ import { link, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from '../errors.js';
 import { StateFileError } from './state-journal.js';
 
 /** The content of a lock file, and of a takeover claim file. */
@@ -88,9 +89,14 @@ async function linkWhole(path: string, content: LockOwner): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw new StateFileError(
+      'state_write_failed',
+      `Could not write the lock ${path} (${messageOf(error)}). Nothing was sent: free some space on the state ` +
+        "file's disk (or fix what the error names) and run again.",
+      { cause: error },
+    );
   } finally {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => {});
   }
 }
 
@@ -229,7 +235,7 @@ function lockKey(path: string): string {
   try {
     return join(realpathSync(dirname(resolve(path))), basename(path));
   } catch {
-    // The directory does not exist: taking the lock fails with the file system's own error.
+    // The directory does not exist: taking the lock fails (`state_write_failed`, naming the file system's error).
     return resolve(path);
   }
 }

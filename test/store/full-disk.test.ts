@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { addJobs, LARGE_ANSWER } from '../fixtures/full-disk/jobs.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const runner = join(root, 'test/fixtures/full-disk/runner.ts');
+const resumeRunner = join(root, 'test/fixtures/full-disk/resume-runner.ts');
 /** In KiB (`ulimit -f`): the state file and the small result fit, the large result (about 36 KB) does not. */
 const FILE_SIZE_LIMIT_KB = 16;
 
@@ -61,5 +62,57 @@ describe('a disk too full for a result file', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
     const written = JSON.parse(await readFile(join(dir, 'results', 'large.json'), 'utf8')) as JobResult;
     expect(written.rawResponse).toBe(LARGE_ANSWER);
+  });
+});
+
+/** The resume runner with `jobs` jobs on `dir`, its files limited to `limitKb` KiB when given. */
+async function runResume(dir: string, jobs: number, limitKb?: number) {
+  const node = `"${process.execPath}" --import tsx "${resumeRunner}" "${emulator.anthropicBaseURL}" "${dir}" ${jobs}`;
+  const command = limitKb === undefined ? `exec ${node}` : `ulimit -f ${limitKb} && exec ${node}`;
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (done) => {
+      const child = spawn('bash', ['-c', command], { cwd: root });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (code) => done({ code, stdout, stderr }));
+    },
+  );
+  expect(code, stderr).toBe(0);
+  return JSON.parse(stdout) as { name: string; code?: string; message?: string; openCompactFiles: number };
+}
+
+describe('a disk too full to resume on', () => {
+  it('refuses with state_write_failed, leaves the state file as it was and no temp file, not even a killed one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-full-resume-'));
+    const jobs = 400;
+    expect(await runResume(dir, jobs)).toMatchObject({ name: 'ran' });
+    const stateFile = join(dir, 'state.jsonl');
+    const before = await readFile(stateFile, 'utf8');
+    // Its compacted copy does not fit under the limit, as it would not on a full disk.
+    const limitKb = 8;
+    expect((await stat(stateFile)).size).toBeGreaterThan(limitKb * 1024);
+    // What a process killed while compacting left: cleaned like any other leftover.
+    await writeFile(`${stateFile}.99999.compact`, before);
+
+    expect(await runResume(dir, jobs, limitKb)).toMatchObject({
+      name: 'StateFileError',
+      code: 'state_write_failed',
+      message: expect.stringContaining(stateFile),
+      openCompactFiles: 0,
+    });
+    expect(await readFile(stateFile, 'utf8')).toBe(before);
+    expect((await readdir(dir)).sort()).toEqual(['results', 'state.jsonl']);
+  });
+
+  it('refuses with state_write_failed when not even the lock can be written, and leaves nothing of it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwise-full-lock-'));
+    expect(await runResume(dir, 2, 0)).toMatchObject({
+      name: 'StateFileError',
+      code: 'state_write_failed',
+      message: expect.stringContaining(join(dir, 'state.jsonl.lock')),
+    });
+    expect(await readdir(dir)).toEqual([]);
   });
 });
