@@ -1,11 +1,13 @@
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 
 /**
  * Checks where the state file and results will go before anything is sent: a state file in a directory that does not
- * exist, a state file that is a directory, or a results directory that is a file would otherwise fail with a raw
- * `ENOENT`/`EISDIR`/`EEXIST` — and the last only after the run had started paying.
+ * exist, a state file that is a directory, a results directory that is a file, or a directory that cannot be written
+ * (read-only, not the user's) would otherwise fail with a raw `ENOENT`/`EISDIR`/`EEXIST`/`EROFS`/`EACCES` — some only
+ * after the state file was created for that results directory, or after the run had started paying.
  */
 export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?: string }): Promise<void> {
   const { stateFile, resultsDir } = paths;
@@ -52,13 +54,35 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
       if (kind === 'other' || kind === 'special' || kind === 'loop')
         refuse(`stateFile ${stateFile} is under ${parent}, which is not a directory.`);
     }
+    // The lock, the compaction's temp file and the state file itself are created beside the file it names.
+    const dir = dirname(own === 'missing' ? resolve(stateFile) : await realpath(stateFile));
+    const denied = await unwritable(dir);
+    if (denied) {
+      refuse(
+        `stateFile ${stateFile} cannot be written: its directory ${dir} is not writable (${denied}), and batchwise ` +
+          'creates the state file, its lock and their temp files there. Choose a stateFile in a directory you can ' +
+          'write to, or make that directory writable.',
+      );
+    }
   }
   if (resultsDir !== undefined) {
     // The nearest part of the path that exists must be a directory: the rest is created.
     let path = resolve(resultsDir);
     for (;;) {
       const kind = await kindOf(path);
-      if (kind === 'directory') break;
+      if (kind === 'directory') {
+        // The results (and raw/) are created in it, or the missing part of the path is.
+        const denied = await unwritable(path);
+        if (denied) {
+          refuse(
+            path === resolve(resultsDir)
+              ? `resultsDir ${resultsDir} is not writable (${denied}). Choose a directory you can write to, or make it writable.`
+              : `resultsDir ${resultsDir} cannot be created: ${path} is not writable (${denied}). Choose a directory you ` +
+                  'can write to, or create it yourself.',
+          );
+        }
+        break;
+      }
       if (kind === 'other' || kind === 'special' || kind === 'loop') {
         refuse(
           path === resolve(resultsDir)
@@ -75,6 +99,20 @@ export async function checkStoragePaths(paths: { stateFile?: string; resultsDir?
 
 function refuse(message: string): never {
   throw new ConfigurationError('invalid_path', `${message} Nothing was sent.`);
+}
+
+/**
+ * Why files cannot be created in the directory `path` (a read-only file system, no permission), or undefined. Root
+ * passes the permission check but not a read-only mount's.
+ */
+async function unwritable(path: string): Promise<string | undefined> {
+  try {
+    await access(path, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EROFS' ? 'a read-only file system' : (code ?? String(error));
+  }
 }
 
 /** What is at `path`, symlinks followed: `other` is a regular file, `special` a device, FIFO or socket. */

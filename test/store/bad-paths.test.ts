@@ -114,6 +114,45 @@ describe('where the state and results go is checked before any request', () => {
     expect(Object.values(run.results()).every((r) => r.status === 'succeeded')).toBe(true);
     expect(existsSync(join(resultsDir, 'p0.json'))).toBe(true);
   });
+
+  // /proc/sys takes no new entry from anyone, root included, whom permissions do not stop: as a read-only mount.
+  const unwritable = '/proc/sys';
+
+  it('a resultsDir that cannot be written: refused by dryRun() and run() before the state file is created', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    for (const resultsDir of [unwritable, join(unwritable, 'batchwise-results')]) {
+      for (const act of [
+        () => batch({ stateFile, resultsDir }).dryRun(),
+        () => batch({ stateFile, resultsDir }).run(),
+      ]) {
+        await expect(act()).rejects.toMatchObject({
+          code: 'invalid_path',
+          message: expect.stringMatching(/\/proc\/sys is not writable.*Choose a directory you can write to/),
+        });
+      }
+    }
+    expect(emulator.stats().calls).toEqual({});
+    // Not bound to the refused resultsDir (results_dir_mismatch): another one is taken.
+    expect(existsSync(stateFile)).toBe(false);
+    const run = await batch({ stateFile, resultsDir: join(dir, 'results') }).run({ wait: true });
+    expect(Object.values(run.results()).every((r) => r.status === 'succeeded')).toBe(true);
+  });
+
+  it('a stateFile in a directory that cannot be written: refused by dryRun() and run()', async () => {
+    const stateFile = join(unwritable, 'batchwise-state.jsonl');
+    const resultsDir = join(dir, 'results');
+    for (const act of [
+      () => batch({ stateFile, resultsDir }).dryRun(),
+      () => batch({ stateFile, resultsDir }).run(),
+    ]) {
+      await expect(act()).rejects.toMatchObject({
+        code: 'invalid_path',
+        message: expect.stringContaining(`its directory ${unwritable} is not writable`),
+      });
+    }
+    expect(emulator.stats().calls).toEqual({});
+    expect(existsSync(resultsDir)).toBe(false);
+  });
 });
 
 describe('a damaged result file on resume', () => {
