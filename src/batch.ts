@@ -478,6 +478,7 @@ export class Batch<T = never> {
       for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
     } catch (error) {
       await state?.journal.close();
+      await state?.forgetIfNew();
       await state?.release();
       throw error;
     }

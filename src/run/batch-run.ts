@@ -51,6 +51,8 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   private processedHigh = 0;
   private finished: Promise<void> | undefined;
   private finishing: Promise<void> | undefined;
+  /** Set once the final `progress` event is out: an `onProgress` after it gets the final progress, once. */
+  private completed = false;
   private timeLimitTimer: LongTimer | undefined;
 
   /** @internal Created by `Batch.run()`. */
@@ -187,6 +189,7 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
             }),
           );
         }
+        this.completed = true;
         this.emit('progress', this.progress());
         // Built only for listeners: at 100,000 jobs the record alone is megabytes, and wait() builds its own.
         if (this.listenerCount('complete') > 0) this.emit('complete', this.results());
@@ -259,8 +262,9 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
   }
 
   /**
-   * Calls `callback` with the progress every `intervalMs`, and once more when the run completes. A callback that
-   * throws (or rejects) is logged; it never stops the run or the process.
+   * Calls `callback` with the progress every `intervalMs`, and once more when the run completes; on a run that has
+   * completed, once, with its final progress. A callback that throws (or rejects) is logged; it never stops the run
+   * or the process.
    */
   onProgress(callback: (progress: Progress) => void, intervalMs = 1000): () => void {
     checkProgressListener(callback, intervalMs);
@@ -272,6 +276,11 @@ export class BatchRun<T = unknown> extends SafeEmitter<BatchRunEvents<T>> {
         this.complain(error);
       }
     };
+    if (this.completed) {
+      // No 'complete' event is coming to stop a timer: it would call back every interval for as long as the process lives.
+      call();
+      return () => {};
+    }
     // Re-armed after each call rather than `setInterval`, which fires every millisecond past about 24.8 days.
     let timer: LongTimer;
     const arm = () => {

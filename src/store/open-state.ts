@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type Dirent } from 'node:fs';
-import { type FileHandle, open, readdir, rename, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
@@ -51,6 +51,12 @@ export interface OpenedState {
    * A new state's directory held none of its jobs' files at the start, so one appearing later is another run's.
    */
   resumed: boolean;
+  /**
+   * Deletes the state file if this run created it (it holds only its header), for a start that failed before anything
+   * was sent: kept, it would bind the state to a resultsDir that could not be used (`results_dir_mismatch` once the
+   * path is fixed). Call after the journal is closed, before the lock is released.
+   */
+  forgetIfNew: () => Promise<void>;
   release: () => Promise<void>;
 }
 
@@ -107,6 +113,7 @@ export async function openState(options: {
         submissions: [],
         remaining: jobs,
         resumed: false,
+        forgetIfNew: () => rm(stateFile, { force: true }),
         release,
       };
     }
@@ -195,6 +202,7 @@ export async function openState(options: {
       submissions,
       remaining,
       resumed: true,
+      forgetIfNew: async () => {},
       release,
     };
   } catch (error) {

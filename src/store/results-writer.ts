@@ -286,15 +286,16 @@ let syncfsMissing = false;
 /**
  * Linux: `sync -f` (coreutils, and busybox) calls syncfs(2), which flushes every file of the directory's file system
  * at once, data and names. Node has no binding for it; a native addon would need an install script. Returns false
- * where it is not available, and the caller syncs file by file.
+ * where it is not available, and the caller syncs file by file. Exported for its test.
  */
-async function syncFileSystem(dir: string): Promise<boolean> {
+export async function syncFileSystem(dir: string): Promise<boolean> {
   if (process.platform !== 'linux' || syncfsMissing) return false;
   try {
     await execFileAsync('sync', ['-f', dir]);
     return true;
   } catch {
-    syncfsMissing = true;
+    // A directory deleted under the run fails too, and says nothing of `sync -f` for the rest of the process.
+    if (await stat(dir).catch(() => undefined)) syncfsMissing = true;
     return false;
   }
 }

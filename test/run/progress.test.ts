@@ -166,4 +166,22 @@ describe('onProgress', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.isComplete).toBe(true);
   });
+
+  it('on a run that has completed, it calls back once with the final progress and sets no timer', async () => {
+    const run = await jobs(2).run();
+    await run.wait();
+    const seen: Progress[] = [];
+    vi.useFakeTimers();
+    try {
+      const stop = run.onProgress((progress) => seen.push(progress), 10);
+      // A timer set here would have called back a hundred times: nothing ends it once the run is over.
+      vi.advanceTimersByTime(1_000);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ isComplete: true, completed: 2 });
+      expect(vi.getTimerCount()).toBe(0);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

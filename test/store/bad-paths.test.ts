@@ -155,6 +155,22 @@ describe('where the state and results go is checked before any request', () => {
   });
 });
 
+describe('a start refused by its resultsDir leaves no state behind', () => {
+  it('a raw/ that is a symlink: refused, no state file kept, so another resultsDir is then taken', async () => {
+    const stateFile = join(dir, 'state.jsonl');
+    const results = join(dir, 'results');
+    await mkdir(results);
+    await symlink(dir, join(results, 'raw'));
+    await expect(batch({ stateFile, resultsDir: results }).run()).rejects.toMatchObject({
+      code: 'results_dir_invalid',
+    });
+    // Kept, its header would have bound the state to that directory: results_dir_mismatch on the next line.
+    expect(existsSync(stateFile)).toBe(false);
+    const run = await batch({ stateFile, resultsDir: join(dir, 'elsewhere') }).run({ wait: true });
+    expect(Object.values(run.results()).every((result) => result.isSuccess)).toBe(true);
+  });
+});
+
 describe('a damaged result file on resume', () => {
   it.each([
     ['not JSON', '{"jobId": "p1", "status": "succ'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
+import { syncFileSystem } from '../../src/store/results-writer.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
 
 let emulator: Emulator;
@@ -136,5 +137,14 @@ describe('what a killed write left is cleaned, and nothing else', () => {
       message: expect.stringContaining(join(resultsDir(), 'j2.json')),
     });
     expect(emulator.stats().calls).toEqual({});
+  });
+});
+
+describe('one syncfs for the whole group', () => {
+  it('a results directory deleted under a run does not switch the rest of the process to an fsync per file', async () => {
+    const gone = join(dir, 'deleted-under-the-run');
+    expect(await syncFileSystem(gone)).toBe(false);
+    // Linux has `sync -f`: the next group, in a directory that is there, is still synced in one call.
+    expect(await syncFileSystem(dir)).toBe(process.platform === 'linux');
   });
 });
