@@ -17,7 +17,7 @@ import {
   StateJournal,
 } from './state-journal.js';
 import { acquireStateLock } from './state-lock.js';
-import { resultsDone, STATE_VERSION, type SubmissionState } from './state-records.js';
+import { type JournalState, resultsDone, STATE_VERSION, type SubmissionState } from './state-records.js';
 
 /** What a job without its final result already had from the provider. */
 export interface PaidAttempts {
@@ -178,13 +178,13 @@ export async function openState(options: {
         `${stateFile} records ${recorded} final result(s) written to ${resolvedResultsDir}, and none is there: the ` +
           'directory was deleted, moved or not mounted. Nothing was sent: those jobs were paid for, and sending them ' +
           'again would pay twice. Put the files back to resume; to send every job again, pass reuseState: false ' +
-          '(the old state is moved aside, not deleted).',
+          `(the old state is moved aside, not deleted).${stillAtProvider(saved)}`,
       );
     }
     if (found < recorded) {
       options.logger.warn(
         `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${found} are there: ` +
-          `the jobs of the ${recorded - found} missing file(s) are sent again, and paid again.`,
+          `the jobs of the ${recorded - found} missing file(s) are sent again, and paid again.${stillAtProvider(saved)}`,
       );
     }
     const journal = await StateJournal.resume(stateFile, saved);
@@ -209,6 +209,16 @@ export async function openState(options: {
     await release();
     throw error;
   }
+}
+
+/**
+ * Where answers whose files are gone can still be read: providers keep a batch's results 29 days after it was created
+ * (Anthropic's results URL, OpenAI's output file). Empty for a state that does not know its batches.
+ */
+function stillAtProvider(state: JournalState): string {
+  const ids = allProviderBatchIds(state);
+  if (ids.length === 0) return '';
+  return ` The answers stay at the provider for 29 days after each batch was created, in provider batch(es) ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length} in all)` : ''}.`;
 }
 
 /**

@@ -44,16 +44,23 @@ describe('the state records where its results live', () => {
 
   it('refuses to resume when result files it wrote are gone, instead of paying for their jobs again', async () => {
     const results = join(dir, 'results');
-    await jobs({ resultsDir: results }).run({ wait: true });
+    const first = await jobs({ resultsDir: results }).run({ wait: true });
+    const batchIds = [...new Set(Object.values(first.results()).map((r) => r.providerBatchId!))];
     // Once more, so that compaction folds the ended submissions into the header's count.
     await jobs({ resultsDir: results }).run({ wait: true });
     expect((await header()).resultsDone).toBe(4);
     await rm(results, { recursive: true });
     const calls = JSON.stringify(emulator.stats().calls);
-    await expect(jobs({ resultsDir: results }).run()).rejects.toMatchObject({
+    const refused = await jobs({ resultsDir: results })
+      .run()
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
       code: 'results_missing',
       message: expect.stringContaining('records 4 final result(s)'),
     });
+    // Where the paid answers can still be read, though their files are gone.
+    expect(batchIds).toHaveLength(2);
+    for (const id of batchIds) expect((refused as Error).message).toContain(id);
     expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
     // Also right after the run that wrote them, before any compaction: the ended records count them.
     const fresh = join(dir, 'fresh');
