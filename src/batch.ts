@@ -27,6 +27,7 @@ import { type OpenAIProviderOptions, openaiProvider } from './providers/openai/o
 import type { BatchProvider } from './providers/provider.js';
 import { BatchRun, type PollOptions, type RetryOptions } from './run/batch-run.js';
 import { type DryRunReport, dryRun, sampleJobs } from './run/dry-run.js';
+import { recollect } from './run/recollect.js';
 import { RunJournal } from './run/run-journal.js';
 import { Secrets } from './secrets/redact.js';
 import { redactOptions } from './secrets/redact-options.js';
@@ -475,6 +476,21 @@ export class Batch<T = never> {
         jobs.map((job) => job.id),
         { adopt: state?.resumed === true },
       );
+      if (state && state.missingFinal > 0) {
+        // Paid answers whose files are gone are read again from the provider, not sent again.
+        const recovered = await recollect({
+          jobs: state.remaining.filter((job) => !state.paid.has(job.id)),
+          batches: state.batches,
+          providers,
+          writer: resultsWriter,
+          prices: this.#options.prices ?? {},
+          logger: this.safeLogger(),
+        });
+        state.settleMissing(recovered.length);
+        const ids = new Set(recovered.map((result) => result.jobId));
+        state.results.push(...recovered);
+        state.remaining = state.remaining.filter((job) => !ids.has(job.id));
+      }
       for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);
     } catch (error) {
       await state?.journal.close();

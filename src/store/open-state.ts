@@ -6,12 +6,13 @@ import { messageOf } from '../errors.js';
 import type { NormalizedJob } from '../jobs/normalized-job.js';
 import { answerProblem, parseAnswer } from '../jobs/retry-note.js';
 import type { Logger } from '../log/logger.js';
+import type { ProviderName } from '../models/registry.js';
 import type { JobResult } from '../types.js';
 import { isFinalResult } from './final-result.js';
 import { describeDifference, jobDigestsJson } from './fingerprint.js';
 import { ResultsDirError } from './results-writer.js';
 import {
-  allProviderBatchIds,
+  allProviderBatches,
   removeUnfinishedCreates,
   StateFileError,
   StateJournal,
@@ -51,6 +52,19 @@ export interface OpenedState {
    * A new state's directory held none of its jobs' files at the start, so one appearing later is another run's.
    */
   resumed: boolean;
+  /**
+   * Final results the state recorded when every one's file is gone (a results directory deleted, cleaned or not
+   * mounted): their answers are still in the provider batches for 29 days, to be read again before anything is
+   * sent. 0 otherwise (a few files gone were moved away on purpose: those jobs go out again).
+   */
+  missingFinal: number;
+  /** Every provider batch the state had, oldest first. */
+  batches: { provider: ProviderName; id: string }[];
+  /**
+   * Says what became of the missing results once `recovered` of them were read again: refused when none is there at
+   * all (`results_missing`), a warning for those sent again. Call before anything is sent.
+   */
+  settleMissing: (recovered: number) => void;
   /**
    * Deletes the state file if this run created it (it holds only its header), for a start that failed before anything
    * was sent: kept, it would bind the state to a resultsDir that could not be used (`results_dir_mismatch` once the
@@ -97,7 +111,7 @@ export async function openState(options: {
         jobDigests: jobDigestsJson(jobs),
         resultsDir: resolvedResultsDir,
         expiredResumable: true,
-        providerBatchIds: [],
+        providerBatches: [],
       });
       if (journal.replaced) {
         options.logger.info(
@@ -113,6 +127,9 @@ export async function openState(options: {
         submissions: [],
         remaining: jobs,
         resumed: false,
+        missingFinal: 0,
+        batches: [],
+        settleMissing: () => {},
         forgetIfNew: () => rm(stateFile, { force: true }),
         release,
       };
@@ -148,7 +165,7 @@ export async function openState(options: {
       inFlight,
       options.logger,
       {
-        batches: saved.header.providerBatchIds && new Set(allProviderBatchIds(saved)),
+        batches: saved.header.providerBatches && new Set(allProviderBatches(saved).map((batch) => batch.id)),
         // A batch whose `submitted` record could not be written is known by its tag only: its files are not judged.
         unrecorded: new Set(open.filter((s) => !s.providerBatchId).flatMap((s) => s.intent.jobIds)),
       },
@@ -167,26 +184,40 @@ export async function openState(options: {
           "files away to resume (this state's jobs are then collected or sent), and give each batch a resultsDir of its own.",
       );
     }
-    // Every result gone is an accident (a cleaned temporary directory, a volume that did not persist): refused. A
-    // few gone is what moving a damaged or unwanted result away does on purpose: those jobs go out again, said so.
     const recorded = resultsDone(saved);
     // Results an older batchwise recorded as final (expired ones) are there too, though they are sent again now.
     const found = results.length + (saved.header.expiredResumable ? 0 : formerlyFinal);
-    if (recorded > 0 && found === 0) {
-      throw new StateFileError(
-        'results_missing',
-        `${stateFile} records ${recorded} final result(s) written to ${resolvedResultsDir}, and none is there: the ` +
-          'directory was deleted, moved or not mounted. Nothing was sent: those jobs were paid for, and sending them ' +
-          'again would pay twice. Put the files back to resume; to send every job again, pass reuseState: false ' +
-          `(the old state is moved aside, not deleted).${stillAtProvider(saved)}`,
-      );
-    }
-    if (found < recorded) {
-      options.logger.warn(
-        `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${found} are there: ` +
-          `the jobs of the ${recorded - found} missing file(s) are sent again, and paid again.${stillAtProvider(saved)}`,
-      );
-    }
+    // Every result gone is an accident, and the answers are read again from the provider batches (kept there 29
+    // days) before anything is sent; refused when they cannot be. A few gone is a choice: those jobs go out again.
+    const allGone = recorded > 0 && found === 0;
+    const batchesKnown = saved.header.providerBatches !== undefined;
+    const settleMissing = (recovered: number) => {
+      if (recovered === 0 && allGone) {
+        throw new StateFileError(
+          'results_missing',
+          `${stateFile} records ${recorded} final result(s) written to ${resolvedResultsDir}, and none is there` +
+            `${batchesKnown ? ' nor could be read again from the provider' : ''}: the directory was deleted, moved or ` +
+            'not mounted. Nothing was sent: those jobs were paid for, and sending them again would pay twice. Put the ' +
+            'files back to resume; to send every job again, pass reuseState: false (the old state is moved aside, ' +
+            `not deleted).${stillAtProvider(saved)}`,
+        );
+      }
+      if (recovered > 0) {
+        options.logger.warn(
+          `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, and none was there: ` +
+            `${recovered} read again from the provider batches (not paid again).`,
+        );
+      }
+      if (found + recovered < recorded) {
+        options.logger.warn(
+          `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${found + recovered} are ` +
+            `there: the jobs of the ${recorded - found - recovered} missing file(s) are sent again, and paid again.` +
+            stillAtProvider(saved),
+        );
+      }
+    };
+    const recollecting = allGone && batchesKnown;
+    if (!recollecting) settleMissing(0);
     const journal = await StateJournal.resume(stateFile, saved);
     const done = new Set(results.map((r) => r.jobId));
     const submissions = [...journal.state.submissions.values()].filter((s) => !s.ended && !s.abandoned);
@@ -202,6 +233,9 @@ export async function openState(options: {
       submissions,
       remaining,
       resumed: true,
+      missingFinal: recollecting ? recorded : 0,
+      batches: allProviderBatches(journal.state),
+      settleMissing: recollecting ? settleMissing : () => {},
       forgetIfNew: async () => {},
       release,
     };
@@ -216,7 +250,7 @@ export async function openState(options: {
  * (Anthropic's results URL, OpenAI's output file). Empty for a state that does not know its batches.
  */
 function stillAtProvider(state: JournalState): string {
-  const ids = allProviderBatchIds(state);
+  const ids = allProviderBatches(state).map((batch) => batch.id);
   if (ids.length === 0) return '';
   return ` The answers stay at the provider for 29 days after each batch was created, in provider batch(es) ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, … (${ids.length} in all)` : ''}.`;
 }

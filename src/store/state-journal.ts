@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { type FileHandle, link, lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ConfigurationError, messageOf } from '../errors.js';
+import type { ProviderName } from '../models/registry.js';
 import { crashNow, crashPoint, isCrashPoint } from './crash-point.js';
 import {
   type HeaderRecord,
@@ -152,7 +153,7 @@ export class StateJournal {
       {
         ...state.header,
         resultsDone: resultsDone(state),
-        ...(state.header.providerBatchIds && { providerBatchIds: allProviderBatchIds(state) }),
+        ...(state.header.providerBatches && { providerBatches: allProviderBatches(state) }),
       },
     ];
     for (const submission of state.submissions.values()) {
@@ -416,12 +417,12 @@ function parseJournal(path: string, text: string): JournalState {
   return state;
 }
 
-/** Every provider batch the journal knows of: the header's (compacted away) and those of its submissions. */
-export function allProviderBatchIds(state: JournalState): string[] {
-  const ids = new Set(state.header.providerBatchIds);
-  for (const submission of state.submissions.values())
-    if (submission.providerBatchId) ids.add(submission.providerBatchId);
-  return [...ids];
+/** Every provider batch the journal knows of, oldest first: the header's (compacted away), then its submissions'. */
+export function allProviderBatches(state: JournalState): { provider: ProviderName; id: string }[] {
+  const batches = new Map((state.header.providerBatches ?? []).map((batch) => [batch.id, batch]));
+  for (const { intent, providerBatchId: id } of state.submissions.values())
+    if (id && !batches.has(id)) batches.set(id, { provider: intent.provider, id });
+  return [...batches.values()];
 }
 
 function applyRecord(state: JournalState, record: StateRecord): boolean {

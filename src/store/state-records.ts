@@ -42,12 +42,12 @@ export interface HeaderRecord {
    */
   expiredResumable?: true;
   /**
-   * The provider batches of the submissions compaction dropped (ended ones): with those still in the journal, every
-   * provider batch this state ever had. A result file naming another batch was written by another run into the same
-   * `resultsDir`, and a resume refuses to take it for this state's (`results_exist`). Absent from headers of earlier
-   * versions, whose compactions did not keep them: no result is judged by its batch then.
+   * The provider batches of the submissions compaction dropped (ended ones), oldest first: with those still in the
+   * journal, every provider batch this state ever had. A result file naming another batch was written by another run
+   * into the same `resultsDir`, and a resume refuses to take it for this state's (`results_exist`); a result file gone
+   * is read again from them. Absent from headers of earlier versions, whose compactions did not keep them.
    */
-  providerBatchIds?: string[];
+  providerBatches?: { provider: ProviderName; id: string }[];
 }
 
 /** Written and flushed before a provider batch is created. */

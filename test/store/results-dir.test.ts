@@ -42,35 +42,57 @@ describe('the state records where its results live', () => {
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
   });
 
-  it('refuses to resume when result files it wrote are gone, instead of paying for their jobs again', async () => {
+  it('every result file gone: the answers are read again from the provider batches, nothing is sent or paid again', async () => {
     const results = join(dir, 'results');
     const first = await jobs({ resultsDir: results }).run({ wait: true });
-    const batchIds = [...new Set(Object.values(first.results()).map((r) => r.providerBatchId!))];
-    // Once more, so that compaction folds the ended submissions into the header's count.
+    // Once more, so that compaction folds the ended submissions into the header.
     await jobs({ resultsDir: results }).run({ wait: true });
     expect((await header()).resultsDone).toBe(4);
+    expect((await header()).providerBatches).toHaveLength(2);
     await rm(results, { recursive: true });
-    const calls = JSON.stringify(emulator.stats().calls);
-    const refused = await jobs({ resultsDir: results })
-      .run()
-      .catch((error: unknown) => error);
-    expect(refused).toMatchObject({
-      code: 'results_missing',
-      message: expect.stringContaining('records 4 final result(s)'),
-    });
-    // Where the paid answers can still be read, though their files are gone.
-    expect(batchIds).toHaveLength(2);
-    for (const id of batchIds) expect((refused as Error).message).toContain(id);
-    expect(JSON.stringify(emulator.stats().calls)).toBe(calls);
-    // Also right after the run that wrote them, before any compaction: the ended records count them.
+    const { warnings, logger } = warningsLogger();
+    const again = await jobs({ resultsDir: results }).setVerbosity(logger).run({ wait: true });
+    expect(again.results()).toEqual(first.results());
+    expect(warnings.join('\n')).toContain('4 read again from the provider batches (not paid again)');
+    const onDisk = JSON.parse(await readFile(join(results, 'j3.json'), 'utf8'));
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(first.results().j3)));
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect((await emulator.billing()).requests).toHaveLength(4);
+    // Also right after the run that wrote them, before any compaction: the ended records name their batches.
     const fresh = join(dir, 'fresh');
     await jobs({ resultsDir: fresh, reuseState: false }).run({ wait: true });
     await rm(fresh, { recursive: true });
-    await expect(jobs({ resultsDir: fresh }).run()).rejects.toMatchObject({ code: 'results_missing' });
+    const back = await jobs({ resultsDir: fresh }).run({ wait: true });
+    expect(Object.values(back.results()).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(4);
+  });
+
+  it('every result file gone and its batches unreadable: refused, naming them, instead of paying again', async () => {
+    const results = join(dir, 'results');
+    const first = await jobs({ resultsDir: results }).run({ wait: true });
+    const batchIds = [...new Set(Object.values(first.results()).map((r) => r.providerBatchId!))];
+    await rm(results, { recursive: true });
+    // Another endpoint that never had them stands for batches past their 29 days.
+    const elsewhere = await startEmulator({ processingMs: 40 });
+    try {
+      const batch = batchFor(elsewhere, { stateFile: stateFile(), itemsPerBatch: 2, resultsDir: results });
+      for (let i = 0; i < 4; i++)
+        batch.addJob({ id: `j${i}`, model: 'claude-haiku-4-5', messages: userMessage(`q${i}`) });
+      const refused = await batch.run().catch((error: unknown) => error);
+      expect(refused).toMatchObject({
+        code: 'results_missing',
+        message: expect.stringContaining('records 4 final result(s)'),
+      });
+      expect(batchIds).toHaveLength(2);
+      for (const id of batchIds) expect((refused as Error).message).toContain(id);
+      expect(elsewhere.stats().batchesCreated.anthropic).toBe(0);
+    } finally {
+      await elsewhere.close();
+    }
     // reuseState: false starts over, as the message says.
-    const over = await jobs({ resultsDir: fresh, reuseState: false }).run({ wait: true });
+    const over = await jobs({ resultsDir: results, reuseState: false }).run({ wait: true });
     expect(Object.values(over.results()).every((r) => r.isSuccess)).toBe(true);
-    expect(emulator.stats().batchesCreated.anthropic).toBe(6);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(4);
   });
 
   it('one result moved away on purpose: its job goes out again, with a warning that says it is paid again', async () => {

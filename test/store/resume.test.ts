@@ -246,7 +246,7 @@ describe('resume with a state file', () => {
     expect((await emulator.billing()).total.requests).toBe(6);
   });
 
-  it('final results deleted beside expired ones are still missed: refused, not paid again', async () => {
+  it('final results deleted beside expired ones are still missed: read again from their batch, not paid again', async () => {
     // One provider batch that expired half done: j0-j2 succeeded, j3-j5 expired.
     emulator.configure({ expire: { completedShare: 0.5 } });
     const results = await (await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run()).wait();
@@ -258,10 +258,14 @@ describe('resume with a state file', () => {
     emulator.configure({ expire: null });
     for (const result of Object.values(results))
       if (result.isSuccess) await rm(join(`${stateFile()}.results`, `${result.jobId}.json`));
-    await expect(jobs({ itemsPerBatch: 6, maxRetries: 0 }).run()).rejects.toMatchObject({
-      code: 'results_missing',
-    });
-    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    const resumed = await (await jobs({ itemsPerBatch: 6, maxRetries: 0 }).run()).wait();
+    for (const result of Object.values(results).filter((r) => r.isSuccess))
+      expect(resumed[result.jobId]).toEqual(result);
+    // Only the expired jobs went out again, in one new batch; the answers read again were not paid again.
+    expect(Object.values(resumed).every((r) => r.isSuccess)).toBe(true);
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    const billed = (await emulator.billing()).requests.map((r) => r.customId.slice(9)).sort();
+    expect(billed).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5']);
   });
 
   it('a retry that expired, of a model without a price, is resumed as the next attempt: retryInvalid is not granted afresh', async () => {
