@@ -221,7 +221,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     openaiBaseURL: `${url}/v1`,
     anthropicBaseURL: url,
-    stats: () => structuredClone(state.stats),
+    stats: () => ({ ...structuredClone(state.stats), lateCallsPending: late.size }),
     resetStats: () => state.resetStats(),
     billing: () => collectBilling({ state, options: resolved }),
     configure: (settings) => {

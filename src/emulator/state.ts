@@ -14,6 +14,8 @@ export interface EmulatorStats {
   createdBatchIds: { openai: string[]; anthropic: string[] };
   /** OpenAI file uploads, and how many came streamed (chunked, no Content-Length). */
   uploads: { total: number; streamed: number };
+  /** Calls a `late` fault answered that have yet to take effect (or are taking it). */
+  lateCallsPending: number;
 }
 
 export class EmulatorState {
@@ -100,5 +102,6 @@ function emptyStats(): EmulatorStats {
     maxActiveBatches: { openai: 0, anthropic: 0 },
     createdBatchIds: { openai: [], anthropic: [] },
     uploads: { total: 0, streamed: 0 },
+    lateCallsPending: 0,
   };
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
 import { batchFor, userMessage } from '../helpers/batch.js';
+import { until } from '../helpers/clients.js';
 
 let emulator: Emulator;
 let dir: string;
@@ -78,6 +79,40 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
       expect(await billedJobIds()).toEqual(['j0', 'j1']);
     });
   }
+
+  it('a stop while the late create is looked for, then a resume at once: the resume waits out the window, not paying twice', async () => {
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 1_500, times: 1 });
+    const options = { stateFile: join(dir, 'state.jsonl'), retry: { initialDelayMs: 10, maxDelayMs: 5_000 } };
+    const first = await jobs('claude-haiku-4-5', options).run();
+    await until(
+      async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
+      (calls) => calls === 1,
+    );
+    const stopped = await first.shutdown({ waitForActive: false });
+    expect(stopped.j0?.error?.code).toBe('shutdown');
+    // One empty look on resume took the intent for never sent: the jobs went out again beside the late batch.
+    const resumed = await jobs('claude-haiku-4-5', options).run({ wait: true });
+    expect(everySucceeded(resumed.results())).toBe(true);
+    // The late create has taken effect by now, whatever the resume did.
+    await until(
+      async () => emulator.stats().lateCallsPending,
+      (pending) => pending === 0,
+    );
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    expect(await billedJobIds()).toEqual(['j0', 'j1']);
+  });
+
+  it('without a stateFile, jobs whose create is unknown say to look for it before running them again', async () => {
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 2_000, times: 1 });
+    const run = await jobs('claude-haiku-4-5', { retry: { initialDelayMs: 10, maxDelayMs: 5_000 } }).run();
+    await until(
+      async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
+      (calls) => calls === 1,
+    );
+    const results = await run.shutdown({ waitForActive: false });
+    expect(results.j0?.error?.message).toContain('without a stateFile nothing remembers it');
+    expect(results.j0?.error?.message).not.toContain('running the batch again looks for it');
+  });
 
   it('a create that never takes effect is sent again once the look-up window has passed', async () => {
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'status', status: 504, times: 1 });

@@ -115,11 +115,15 @@ export async function failUnresolved(batch: ProviderBatch, port: BatchPort, caus
   const detail = cause ? ` (${messageOf(cause)})` : '';
   if (stop?.cancelActive) {
     const { status, error } = stopError(stop);
-    const message = `${error.message}, while it was not yet known whether submission ${batch.submissionId} reached ${batch.provider}${detail}; running the batch again looks for it`;
+    const message = `${error.message}, while it was not yet known whether submission ${batch.submissionId} reached ${batch.provider}${detail}; ${port.journal.enabled ? 'running the batch again looks for it' : 'without a stateFile nothing remembers it: look for it at the provider before running these jobs again, or they may be paid twice'}`;
     await failInFlight(batch, port, { code: error.code, message }, status);
     return;
   }
-  const message = `could not tell whether submission ${batch.submissionId} reached ${batch.provider}${detail}. Nothing was sent again; running the batch again looks for it and collects it.`;
+  // Without a state file nothing remembers the submission: running the jobs again would send them again.
+  const then = port.journal.enabled
+    ? 'running the batch again looks for it and collects it'
+    : 'without a stateFile nothing remembers it, so look for it at the provider before running these jobs again, or they may be paid twice';
+  const message = `could not tell whether submission ${batch.submissionId} reached ${batch.provider}${detail}. Nothing was sent again; ${then}.`;
   port.report(new BatchwiseError('adopt_failed', message, { cause }));
   await failInFlight(batch, port, { code: 'adopt_failed', message });
 }

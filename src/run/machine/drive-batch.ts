@@ -4,6 +4,7 @@ import { abandon, failInFlight, failUnresolved } from './batch-steps.js';
 import { collectResults } from './collect-results.js';
 import { findOwnBatch } from './find-own-batch.js';
 import { followBatch, GONE } from './follow-batch.js';
+import { lookUpSettled } from './look-up-settled.js';
 import type { ProviderBatch } from './provider-batch.js';
 import { submitBatch } from './submit-batch.js';
 
@@ -65,7 +66,11 @@ export async function driveBatch(
  * deleted) and its jobs go out again; unknown, its jobs end `adopt_failed` and the intent stays open.
  */
 async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<string>): Promise<boolean> {
-  const found = await findOwnBatch(batch, port, known);
+  // An intent younger than the look-up window may have a create still under way from the run before.
+  const found = await lookUpSettled(port, () => findOwnBatch(batch, port, known), {
+    since: batch.intentAt,
+    lookFirst: true,
+  });
   if (found === 'found') {
     port.logger.info(
       `adopted ${batch.provider} batch ${batch.ref!.id} of submission ${batch.submissionId} after a crash`,

@@ -5,6 +5,7 @@ import { WorkWindow } from '../work-window.js';
 import type { BatchPort } from './batch-port.js';
 import { abandon, failUnresolved } from './batch-steps.js';
 import { findOwnBatch } from './find-own-batch.js';
+import { lookUpSettled } from './look-up-settled.js';
 import type { ProviderBatch } from './provider-batch.js';
 
 /**
@@ -142,7 +143,7 @@ async function sendOnce<T>(
         port.logger.warn(
           `${what} of submission ${batch.submissionId}: the answer was lost (${error.message}); looking for it before anything else`,
         );
-        const found = await lookUpSettled(port, lookUp);
+        const found = await lookUpSettled(port, lookUp, { since: Date.now(), lookFirst: false });
         if (found === 'unknown') {
           await failUnresolved(batch, port, error);
           return undefined;
@@ -160,29 +161,6 @@ async function sendOnce<T>(
       await port.stop.sleep(delay);
       delay = Math.min(port.retry.maxDelayMs, delay * 2);
     }
-  }
-}
-
-/**
- * Looks for a call whose answer was lost until it shows up or `retry.maxDelayMs` (30 s by default) has passed since
- * the error, with the retry backoff between looks. One look that finds nothing proves nothing: a gateway that gave up
- * (a 504) may have left the backend working on the call, which then takes effect seconds later, and a create sent
- * again after it pays for every job twice. A stop before the window is over leaves it unknown: the intent stays open,
- * and a resume looks again.
- */
-async function lookUpSettled<T>(
-  port: BatchPort,
-  lookUp: () => Promise<{ found: T } | 'absent' | 'unknown'>,
-): Promise<{ found: T } | 'absent' | 'unknown'> {
-  const { initialDelayMs, maxDelayMs } = port.retry;
-  let waited = 0;
-  for (let delay = initialDelayMs; ; delay = Math.min(maxDelayMs, delay * 2)) {
-    await port.stop.sleep(delay);
-    waited += delay;
-    const found = await lookUp();
-    if (found !== 'absent') return found;
-    if (port.stop.reason) return 'unknown';
-    if (waited >= maxDelayMs) return 'absent';
   }
 }
 
