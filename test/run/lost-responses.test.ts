@@ -102,6 +102,28 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
     expect(await billedJobIds()).toEqual(['j0', 'j1']);
   });
 
+  it('a resume looks for a whole window from its start, also when the create that may land was sent long after the intent', async () => {
+    // The first create is refused outright; the window after it passes; the second one lands late.
+    emulator.injectFault({ route: 'POST /v1/messages/batches', status: 503, times: 1 });
+    emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 1_000, times: 1 });
+    const options = { stateFile: join(dir, 'state.jsonl'), retry: { initialDelayMs: 10, maxDelayMs: 2_000 } };
+    const first = await jobs('claude-haiku-4-5', options).run();
+    await until(
+      async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
+      (calls) => calls === 2,
+    );
+    await first.shutdown({ waitForActive: false });
+    // Counted from the intent, the window had passed: one empty look, and the jobs went out again.
+    const resumed = await jobs('claude-haiku-4-5', options).run({ wait: true });
+    expect(everySucceeded(resumed.results())).toBe(true);
+    await until(
+      async () => emulator.stats().lateCallsPending,
+      (pending) => pending === 0,
+    );
+    expect(emulator.stats().batchesCreated.anthropic).toBe(1);
+    expect(await billedJobIds()).toEqual(['j0', 'j1']);
+  });
+
   it('without a stateFile, jobs whose create is unknown say to look for it before running them again', async () => {
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 2_000, times: 1 });
     const run = await jobs('claude-haiku-4-5', { retry: { initialDelayMs: 10, maxDelayMs: 5_000 } }).run();

@@ -66,9 +66,11 @@ export async function driveBatch(
  * deleted) and its jobs go out again; unknown, its jobs end `adopt_failed` and the intent stays open.
  */
 async function adopt(batch: ProviderBatch, port: BatchPort, known: ReadonlySet<string>): Promise<boolean> {
-  // An intent younger than the look-up window may have a create still under way from the run before.
+  // The run before may have sent a create just before it stopped or died, long after the intent (after retries, a
+  // slow upload, an earlier window): nothing records when, so the window counts from now. An intent's own time would
+  // also trust the clock of the machine that wrote it.
   const found = await lookUpSettled(port, () => findOwnBatch(batch, port, known), {
-    since: batch.intentAt,
+    since: Date.now(),
     lookFirst: true,
   });
   if (found === 'found') {

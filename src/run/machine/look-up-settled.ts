@@ -4,8 +4,8 @@ import type { BatchPort } from './batch-port.js';
  * Looks for a call whose answer was lost until it shows up or `retry.maxDelayMs` (30 s by default) has passed since
  * `since`, with the retry backoff between looks. One look that finds nothing proves nothing: a gateway that gave up
  * (a 504) may have left the backend working on the call, which then takes effect seconds later, and a create sent
- * again after it pays for every job twice. The same holds for a resume that finds an intent younger than the window
- * (`since`: its time): the run before it may have stopped, or died, while the call was still under way.
+ * again after it pays for every job twice. The same holds for a resume that finds an intent whose batch is unknown:
+ * the run before it may have stopped, or died, while a call was still under way.
  *
  * A stop that lets in-flight batches finish lets the window finish too; one that cancels them (or the end of a stop's
  * grace) leaves it unknown: the intent stays open, and a resume looks again.
