@@ -484,11 +484,13 @@ export class Batch<T = never> {
           providers,
           writer: resultsWriter,
           prices: this.#options.prices ?? {},
+          retry: withDefaults(DEFAULT_RETRY, this.#options.retry),
           logger: this.safeLogger(),
         });
-        state.settleMissing(recovered.length);
-        const ids = new Set(recovered.map((result) => result.jobId));
-        state.results.push(...recovered);
+        state.settleMissing(recovered.results.length + recovered.paid.size);
+        const ids = new Set(recovered.results.map((result) => result.jobId));
+        state.results.push(...recovered.results);
+        for (const [jobId, paid] of recovered.paid) state.paid.set(jobId, paid);
         state.remaining = state.remaining.filter((job) => !ids.has(job.id));
       }
       for (const result of sampled) if (!onDisk.has(result.jobId)) await resultsWriter?.writeResult(result);

@@ -202,17 +202,18 @@ export async function openState(options: {
             `not deleted).${stillAtProvider(saved)}`,
         );
       }
-      if (recovered > 0) {
+      if (allGone && recovered > 0) {
         options.logger.warn(
           `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, and none was there: ` +
-            `${recovered} read again from the provider batches (not paid again).`,
+            `${recovered} job(s) read again from the provider batches (not paid again)` +
+            (recovered < recorded
+              ? `; the jobs of the other ${recorded - recovered} are sent again, and paid again.${stillAtProvider(saved)}`
+              : '.'),
         );
-      }
-      if (found + recovered < recorded) {
+      } else if (found < recorded) {
         options.logger.warn(
-          `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${found + recovered} are ` +
-            `there: the jobs of the ${recorded - found - recovered} missing file(s) are sent again, and paid again.` +
-            stillAtProvider(saved),
+          `${stateFile} records ${recorded} final result(s) in ${resolvedResultsDir}, but ${found} are there: ` +
+            `the jobs of the ${recorded - found} missing file(s) are sent again, and paid again.${stillAtProvider(saved)}`,
         );
       }
     };

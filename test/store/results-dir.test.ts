@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import type { BatchOptions } from '../../src/index.js';
 import { batchFor, userMessage, warningsLogger } from '../helpers/batch.js';
@@ -53,7 +54,7 @@ describe('the state records where its results live', () => {
     const { warnings, logger } = warningsLogger();
     const again = await jobs({ resultsDir: results }).setVerbosity(logger).run({ wait: true });
     expect(again.results()).toEqual(first.results());
-    expect(warnings.join('\n')).toContain('4 read again from the provider batches (not paid again)');
+    expect(warnings.join('\n')).toContain('4 job(s) read again from the provider batches (not paid again)');
     const onDisk = JSON.parse(await readFile(join(results, 'j3.json'), 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(first.results().j3)));
     expect(emulator.stats().batchesCreated.anthropic).toBe(2);
@@ -178,5 +179,117 @@ describe("another run's results in the same resultsDir are never taken for this 
       expect(onDisk).toEqual(JSON.parse(JSON.stringify(writer[id])));
       expect(loser[id]).toMatchObject({ isSuccess: false, error: { code: 'write_failed' } });
     }
+  });
+});
+
+describe('result files read again from the provider keep what the run paid', () => {
+  it('attempts and costs add up over retryInvalid resends; a final invalid answer is final; nothing is billed again', async () => {
+    const sends = new Map<string, number>();
+    const own = await startEmulator({
+      processingMs: 40,
+      // a: invalid, then valid; b: invalid twice (retryInvalid 1); d: invalid (retryInvalid 0); c: valid.
+      respond: ({ customId }) => {
+        const id = customId.slice(customId.indexOf('_') + 1);
+        const n = (sends.get(id) ?? 0) + 1;
+        sends.set(id, n);
+        if (id === 'a') return { json: n === 1 ? { x: 'bad' } : { x: 1 } };
+        return { json: id === 'c' ? { x: 7 } : { x: 'bad' } };
+      },
+    });
+    try {
+      const results = join(dir, 'results');
+      const build = () => {
+        const batch = batchFor(own, { stateFile: stateFile(), resultsDir: results, itemsPerBatch: 10 });
+        for (const id of ['a', 'b', 'c', 'd'])
+          batch.addJob({
+            id,
+            model: 'claude-haiku-4-5',
+            maxTokens: 60,
+            retryInvalid: id === 'd' ? 0 : 1,
+            responseModel: z.object({ x: z.number() }),
+            messages: userMessage(`q ${id}`),
+          });
+        return batch;
+      };
+      const first = await build().run({ wait: true });
+      expect(first.results().a).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(first.results().b).toMatchObject({ status: 'invalid', attempts: 2 });
+      const billed = (await own.billing()).requests.length;
+      expect(billed).toBe(6);
+      await rm(results, { recursive: true });
+      const again = await build().run({ wait: true });
+      // Skipping invalid answers sent b and d again (b with its retryInvalid afresh); a came back at 1 attempt.
+      expect(again.results()).toEqual(first.results());
+      expect(again.progress().costSpentUsd).toBeCloseTo(first.progress().costSpentUsd!, 12);
+      expect((await own.billing()).requests).toHaveLength(billed);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('an invalid last answer with retryInvalid left is sent again as the retry it was, counting what it cost', async () => {
+    const sends = new Map<string, number>();
+    const own = await startEmulator({
+      processingMs: 40,
+      respond: ({ customId }) => {
+        const id = customId.slice(customId.indexOf('_') + 1);
+        const n = (sends.get(id) ?? 0) + 1;
+        sends.set(id, n);
+        return { json: id === 'e' && n === 1 ? { x: 'bad' } : { x: 3 } };
+      },
+    });
+    try {
+      const results = join(dir, 'results');
+      const build = () => {
+        const batch = batchFor(own, { stateFile: stateFile(), resultsDir: results, itemsPerBatch: 10 });
+        for (const id of ['c', 'e'])
+          batch.addJob({
+            id,
+            model: 'claude-haiku-4-5',
+            maxTokens: 60,
+            retryInvalid: 1,
+            responseModel: z.object({ x: z.number() }),
+            messages: userMessage(`q ${id}`),
+          });
+        return batch;
+      };
+      // Stopped before e's retry went out: c is final, e's paid invalid answer is a marker.
+      const first = await build().run();
+      first.once('batchCompleted', () => void first.shutdown());
+      const stopped = await first.wait();
+      expect(stopped.e?.error?.code).toBe('shutdown');
+      expect(own.stats().batchesCreated.anthropic).toBe(1);
+      const firstCost = stopped.e!.costUsd!;
+      expect(firstCost).toBeGreaterThan(0);
+      await rm(results, { recursive: true });
+      const again = await build().run({ wait: true });
+      expect(again.results().e).toMatchObject({ status: 'succeeded', attempts: 2 });
+      const billedE = (await own.billing()).requests.filter((r) => r.customId.endsWith('_e'));
+      expect(billedE).toHaveLength(2);
+      // Both attempts' cost: the first one's came back with its answer.
+      expect(again.results().e!.costUsd).toBeGreaterThan(firstCost);
+      expect(sends.get('c')).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a read that fails once is read again; one that keeps failing refuses, sending nothing', async () => {
+    const results = join(dir, 'results');
+    const first = await jobs({ resultsDir: results }).run({ wait: true });
+    await rm(results, { recursive: true });
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', kind: 'truncate', times: 1 });
+    const again = await jobs({ resultsDir: results }).run({ wait: true });
+    expect(again.results()).toEqual(first.results());
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    await rm(results, { recursive: true });
+    emulator.injectFault({ route: 'GET /v1/messages/batches/{id}/results', status: 503, times: 100 });
+    await expect(jobs({ resultsDir: results, retry: { attempts: 2 } }).run()).rejects.toMatchObject({
+      code: 'results_failed',
+      message: expect.stringContaining('Nothing was sent'),
+    });
+    emulator.clearFaults();
+    expect(emulator.stats().batchesCreated.anthropic).toBe(2);
+    expect((await emulator.billing()).requests).toHaveLength(4);
   });
 });
