@@ -9,6 +9,7 @@ import type { Secrets } from '../secrets/redact.js';
 import type { JobResult } from '../types.js';
 import { crashNow, isCrashPoint } from './crash-point.js';
 import { syncDirectory } from './sync-directory.js';
+import { writeSynced } from './write-synced.js';
 
 const execFileAsync = promisify(execFile);
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
@@ -218,13 +219,7 @@ export class ResultsWriter {
   /** A whole temp file renamed over the path, so that the old content (or none) or the new one is there. */
   private async replaceOrCreate(path: string, text: string): Promise<void> {
     const temp = tempPath(path);
-    const handle = await open(temp, CREATE_NEW, 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(temp, text, CREATE_NEW, 0o644);
     await rename(temp, path);
     this.dirty.push(path);
   }

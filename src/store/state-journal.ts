@@ -13,6 +13,7 @@ import {
   type StateRecord,
 } from './state-records.js';
 import { syncDirectory } from './sync-directory.js';
+import { writeSynced } from './write-synced.js';
 
 /**
  * The state file could not be used: corrupt, from another version, locked, or for another results directory
@@ -172,13 +173,7 @@ export class StateJournal {
     const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
     let sink: JournalSink;
     try {
-      const handle = await open(temp, 'w');
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSynced(temp, text, 'w');
       await rename(temp, path);
       // 'r+', not 'a': writes go to explicit positions (the durable length), which append mode ignores on Linux.
       sink = fileSink(await open(path, 'r+'));

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { link, open, readFile, rm } from 'node:fs/promises';
+import { link, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf } from '../errors.js';
 import { StateFileError } from './state-journal.js';
+import { writeSynced } from './write-synced.js';
 
 /** The content of a lock file, and of a takeover claim file. */
 interface LockOwner {
@@ -78,13 +79,7 @@ async function readSeen(path: string): Promise<Seen | undefined> {
 async function linkWhole(path: string, content: LockOwner): Promise<boolean> {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify(content));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(temp, JSON.stringify(content), 'wx');
     await link(temp, path);
     return true;
   } catch (error) {
