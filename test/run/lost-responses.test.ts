@@ -30,6 +30,20 @@ function jobs(model: string, options: BatchOptions = {}, count = 2) {
 const everySucceeded = (results: Record<string, { isSuccess: boolean }>) =>
   Object.values(results).every((r) => r.isSuccess);
 
+/** Until the emulator has received `count` Anthropic batch creates. */
+const anthropicCreatesSeen = (count: number) =>
+  until(
+    async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
+    (calls) => calls === count,
+  );
+
+/** Until every call a `late` fault answered has taken effect, whatever the client did meanwhile. */
+const lateCallsDone = () =>
+  until(
+    async () => emulator.stats().lateCallsPending,
+    (pending) => pending === 0,
+  );
+
 /** Every billed request's custom_id, to show that no job was paid for twice. */
 async function billedJobIds(): Promise<string[]> {
   const billing = await emulator.billing();
@@ -84,20 +98,14 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 1_500, times: 1 });
     const options = { stateFile: join(dir, 'state.jsonl'), retry: { initialDelayMs: 10, maxDelayMs: 5_000 } };
     const first = await jobs('claude-haiku-4-5', options).run();
-    await until(
-      async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
-      (calls) => calls === 1,
-    );
+    await anthropicCreatesSeen(1);
     const stopped = await first.shutdown({ waitForActive: false });
     expect(stopped.j0?.error?.code).toBe('shutdown');
     // One empty look on resume took the intent for never sent: the jobs went out again beside the late batch.
     const resumed = await jobs('claude-haiku-4-5', options).run({ wait: true });
     expect(everySucceeded(resumed.results())).toBe(true);
     // The late create has taken effect by now, whatever the resume did.
-    await until(
-      async () => emulator.stats().lateCallsPending,
-      (pending) => pending === 0,
-    );
+    await lateCallsDone();
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
     expect(await billedJobIds()).toEqual(['j0', 'j1']);
   });
@@ -108,18 +116,12 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 1_000, times: 1 });
     const options = { stateFile: join(dir, 'state.jsonl'), retry: { initialDelayMs: 10, maxDelayMs: 2_000 } };
     const first = await jobs('claude-haiku-4-5', options).run();
-    await until(
-      async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
-      (calls) => calls === 2,
-    );
+    await anthropicCreatesSeen(2);
     await first.shutdown({ waitForActive: false });
     // Counted from the intent, the window had passed: one empty look, and the jobs went out again.
     const resumed = await jobs('claude-haiku-4-5', options).run({ wait: true });
     expect(everySucceeded(resumed.results())).toBe(true);
-    await until(
-      async () => emulator.stats().lateCallsPending,
-      (pending) => pending === 0,
-    );
+    await lateCallsDone();
     expect(emulator.stats().batchesCreated.anthropic).toBe(1);
     expect(await billedJobIds()).toEqual(['j0', 'j1']);
   });
@@ -127,10 +129,7 @@ describe('a create whose answer is lost is looked up, never paid twice', () => {
   it('without a stateFile, jobs whose create is unknown say to look for it before running them again', async () => {
     emulator.injectFault({ route: 'POST /v1/messages/batches', kind: 'late', lateMs: 2_000, times: 1 });
     const run = await jobs('claude-haiku-4-5', { retry: { initialDelayMs: 10, maxDelayMs: 5_000 } }).run();
-    await until(
-      async () => emulator.stats().calls['POST /v1/messages/batches'] ?? 0,
-      (calls) => calls === 1,
-    );
+    await anthropicCreatesSeen(1);
     const results = await run.shutdown({ waitForActive: false });
     expect(results.j0?.error?.message).toContain('without a stateFile nothing remembers it');
     expect(results.j0?.error?.message).not.toContain('running the batch again looks for it');

@@ -183,34 +183,49 @@ describe("another run's results in the same resultsDir are never taken for this 
 });
 
 describe('result files read again from the provider keep what the run paid', () => {
-  it('attempts and costs add up over retryInvalid resends; a final invalid answer is final; nothing is billed again', async () => {
+  /** An emulator answering each job by its id and how many times it was sent (1 the first time). */
+  async function answering(answer: (jobId: string, send: number) => unknown) {
     const sends = new Map<string, number>();
     const own = await startEmulator({
       processingMs: 40,
-      // a: invalid, then valid; b: invalid twice (retryInvalid 1); d: invalid (retryInvalid 0); c: valid.
       respond: ({ customId }) => {
         const id = customId.slice(customId.indexOf('_') + 1);
-        const n = (sends.get(id) ?? 0) + 1;
-        sends.set(id, n);
-        if (id === 'a') return { json: n === 1 ? { x: 'bad' } : { x: 1 } };
-        return { json: id === 'c' ? { x: 7 } : { x: 'bad' } };
+        const send = (sends.get(id) ?? 0) + 1;
+        sends.set(id, send);
+        return { json: answer(id, send) };
       },
     });
+    return { own, sends };
+  }
+
+  /** One batch of jobs asking for `{ x: number }`, kept in the state file and `results`. */
+  function structuredJobs(
+    own: Emulator,
+    results: string,
+    ids: string[],
+    retryInvalidOf: (id: string) => number,
+  ) {
+    const batch = batchFor(own, { stateFile: stateFile(), resultsDir: results, itemsPerBatch: 10 });
+    for (const id of ids)
+      batch.addJob({
+        id,
+        model: 'claude-haiku-4-5',
+        maxTokens: 60,
+        retryInvalid: retryInvalidOf(id),
+        responseModel: z.object({ x: z.number() }),
+        messages: userMessage(`q ${id}`),
+      });
+    return batch;
+  }
+
+  it('attempts and costs add up over retryInvalid resends; a final invalid answer is final; nothing is billed again', async () => {
+    // a: invalid, then valid; b: invalid twice (retryInvalid 1); d: invalid (retryInvalid 0); c: valid.
+    const { own } = await answering((id, send) =>
+      id === 'a' ? (send === 1 ? { x: 'bad' } : { x: 1 }) : id === 'c' ? { x: 7 } : { x: 'bad' },
+    );
     try {
       const results = join(dir, 'results');
-      const build = () => {
-        const batch = batchFor(own, { stateFile: stateFile(), resultsDir: results, itemsPerBatch: 10 });
-        for (const id of ['a', 'b', 'c', 'd'])
-          batch.addJob({
-            id,
-            model: 'claude-haiku-4-5',
-            maxTokens: 60,
-            retryInvalid: id === 'd' ? 0 : 1,
-            responseModel: z.object({ x: z.number() }),
-            messages: userMessage(`q ${id}`),
-          });
-        return batch;
-      };
+      const build = () => structuredJobs(own, results, ['a', 'b', 'c', 'd'], (id) => (id === 'd' ? 0 : 1));
       const first = await build().run({ wait: true });
       expect(first.results().a).toMatchObject({ status: 'succeeded', attempts: 2 });
       expect(first.results().b).toMatchObject({ status: 'invalid', attempts: 2 });
@@ -228,31 +243,12 @@ describe('result files read again from the provider keep what the run paid', () 
   });
 
   it('an invalid last answer with retryInvalid left is sent again as the retry it was, counting what it cost', async () => {
-    const sends = new Map<string, number>();
-    const own = await startEmulator({
-      processingMs: 40,
-      respond: ({ customId }) => {
-        const id = customId.slice(customId.indexOf('_') + 1);
-        const n = (sends.get(id) ?? 0) + 1;
-        sends.set(id, n);
-        return { json: id === 'e' && n === 1 ? { x: 'bad' } : { x: 3 } };
-      },
-    });
+    const { own, sends } = await answering((id, send) =>
+      id === 'e' && send === 1 ? { x: 'bad' } : { x: 3 },
+    );
     try {
       const results = join(dir, 'results');
-      const build = () => {
-        const batch = batchFor(own, { stateFile: stateFile(), resultsDir: results, itemsPerBatch: 10 });
-        for (const id of ['c', 'e'])
-          batch.addJob({
-            id,
-            model: 'claude-haiku-4-5',
-            maxTokens: 60,
-            retryInvalid: 1,
-            responseModel: z.object({ x: z.number() }),
-            messages: userMessage(`q ${id}`),
-          });
-        return batch;
-      };
+      const build = () => structuredJobs(own, results, ['c', 'e'], () => 1);
       // Stopped before e's retry went out: c is final, e's paid invalid answer is a marker.
       const first = await build().run();
       first.once('batchCompleted', () => void first.shutdown());
