@@ -23,10 +23,18 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-/** The runner under a file size limit: writes past it fail with EFBIG, as writes to a full disk fail with ENOSPC. */
-function runLimited(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * A runner script with `args`, its files limited to `limitKb` KiB when given: writes past the limit fail with EFBIG,
+ * as writes to a full disk fail with ENOSPC.
+ */
+function spawnRunner(
+  script: string,
+  args: string,
+  limitKb?: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const node = `"${process.execPath}" --import tsx "${script}" ${args}`;
+  const command = limitKb === undefined ? `exec ${node}` : `ulimit -f ${limitKb} && exec ${node}`;
   return new Promise((done) => {
-    const command = `ulimit -f ${FILE_SIZE_LIMIT_KB} && exec "${process.execPath}" --import tsx "${runner}" "${emulator.anthropicBaseURL}" "${dir}"`;
     const child = spawn('bash', ['-c', command], { cwd: root });
     let stdout = '';
     let stderr = '';
@@ -34,6 +42,11 @@ function runLimited(dir: string): Promise<{ code: number | null; stdout: string;
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('exit', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** The runner under the file size limit. */
+function runLimited(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return spawnRunner(runner, `"${emulator.anthropicBaseURL}" "${dir}"`, FILE_SIZE_LIMIT_KB);
 }
 
 describe('a disk too full for a result file', () => {
@@ -67,17 +80,10 @@ describe('a disk too full for a result file', () => {
 
 /** The resume runner with `jobs` jobs on `dir`, its files limited to `limitKb` KiB when given. */
 async function runResume(dir: string, jobs: number, limitKb?: number) {
-  const node = `"${process.execPath}" --import tsx "${resumeRunner}" "${emulator.anthropicBaseURL}" "${dir}" ${jobs}`;
-  const command = limitKb === undefined ? `exec ${node}` : `ulimit -f ${limitKb} && exec ${node}`;
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (done) => {
-      const child = spawn('bash', ['-c', command], { cwd: root });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('exit', (code) => done({ code, stdout, stderr }));
-    },
+  const { code, stdout, stderr } = await spawnRunner(
+    resumeRunner,
+    `"${emulator.anthropicBaseURL}" "${dir}" ${jobs}`,
+    limitKb,
   );
   expect(code, stderr).toBe(0);
   return JSON.parse(stdout) as { name: string; code?: string; message?: string; openCompactFiles: number };
